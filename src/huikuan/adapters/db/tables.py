@@ -1,0 +1,348 @@
+"""SQLAlchemy Core tables. Valid on SQLite and PostgreSQL.
+
+Conventions (ADR 0002): singular snake_case names, ``*_at`` UTC timestamps, ``*_on`` dates,
+``amount_minor`` + ``currency``, named constraints. Every row carries ``company_id`` and every
+unique key and foreign key includes it, so the schema can be distributed by tenant (Citus) without
+cross-tenant references.
+
+``invoice.open_minor`` and ``invoice.disputed_minor`` are maintained aggregates: the services that
+write allocations and disputes update them in the same transaction (the daily run reads 10⁶ invoices
+and must not re-sum allocations); an integration test recomputes them from the detail rows.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+Id = Integer  # SQLite rowid alias; BIGINT identity semantics are not needed below 2^31 rows per table
+
+
+def _company() -> Column:
+    return Column("company_id", Integer, nullable=False)
+
+
+def _fk_customer(table: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["company_id", "customer_id"], ["customer.company_id", "customer.id"], name=f"fk_{table}_customer"
+    )
+
+
+company = Table(
+    "company",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("currency", String(3), nullable=False, server_default="CNY"),
+)
+
+customer = Table(
+    "customer",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("code", String(60), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("type", String(20), nullable=False, server_default="dealer"),
+    Column("terms", String(40), nullable=False, server_default="cash"),
+    Column("credit_limit_minor", BigInteger, nullable=False, server_default="0"),
+    Column("currency", String(3), nullable=False, server_default="CNY"),
+    Column("segment", String(60)),
+    Column("collector", String(60)),
+    Column("sales_owner", String(60)),
+    Column("policy", String(60)),
+    Column("region", String(60)),
+    Column("deliver_two_settle_one", Boolean, nullable=False, server_default=text("false")),
+    Column("requires_statement", Boolean, nullable=False, server_default=text("false")),
+    Column("paused", Boolean, nullable=False, server_default=text("false")),
+    Column("credit_status", String(20), nullable=False, server_default="normal"),
+    Column("shipment_locked", Boolean, nullable=False, server_default=text("false")),
+    Column("version", Integer, nullable=False, server_default="1"),
+    UniqueConstraint("company_id", "code", name="uq_customer_code"),
+    UniqueConstraint("company_id", "id", name="uq_customer_company_id"),
+)
+
+contact = Table(
+    "contact",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("role", String(20), nullable=False, server_default="other"),
+    Column("phone", String(40)),
+    Column("email", String(200)),
+    Column("best_time", String(60)),
+    Column("do_not_contact", Boolean, nullable=False, server_default=text("false")),
+    UniqueConstraint("company_id", "customer_id", "name", name="uq_contact_name"),
+    _fk_customer("contact"),
+)
+
+invoice = Table(
+    "invoice",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("number", String(60), nullable=False),
+    Column("invoice_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("due_explicit", Boolean, nullable=False, server_default=text("false")),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False, server_default="CNY"),
+    Column("open_minor", BigInteger, nullable=False),
+    Column("disputed_minor", BigInteger, nullable=False, server_default="0"),
+    UniqueConstraint("company_id", "number", name="uq_invoice_number"),
+    UniqueConstraint("company_id", "id", name="uq_invoice_company_id"),
+    _fk_customer("invoice"),
+    Index("ix_invoice_open", "company_id", "customer_id", "due_on", postgresql_where=text("open_minor <> 0"),
+          sqlite_where=text("open_minor <> 0")),
+)
+
+payment = Table(
+    "payment",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("number", String(60), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False, server_default="CNY"),
+    Column("method", String(30), nullable=False, server_default="transfer"),
+    Column("bill_matures_on", Date),  # 承兑汇票 maturity
+    Column("invoice_number", String(60)),  # as named by the import, if any
+    Column("unapplied_minor", BigInteger, nullable=False, server_default="0"),
+    UniqueConstraint("company_id", "number", name="uq_payment_number"),
+    UniqueConstraint("company_id", "id", name="uq_payment_company_id"),
+    _fk_customer("payment"),
+    Index("ix_payment_customer", "company_id", "customer_id", "paid_on"),
+)
+
+credit_note = Table(
+    "credit_note",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("number", String(60), nullable=False),
+    Column("invoice_number", String(60)),
+    Column("note_on", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False, server_default="CNY"),
+    Column("unapplied_minor", BigInteger, nullable=False, server_default="0"),
+    UniqueConstraint("company_id", "number", name="uq_credit_note_number"),
+    UniqueConstraint("company_id", "id", name="uq_credit_note_company_id"),
+    _fk_customer("credit_note"),
+)
+
+write_off = Table(
+    "write_off",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("invoice_id", Integer, nullable=False),
+    Column("written_on", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("reason", Text),
+    UniqueConstraint("company_id", "id", name="uq_write_off_company_id"),
+    _fk_customer("write_off"),
+)
+
+allocation = Table(
+    "allocation",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("invoice_id", Integer, nullable=False),
+    Column("payment_id", Integer),
+    Column("credit_note_id", Integer),
+    Column("write_off_id", Integer),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("allocated_on", Date, nullable=False),
+    ForeignKeyConstraint(["company_id", "invoice_id"], ["invoice.company_id", "invoice.id"],
+                         name="fk_allocation_invoice"),
+    Index("ix_allocation_invoice", "company_id", "invoice_id"),
+    Index("ix_allocation_payment", "company_id", "payment_id"),
+)
+
+dispute = Table(
+    "dispute",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("invoice_id", Integer, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("category", String(30), nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("resolved_on", Date),
+    Column("note", Text),
+    _fk_customer("dispute"),
+    Index("ix_dispute_customer", "company_id", "customer_id"),
+)
+
+activity = Table(
+    "activity",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("at", DateTime(timezone=False), nullable=False),  # UTC
+    Column("on", Date, nullable=False),  # local (company time zone) date of ``at``
+    Column("channel", String(10), nullable=False),
+    Column("outcome", String(30), nullable=False),
+    Column("excuse", String(30)),
+    Column("note", Text),
+    Column("actor", String(60)),
+    Column("action_id", Integer),
+    _fk_customer("activity"),
+    Index("ix_activity_customer", "company_id", "customer_id", "on"),
+)
+
+promise = Table(
+    "promise",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False, server_default="CNY"),
+    Column("promised_on", Date, nullable=False),
+    Column("made_on", Date, nullable=False),
+    Column("invoices", JSON, nullable=False),
+    Column("instalment_of", Integer),  # a plan's parts share the first promise's id
+    Column("note", Text),
+    _fk_customer("promise"),
+    Index("ix_promise_customer", "company_id", "customer_id", "promised_on"),
+)
+
+statement = Table(
+    "statement",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("period", String(7), nullable=False),  # YYYY-MM the statement covers
+    Column("prepared_on", Date),
+    Column("checked_on", Date),
+    Column("sent_on", Date),
+    Column("confirmed_on", Date),
+    UniqueConstraint("company_id", "customer_id", "period", name="uq_statement_period"),
+    _fk_customer("statement"),
+)
+
+action = Table(
+    "action",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("run_on", Date, nullable=False),
+    Column("run_id", Integer),
+    Column("ladder", String(20), nullable=False),
+    Column("stage", String(60), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("channel", String(10)),
+    Column("channels", JSON, nullable=False),
+    Column("assignee_role", String(30), nullable=False),
+    Column("assignee", String(60)),
+    Column("letter", String(20)),
+    Column("needs_approval", Boolean, nullable=False),
+    Column("status", String(20), nullable=False, server_default="open"),
+    Column("rule_id", String(60), nullable=False),
+    Column("policy_id", String(60), nullable=False),
+    Column("policy_version", String(40), nullable=False),
+    Column("anchor", String(40), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("invoices", JSON, nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("reason_zh", Text, nullable=False),
+    Column("reason_en", Text, nullable=False),
+    Column("decided_on", Date),
+    Column("decided_by", String(60)),
+    Column("decision_note", Text),
+    UniqueConstraint("company_id", "customer_id", "stage", "run_on", name="uq_action_once_a_day"),
+    _fk_customer("action"),
+    Index("ix_action_history", "company_id", "customer_id", "rule_id", "anchor"),
+    Index("ix_action_open", "company_id", "status", "run_on"),
+)
+
+run = Table(
+    "run",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("as_of", Date, nullable=False),
+    Column("started_at", DateTime(timezone=False), nullable=False),
+    Column("finished_at", DateTime(timezone=False)),
+    Column("status", String(20), nullable=False),  # running, done, failed
+    Column("dry_run", Boolean, nullable=False, server_default=text("false")),
+    Column("counts", JSON, nullable=False),
+    Column("caught_up", JSON, nullable=False),
+    Column("errors", JSON, nullable=False),
+    Index("ix_run_as_of", "company_id", "as_of"),
+)
+
+run_lock = Table(
+    "run_lock",
+    metadata,
+    Column("company_id", Integer, primary_key=True),
+    Column("run_id", Integer, nullable=False),
+    Column("locked_at", DateTime(timezone=False), nullable=False),
+)
+
+calendar_day = Table(
+    "calendar_day",
+    metadata,
+    _company(),
+    Column("on", Date, nullable=False),
+    Column("is_workday", Boolean, nullable=False),
+    Column("name", String(60)),
+    UniqueConstraint("company_id", "on", name="uq_calendar_day"),
+)
+
+calendar_year = Table(
+    "calendar_year",
+    metadata,
+    _company(),
+    Column("year", Integer, nullable=False),
+    Column("source", String(60), nullable=False),
+    UniqueConstraint("company_id", "year", name="uq_calendar_year"),
+)
+
+segment_policy = Table(
+    "segment_policy",
+    metadata,
+    _company(),
+    Column("segment", String(60), nullable=False),
+    Column("policy", String(60), nullable=False),
+    UniqueConstraint("company_id", "segment", name="uq_segment_policy"),
+)

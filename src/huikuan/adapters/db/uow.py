@@ -1,0 +1,53 @@
+"""Unit of work over one SQLAlchemy connection and transaction.
+
+``with uow:`` opens a transaction; nothing is saved without ``uow.commit()``; leaving the block
+without commit rolls back. Repositories receive the connection and never commit.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine, company_id: int) -> None:
+        self.engine = engine
+        self.company_id = company_id
+        self.conn: Connection | None = None
+        self.committed = False
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.conn = self.engine.connect()
+        self.conn.begin()
+        self.committed = False
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        assert self.conn is not None
+        try:
+            if self.conn.in_transaction():
+                self.conn.rollback()
+        finally:
+            self.conn.close()
+            self.conn = None
+
+    @property
+    def c(self) -> Connection:
+        if self.conn is None:
+            raise RuntimeError("unit of work used outside 'with'")
+        return self.conn
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def commit(self) -> None:
+        self.c.commit()
+        self.committed = True
+        self.c.begin()
+
+    def rollback(self) -> None:
+        self.c.rollback()
+        self.c.begin()

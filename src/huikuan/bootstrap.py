@@ -1,0 +1,68 @@
+"""Composition root: the only module that knows the concrete adapters.
+
+``bootstrap(settings, clock=...)`` builds the engine, migrates it, makes sure the company row
+exists, and returns an ``App`` whose ``uow()`` gives a fresh unit of work. Tests call it with a
+``FixedClock`` and an in-memory or throwaway database. Importing this module connects to nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, select
+
+from .adapters.calendar_cn import ChineseCalendar
+from .adapters.db import tables as t
+from .adapters.db.engine import make_engine
+from .adapters.db.migrate import upgrade
+from .adapters.db.uow import SqlUnitOfWork
+from .config import Settings, load_settings
+from .services.ports import Clock, SystemClock
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    company_id: int
+    clock: Clock
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.company_id)
+
+    def calendar(self) -> ChineseCalendar:
+        """The working calendar with this company's overrides, read fresh (an admin may have edited it)."""
+        with self.engine.connect() as c:
+            days = c.execute(
+                select(t.calendar_day.c.on, t.calendar_day.c.is_workday).where(
+                    t.calendar_day.c.company_id == self.company_id
+                )
+            ).all()
+            years = c.execute(
+                select(t.calendar_year.c.year).where(t.calendar_year.c.company_id == self.company_id)
+            ).scalars().all()
+            c.rollback()
+        return ChineseCalendar({d: bool(w) for d, w in days}, set(years))
+
+    def policy_dirs(self) -> list[Path]:
+        return [Path(self.settings.policy_dir)] if self.settings.policy_dir else []
+
+
+def _ensure_company(engine: Engine, settings: Settings) -> int:
+    with engine.begin() as c:
+        cid = c.execute(select(t.company.c.id).where(t.company.c.code == settings.company_code)).scalar()
+        if cid is None:
+            cid = c.execute(
+                insert(t.company).values(code=settings.company_code, name=settings.company, currency=settings.currency)
+            ).inserted_primary_key[0]
+        return int(cid)
+
+
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None, migrate: bool = True) -> App:
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    company_id = _ensure_company(engine, settings)
+    return App(settings, engine, company_id, clock or SystemClock(settings.timezone))

@@ -1,0 +1,78 @@
+"""Typed settings, read once: ``huikuan.toml`` (current directory or ``HUIKUAN_CONFIG``), then
+``HUIKUAN_*`` environment variables, which win.
+
+| key            | env                      | default                          |
+|----------------|--------------------------|----------------------------------|
+| database_url   | HUIKUAN_DATABASE_URL     | sqlite:///huikuan.db             |
+| company        | HUIKUAN_COMPANY          | 演示贸易有限公司                   |
+| company_code   | HUIKUAN_COMPANY_CODE     | default                          |
+| currency       | HUIKUAN_CURRENCY         | CNY                              |
+| locale         | HUIKUAN_LOCALE           | zh-CN (or en)                    |
+| timezone       | HUIKUAN_TIMEZONE         | Asia/Shanghai                    |
+| policy_dir     | HUIKUAN_POLICY_DIR       | (shipped policies only)          |
+| roll_due_to_workday | HUIKUAN_ROLL_DUE_TO_WORKDAY | true                        |
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .domain.errors import InvalidInput
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = "sqlite:///huikuan.db"
+    company: str = "演示贸易有限公司"
+    company_code: str = "default"
+    currency: str = "CNY"
+    locale: str = "zh-CN"
+    timezone: str = "Asia/Shanghai"
+    policy_dir: str | None = None
+    roll_due_to_workday: bool = True
+
+    @property
+    def lang(self) -> str:
+        return "en" if self.locale.lower().startswith("en") else "zh"
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    if name == "roll_due_to_workday":
+        if isinstance(value, bool):
+            return value
+        v = str(value).strip().lower()
+        if v in ("1", "true", "yes", "是", "on"):
+            return True
+        if v in ("0", "false", "no", "否", "off"):
+            return False
+        raise InvalidInput("config.invalid", key=name, value=value, source=source)
+    if not isinstance(value, str):
+        raise InvalidInput("config.invalid", key=name, value=value, source=source)
+    return value
+
+
+def load_settings(env: dict[str, str] | None = None, path: str | Path | None = None) -> Settings:
+    env = dict(os.environ) if env is None else env
+    s = Settings()
+    names = {f.name for f in fields(Settings)}
+    cfg_path = Path(path or env.get("HUIKUAN_CONFIG") or "huikuan.toml")
+    if cfg_path.is_file():
+        try:
+            data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise InvalidInput("config.toml_invalid", source=str(cfg_path), reason=str(e)) from e
+        for key, value in data.items():
+            if key not in names:
+                raise InvalidInput("config.unknown_key", key=key, source=str(cfg_path))
+            s = replace(s, **{key: _coerce(key, value, str(cfg_path))})
+    for key in names:
+        v = env.get("HUIKUAN_" + key.upper())
+        if v is not None and v != "":
+            s = replace(s, **{key: _coerce(key, v, "HUIKUAN_" + key.upper())})
+    if s.locale.lower().replace("_", "-") not in ("zh-cn", "zh", "en", "en-us", "en-gb"):
+        raise InvalidInput("config.invalid", key="locale", value=s.locale, source="settings")
+    return s
