@@ -1,0 +1,3 @@
+"""collect commands."""
+
+from .main import app  # noqa: F401

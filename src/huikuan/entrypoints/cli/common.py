@@ -1,0 +1,109 @@
+"""Shared CLI plumbing: the bootstrapped app, language, Rich consoles, progress bars."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ... import i18n
+from ...domain.errors import Problem
+
+
+@dataclass
+class _State:
+    lang_override: str | None = None
+    database_url_override: str | None = None
+    exit_code: int = 0
+    _app: Any = field(default=None, repr=False)
+
+    @property
+    def settings(self):  # type: ignore[no-untyped-def]
+        from ...config import load_settings
+
+        s = load_settings()
+        if self.database_url_override:
+            s = replace(s, database_url=self.database_url_override)
+        if self.lang_override:
+            s = replace(s, locale=self.lang_override)
+        return s
+
+    @property
+    def lang(self) -> str:
+        if self.lang_override:
+            return i18n.lang_of(self.lang_override)
+        try:
+            return self.settings.lang
+        except Exception:  # noqa: BLE001 — a broken config must still yield a language for its message
+            return "zh"
+
+    def app(self):  # type: ignore[no-untyped-def]
+        if self._app is None:
+            from ...bootstrap import bootstrap
+
+            self._app = bootstrap(self.settings)
+        return self._app
+
+    def crash_log(self) -> Path:
+        return Path(tempfile.gettempdir()) / "huikuan-crash.log"
+
+
+state = _State()
+
+
+def tr(key: str, **params: Any) -> str:
+    return i18n.t(key, state.lang, **params)
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def console_err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_problems(problems: list[Problem], lang: str, limit: int = 200) -> None:
+    table = Table(title=i18n.t("cli.problems.title", lang, count=len(problems)))
+    for col in ("cli.col.source", "cli.col.where", "cli.col.reason"):
+        table.add_column(i18n.t(col, lang))
+    for p in problems[:limit]:
+        table.add_row(p.source, p.where, i18n.problem_text(p, lang))
+    if len(problems) > limit:
+        table.caption = i18n.t("cli.problems.more", lang, count=len(problems) - limit)
+    console_err().print(table)
+
+
+class RichProgress:
+    """A Rich progress bar on a terminal; silent when output is JSON or not a TTY."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._p: Progress | None = None
+        self._task: Any = None
+
+    def start(self, label: str, total: int | None) -> None:
+        if not self.enabled:
+            return
+        if self._p is None:
+            self._p = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TimeRemainingColumn(), console=Console(stderr=True), transient=False,
+            )
+            self._p.start()
+        self._task = self._p.add_task(label, total=total)
+
+    def advance(self, n: int = 1) -> None:
+        if self._p is not None and self._task is not None:
+            self._p.advance(self._task, n)
+
+    def finish(self) -> None:
+        if self._p is not None:
+            self._p.stop()
+            self._p = None

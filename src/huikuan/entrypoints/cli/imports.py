@@ -1,0 +1,3 @@
+"""imports commands."""
+
+from .main import app  # noqa: F401

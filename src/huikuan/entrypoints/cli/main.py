@@ -1,0 +1,95 @@
+"""The ``huikuan`` command. Commands live in one module per area and register on ``app``;
+errors are mapped to text and exit codes here, in one place (never a traceback to a user).
+
+Exit codes: 0 ok, 1 a run finished with customer errors, 2 bad input / not found / rule,
+3 conflict (another run holds the lock), 4 unexpected failure (logged with details).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+
+from ... import i18n
+from ...domain.errors import Conflict, HuikuanError, ImportRejected, PolicyInvalid
+from .common import console_err, state
+
+app = typer.Typer(
+    name="huikuan",
+    help="回款 — 应收账款催收与信用管理 / receivables collection and credit control",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    lang: str = typer.Option(None, "--lang", help="zh-CN（默认）或 en / zh-CN (default) or en"),
+    database_url: str = typer.Option(None, "--database-url", envvar=None, help="覆盖数据库连接 / override database URL"),
+) -> None:
+    state.lang_override = lang
+    state.database_url_override = database_url
+
+
+def _register() -> None:
+    # Each area module adds its commands to ``app``; order is the order in --help.
+    from . import collect, imports, reports  # noqa: F401
+
+    for optional in ("calendar_cmds", "demo", "bench_cmd"):
+        try:
+            __import__(f"{__package__}.{optional}")
+        except ModuleNotFoundError as e:
+            if e.name != f"{__package__}.{optional}":
+                raise
+
+
+def _print_problems(problems: list[Any], lang: str) -> None:
+    from .common import print_problems
+
+    print_problems(problems, lang)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _register()
+    try:
+        app(args=argv, standalone_mode=False)
+        return state.exit_code
+    except ImportRejected as e:
+        _print_problems(e.problems, state.lang)
+        console_err().print(i18n.error_text(e, state.lang))
+        return 2
+    except PolicyInvalid as e:
+        _print_problems(e.problems, state.lang)
+        console_err().print(i18n.error_text(e, state.lang))
+        return 2
+    except Conflict as e:
+        console_err().print(i18n.error_text(e, state.lang))
+        return 3
+    except HuikuanError as e:
+        console_err().print(i18n.error_text(e, state.lang))
+        return 2
+    except typer.Exit as e:
+        return e.exit_code
+    except typer.Abort:
+        return 130
+    except Exception as e:  # noqa: BLE001 — the one boundary where an unexpected error becomes a message
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            return e.exit_code
+        import logging
+        import traceback
+
+        logging.getLogger("huikuan").error("unexpected failure", exc_info=True)
+        log = state.crash_log()
+        log.write_text("".join(traceback.format_exception(e)), encoding="utf-8")
+        console_err().print(i18n.t("cli.unexpected", state.lang, log=str(log), detail=type(e).__name__))
+        return 4
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,3 @@
+"""reports commands."""
+
+from .main import app  # noqa: F401
