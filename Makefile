@@ -1,0 +1,69 @@
+# huikuan — the two commands of the README, and their helpers.
+#
+#   make demo   virtual env + package, a fresh SQLite demo database, today's daily run, the worklist
+#   make test   virtual env + package + system packages (PostgreSQL), then the whole suite on
+#               SQLite and PostgreSQL
+#
+# Works from a clean clone on Debian/Ubuntu with Python 3.11+; apt-get runs only when something is
+# missing (as root, or through sudo), so re-runs work offline.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DB := huikuan.db
+HUIKUAN := $(VENV)/bin/huikuan --database-url sqlite:///$(DEMO_DB)
+PYTEST_ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: venv sysdeps demo test lint clean
+
+venv: $(STAMP)
+
+# Re-installs only when pyproject.toml is newer than the stamp.
+$(STAMP): pyproject.toml
+	@python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+	  || { echo "huikuan needs Python 3.11 or newer as python3 (found $$(python3 --version 2>&1))" >&2; exit 1; }
+	@set -e; \
+	if command -v uv >/dev/null 2>&1; then \
+	  [ -x $(PY) ] || UV_PYTHON_DOWNLOADS=never uv venv --python python3 $(VENV); \
+	  UV_PYTHON_DOWNLOADS=never uv pip install --python $(PY) -e '.[dev]'; \
+	else \
+	  if ! { [ -x $(PY) ] && $(PY) -m pip --version >/dev/null 2>&1; }; then \
+	    rm -rf $(VENV); \
+	    if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then \
+	      v=$$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")'); \
+	      $(APT) update && { $(APT) install -y python$$v-venv || $(APT) install -y python3-venv; }; \
+	    fi; \
+	    python3 -m venv $(VENV); \
+	  fi; \
+	  $(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'; \
+	fi
+	@touch $(STAMP)
+
+# PostgreSQL server binaries for the test clusters; apt only when none are installed.
+sysdeps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  echo "PostgreSQL server found: $$(ls -d /usr/lib/postgresql/*/bin | tail -n 1)"; \
+	else \
+	  $(APT) update && $(APT) install -y --no-install-recommends postgresql; \
+	fi
+
+demo: venv
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(HUIKUAN) demo-data --customers 300 --months 14 --seed 7
+	$(HUIKUAN) run
+	$(HUIKUAN) worklist
+
+# pytest exits 5 when it collected no test: a suite that ran nothing has not passed.
+test: venv sysdeps
+	@$(PY) -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+lint: venv
+	$(VENV)/bin/ruff check src tests
+
+clean:
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
