@@ -45,6 +45,10 @@ class App:
             c.rollback()
         return ChineseCalendar({d: bool(w) for d, w in days}, set(years))
 
+    def holidays(self) -> ChineseCalendar:
+        """The statutory calendar alone, without this company's overrides (``calendar show`` names sources)."""
+        return ChineseCalendar()
+
     def policy_dirs(self) -> list[Path]:
         return [Path(self.settings.policy_dir)] if self.settings.policy_dir else []
 

@@ -43,6 +43,12 @@ class SqlUnitOfWork:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def calendar(self):  # type: ignore[no-untyped-def]
+        from .calendar_repo import SqlCalendarRepo  # calendar overrides (services/calendar.py)
+
+        return SqlCalendarRepo(self.c, self.company_id)
+
     def commit(self) -> None:
         self.c.commit()
         self.committed = True
