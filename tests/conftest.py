@@ -9,6 +9,7 @@ Fixtures (use them by name in a test's signature):
 - ``clock``         ``FixedClock(date(2026, 11, 23))``; move it with ``clock.advance(days=1)``.
 - ``app``           ``bootstrap(Settings(database_url=db_url), clock=clock)``; engine disposed afterwards.
 - ``sqlite_app``    the same on SQLite only, for service tests that need one backend.
+- ``pg_url``        a fresh, migrated PostgreSQL database alone (not parametrised).
 - ``pg_cluster``    the session's throwaway PostgreSQL cluster (``.new_database()``, ``.url(name)``).
 
 PostgreSQL: each pytest(-xdist) worker starts its own cluster from the ``initdb``/``pg_ctl`` found under
@@ -146,7 +147,10 @@ class PgCluster:
 
 
 def _run(cmd: list[str], what: str, log: Path | None = None) -> None:
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True)
+    except OSError as e:  # binary missing or not executable
+        pytest.fail(f"PostgreSQL {what} could not run ({' '.join(cmd)}): {e}", pytrace=False)
     if r.returncode != 0:
         detail = (r.stderr or r.stdout).strip()
         if log is not None and log.exists():
@@ -157,6 +161,14 @@ def _run(cmd: list[str], what: str, log: Path | None = None) -> None:
 def start_pg_cluster() -> PgCluster:
     bindir = _pg_bindir()
     root = Path(tempfile.mkdtemp(prefix="hk-pg-", dir=_traversable_tmp()))
+    try:
+        return _start_in(bindir, root)
+    except BaseException:  # pytest.fail raises an outcome exception: clean up, then let it fail the test
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+
+
+def _start_in(bindir: Path, root: Path) -> PgCluster:
     runas: list[str] = []
     if os.geteuid() == 0:
         user = _ensure_pg_user()
@@ -176,7 +188,6 @@ def start_pg_cluster() -> PgCluster:
         if r.returncode == 0:
             return PgCluster(bindir, root, port, runas)
         last = (r.stderr or r.stdout).strip() + "\n" + (log.read_text(errors="replace")[-2000:] if log.exists() else "")
-    shutil.rmtree(root, ignore_errors=True)
     pytest.fail(f"PostgreSQL cluster did not start:\n{last}", pytrace=False)
 
 
@@ -249,6 +260,13 @@ def empty_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     with _pg_database(request, migrated=False) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database only (row locks, concurrency, SQL only PostgreSQL has)."""
+    with _pg_database(request, migrated=True) as url:
         yield url
 
 
