@@ -66,7 +66,9 @@ def detect_encoding(path: Path) -> tuple[str, int]:
     raise _reject(path.name, "file.encoding")
 
 
-def _blank(cells: Iterable[object]) -> bool:
+def _blank(cells: list[object]) -> bool:
+    if all(type(c) is str for c in cells):
+        return not "".join(cells).strip()  # type: ignore[arg-type]
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 

@@ -22,6 +22,7 @@ insert, unchanged on update).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -36,7 +37,7 @@ from ..adapters.db import tables as t
 from ..adapters.files import open_table, write_rejects
 from ..domain.calendar import WorkCalendar
 from ..domain.errors import CalendarUnknown, ImportRejected, InvalidInput, Problem
-from ..domain.money import format_minor, normalize_currency
+from ..domain.money import exponent, format_minor, normalize_currency
 from ..domain.parsing import (
     HEADER_ALIASES,
     REQUIRED_COLUMNS,
@@ -61,6 +62,9 @@ from .ledger import (
     sql_date,
 )
 from .ports import NoProgress, ProgressSink
+
+_PLAIN_AMOUNT = re.compile(r"^(\d{1,15})(?:\.(\d{1,2}))?$")
+_TWO_DECIMALS = frozenset(c for c in ("CNY", "USD", "EUR", "HKD", "GBP", "TWD", "SGD") if exponent(c) == 2)
 
 KINDS = ("customers", "contacts", "invoices", "payments", "credit-notes")
 HEADER_WHERE = "表头 / header"
@@ -472,6 +476,40 @@ class InvoiceImporter(_Importer):
         return hit
 
     def check_row(self, n: int, row: dict[str, object]) -> None:
+        if not self._fast(n, row):
+            self._slow(n, row)
+
+    def _fast(self, n: int, row: dict[str, object]) -> bool:
+        """The common row (plain text, ISO or already-seen date, plain decimal) without the general parsers.
+
+        Returns False, having changed nothing, whenever anything is unusual: the slow path then
+        parses the row again and reports every problem precisely.
+        """
+        g, col = row.get, self.col
+        number, code, day, amount = (g(col["invoice_no"]), g(col["customer_code"]), g(col["invoice_date"]),
+                                     g(col["amount"]))
+        if type(number) is not str or type(code) is not str or type(day) is not str or type(amount) is not str:
+            return False
+        for optional in ("due_date", "currency"):
+            h = col.get(optional)
+            if h is not None and g(h) not in (None, ""):
+                return False
+        number = number.strip()
+        customer = self.known.get(code.strip())
+        invoice_on = self._dates.get(day)
+        m = _PLAIN_AMOUNT.match(amount)
+        if not number or customer is None or invoice_on is None or m is None or number in self.seen:
+            return False
+        cid, _terms, cur = customer
+        minor = int(m.group(1)) * 100 + int((m.group(2) or "").ljust(2, "0"))
+        due_on = self.due_cache.get((invoice_on, cid))
+        if minor <= 0 or due_on is None or cur not in _TWO_DECIMALS:
+            return False
+        self.seen[number] = n
+        self._accept(n, number, (cid, invoice_on, due_on, False, minor, cur))
+        return True
+
+    def _slow(self, n: int, row: dict[str, object]) -> None:
         number = self.text(row, "invoice_no", n, required=True)
         cid = self.customer_id(row, n, self.known)
         invoice_on = self.date(row, "invoice_date", n, required=True)
@@ -491,7 +529,9 @@ class InvoiceImporter(_Importer):
             self.problem(n, "due_date", "invoice.due_before_date", value=due_on.isoformat(),
                          invoice_on=invoice_on.isoformat())
             return
-        values = (cid, invoice_on, due_on, explicit, amount.minor, cur)
+        self._accept(n, number, (cid, invoice_on, due_on, explicit, amount.minor, cur))
+
+    def _accept(self, n: int, number: str, values: tuple[Any, ...]) -> None:
         old = self.existing.get(number)
         if old is None:
             self.inserts.append((number, values))

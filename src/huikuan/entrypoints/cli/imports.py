@@ -1,3 +1,173 @@
-"""imports commands."""
+"""Import and ledger-entry commands.
 
-from .main import app  # noqa: F401
+``huikuan import customers|contacts|invoices|payments|credit-notes FILE [--skip-invalid] [--rejects P] [--json]``
+and the single-entry commands ``pay``, ``write-off``, ``dispute`` and ``dispute-resolve``. Each parses
+its arguments, calls one service inside a unit of work and renders the result; a rejected import
+propagates ``ImportRejected`` to ``main`` which prints every problem and exits 2.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from ...domain.money import format_minor
+from ...domain.parsing import parse_dispute_category, parse_payment_method, parse_positive_amount
+from ...services import ledger
+from ...services.import_ import ImportReport, import_file
+from .common import RichProgress, console, parse_day, print_problems, state, tr
+from .main import app
+
+import_app = typer.Typer(help="导入客户、联系人、发票、收款、红字发票 / import ledger data from CSV or XLSX",
+                         no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+_FILE = typer.Argument(..., exists=False, help="CSV（UTF-8 或 GB18030）或 XLSX 文件 / CSV or XLSX file")
+_SKIP = typer.Option(False, "--skip-invalid", help="导入有效行，无效行另存 / import the good rows, save the rest")
+_REJECTS = typer.Option(None, "--rejects", help="无效行保存位置 / where to save rejected rows")
+_JSON = typer.Option(False, "--json", help="输出 JSON / print JSON")
+
+
+def _run_import(kind: str, file: Path, skip_invalid: bool, rejects: Path | None, as_json: bool) -> None:
+    a = state.app()
+    report = import_file(a, kind, file, skip_invalid=skip_invalid, rejects_path=rejects,
+                         progress=RichProgress(not as_json))
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(state.lang), ensure_ascii=False, indent=2))
+    else:
+        _render(report)
+    if report.rejected:
+        state.exit_code = 1
+
+
+def _render(report: ImportReport) -> None:
+    con = console()
+    table = Table(title=tr("import.summary.title", kind=tr(f"import.kind.{report.kind}"), source=report.source))
+    table.add_column(tr("import.col.what"))
+    table.add_column(tr("import.col.count"), justify="right")
+    for key in ("rows", "inserted", "updated", "unchanged", "rejected"):
+        table.add_row(tr(f"import.count.{key}"), str(getattr(report, key)))
+    con.print(table)
+    if report.applied_credit_minor:
+        con.print(tr("import.applied_credit", amount=format_minor(report.applied_credit_minor)))
+    if report.unapplied_minor:
+        con.print(tr("import.unapplied", amount=format_minor(report.unapplied_minor)))
+    for w in report.warnings:
+        con.print("[yellow]" + tr(w.code, **w.params) + "[/yellow]")
+    if report.problems:
+        print_problems(report.problems, state.lang)
+    if report.rejects_path:
+        con.print(tr("import.rejects.written", count=report.rejected, path=report.rejects_path))
+
+
+@import_app.command("customers")
+def import_customers(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
+                     as_json: bool = _JSON) -> None:
+    """导入客户 / import customers."""
+    _run_import("customers", file, skip_invalid, rejects, as_json)
+
+
+@import_app.command("contacts")
+def import_contacts(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
+                    as_json: bool = _JSON) -> None:
+    """导入联系人 / import contacts."""
+    _run_import("contacts", file, skip_invalid, rejects, as_json)
+
+
+@import_app.command("invoices")
+def import_invoices(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
+                    as_json: bool = _JSON) -> None:
+    """导入应收发票 / import invoices."""
+    _run_import("invoices", file, skip_invalid, rejects, as_json)
+
+
+@import_app.command("payments")
+def import_payments(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
+                    as_json: bool = _JSON) -> None:
+    """导入收款（回款）/ import payments."""
+    _run_import("payments", file, skip_invalid, rejects, as_json)
+
+
+@import_app.command("credit-notes")
+def import_credit_notes(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
+                        as_json: bool = _JSON) -> None:
+    """导入红字发票 / import credit notes."""
+    _run_import("credit-notes", file, skip_invalid, rejects, as_json)
+
+
+@app.command("pay")
+def pay_cmd(
+    customer: str = typer.Argument(..., help="客户编号 / customer code"),
+    amount: str = typer.Option(..., "--amount", help="金额，例如 1234.50 / amount"),
+    on: str = typer.Option(..., "--date", help="收款日期 / payment date"),
+    invoice: str = typer.Option(None, "--invoice", help="指定核销的发票号 / invoice to settle first"),
+    method: str = typer.Option("transfer", "--method", help="转账/现金/承兑汇票/支票 / transfer, cash, ..."),
+    number: str = typer.Option(None, "--number", help="收款单号（默认自动）/ payment number"),
+) -> None:
+    """记录一笔收款并核销 / record a payment and allocate it."""
+    a = state.app()
+    money = parse_positive_amount(amount, a.settings.currency)
+    day = parse_day(on, "--date")
+    with a.uow() as uow:
+        result = ledger.record_payment(uow, customer, money, day, number=number,
+                                       method=parse_payment_method(method), invoice_number=invoice)
+        uow.commit()
+    con = console()
+    con.print(tr("pay.recorded", number=result.number, amount=money.display()))
+    for inv, minor in result.lines:
+        con.print(tr("pay.line", invoice=inv, amount=format_minor(minor, money.currency)))
+    if result.unapplied_minor:
+        con.print(tr("pay.unapplied", amount=format_minor(result.unapplied_minor, money.currency)))
+
+
+@app.command("write-off")
+def write_off_cmd(
+    invoice: str = typer.Argument(..., help="发票号 / invoice number"),
+    amount: str = typer.Option(..., "--amount", help="核销金额 / amount"),
+    reason: str = typer.Option(..., "--reason", help="原因 / reason"),
+    on: str = typer.Option(None, "--date", help="核销日期（默认今天）/ date (default today)"),
+) -> None:
+    """坏账核销 / write off part or all of an invoice."""
+    a = state.app()
+    money = parse_positive_amount(amount, a.settings.currency)
+    day = parse_day(on, "--date") or a.clock.today()
+    with a.uow() as uow:
+        wid = ledger.write_off(uow, invoice, money, reason, day)
+        uow.commit()
+    console().print(tr("write_off.recorded", id=wid, invoice=invoice, amount=money.display()))
+
+
+@app.command("dispute")
+def dispute_cmd(
+    invoice: str = typer.Argument(..., help="发票号 / invoice number"),
+    category: str = typer.Option(..., "--category", help="quality, short_delivery, damaged, documents_missing, "
+                                 "rebate_owed, promotion_owed, pricing, other（或中文：质量、少货…）"),
+    amount: str = typer.Option(None, "--amount", help="争议金额（默认全部未结金额）/ amount (default all open)"),
+    opened_on: str = typer.Option(None, "--opened-on", help="提出日期（默认今天）/ date (default today)"),
+    note: str = typer.Option(None, "--note", help="说明 / note"),
+) -> None:
+    """登记争议：争议金额不催收 / open a dispute; disputed money is not dunned."""
+    a = state.app()
+    money = parse_positive_amount(amount, a.settings.currency) if amount is not None else None
+    day = parse_day(opened_on, "--opened-on") or a.clock.today()
+    with a.uow() as uow:
+        did = ledger.open_dispute(uow, invoice, money, parse_dispute_category(category), day, note)
+        uow.commit()
+    console().print(tr("dispute.opened", id=did, invoice=invoice))
+
+
+@app.command("dispute-resolve")
+def dispute_resolve_cmd(
+    dispute_id: int = typer.Argument(..., help="争议编号 / dispute id"),
+    on: str = typer.Option(None, "--on", help="解决日期（默认今天）/ date (default today)"),
+) -> None:
+    """关闭争议 / resolve a dispute."""
+    a = state.app()
+    day = parse_day(on, "--on") or a.clock.today()
+    with a.uow() as uow:
+        ledger.resolve_dispute(uow, dispute_id, day)
+        uow.commit()
+    console().print(tr("dispute.resolved_msg", id=dispute_id, on=day.isoformat()))
