@@ -28,8 +28,9 @@ class App:
     company_id: int
     clock: Clock
 
-    def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.company_id)
+    def uow(self, write: bool = True) -> SqlUnitOfWork:
+        """A unit of work; ``write=False`` for read-only work (SQLite: no write lock taken)."""
+        return SqlUnitOfWork(self.engine, self.company_id, write)
 
     def calendar(self) -> ChineseCalendar:
         """The working calendar with this company's overrides, read fresh (an admin may have edited it)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ class SystemClock:
         self.tz = ZoneInfo(tz)
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def today(self) -> date:
         return self.now().astimezone(self.tz).date()
@@ -35,7 +35,7 @@ class FixedClock:
         self.tz = ZoneInfo(tz)
         if not isinstance(at, datetime):
             at = datetime(at.year, at.month, at.day, 9, 0, tzinfo=self.tz)
-        self._at = at.astimezone(timezone.utc)
+        self._at = at.astimezone(UTC)
 
     def now(self) -> datetime:
         return self._at

@@ -25,8 +25,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):  # type: ignore[no-untyped-def]
-            # Writers take the lock up front so two daily runs serialise instead of deadlocking.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A writing unit of work takes the write lock up front (BEGIN IMMEDIATE) so two writers
+            # queue on busy_timeout instead of failing when a read lock cannot be upgraded; readers
+            # stay deferred and never block anyone in WAL mode.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
 
         return engine
     if url.startswith("postgresql://"):

@@ -10,16 +10,20 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
+from .collect_repo import CollectRepo, CustomerRepo
+
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine, company_id: int) -> None:
+    def __init__(self, engine: Engine, company_id: int, write: bool = True) -> None:
         self.engine = engine
         self.company_id = company_id
+        self.write = write
         self.conn: Connection | None = None
         self.committed = False
 
     def __enter__(self) -> SqlUnitOfWork:
         self.conn = self.engine.connect()
+        self.conn.info["immediate"] = self.write
         self.conn.begin()
         self.committed = False
         return self
@@ -30,6 +34,7 @@ class SqlUnitOfWork:
             if self.conn.in_transaction():
                 self.conn.rollback()
         finally:
+            self.conn.info.pop("immediate", None)  # info lives on the pooled connection: do not leak it
             self.conn.close()
             self.conn = None
 
@@ -44,10 +49,18 @@ class SqlUnitOfWork:
         return self.engine.dialect.name
 
     @property
+    def collect(self) -> CollectRepo:
+        return CollectRepo(self.c, self.company_id)
+
+    @property
     def calendar(self):  # type: ignore[no-untyped-def]
         from .calendar_repo import SqlCalendarRepo  # calendar overrides (services/calendar.py)
 
         return SqlCalendarRepo(self.c, self.company_id)
+
+    @property
+    def customers(self) -> CustomerRepo:
+        return CustomerRepo(self.c, self.company_id)
 
     def commit(self) -> None:
         self.c.commit()

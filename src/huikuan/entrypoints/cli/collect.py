@@ -1,3 +1,323 @@
-"""collect commands."""
+"""Collection commands: run, worklist, log-contact, promise, approve/reject/done, statement, customer, runs."""
 
-from .main import app  # noqa: F401
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from ...domain.errors import InvalidInput
+from ...domain.money import Money, format_minor
+from ...services import collect as svc
+from ...services.daily_run import reason_text, run_daily
+from ...services.reporting import runs as list_runs
+from ...services.reporting import worklist as list_worklist
+from .common import RichProgress, console, money_text, parse_day, state, tr
+from .main import app
+
+customer_app = typer.Typer(help="客户 / customers", no_args_is_help=True)
+app.add_typer(customer_app, name="customer")
+
+
+def _kind(k: str) -> str:
+    return tr(f"kind.{k}")
+
+
+@app.command("run")
+def run_cmd(
+    as_of: str = typer.Option(None, "--as-of", help="运行日期（默认今天）/ run date (default today)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="只显示，不保存 / show only, save nothing"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
+) -> None:
+    """每日运行：决定今天催谁、怎么催 / the daily run: who to chase today and how."""
+    a = state.app()
+    day = parse_day(as_of, "--as-of")
+    report = run_daily(a, day, dry_run=dry_run, progress=RichProgress(not as_json))
+    lang = state.lang
+    if as_json:
+        out = {
+            "as_of": report.as_of.isoformat(),
+            "caught_up": [d.isoformat() for d in report.caught_up],
+            "dry_run": report.dry_run,
+            "created": report.created,
+            "actions": [
+                {
+                    "customer": x.customer_code, "kind": x.kind.value, "channel": x.channel.value if x.channel else None,
+                    "channels": [c.value for c in x.channels], "assignee_role": x.assignee_role, "stage": x.stage,
+                    "letter": x.letter, "needs_approval": x.needs_approval, "invoices": list(x.invoices),
+                    "amount": format_minor(x.amount_minor, x.currency), "currency": x.currency,
+                    "reason": reason_text(x, lang), "rule": x.rule_id, "policy_version": x.policy_version,
+                }
+                for x in report.actions
+            ],
+            "errors": report.errors,
+        }
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        con = console()
+        con.print(tr("run.summary", date=report.as_of.isoformat(), customers=report.customers,
+                     actions=len(report.actions), created=report.created))
+        if report.dry_run:
+            con.print(tr("run.dry"))
+        if report.non_workday:
+            con.print(tr("run.non_workday"))
+        if report.caught_up:
+            con.print(tr("run.caught_up", days=", ".join(d.isoformat() for d in report.caught_up)))
+        if report.counts:
+            t = Table(title=tr("run.counts"))
+            t.add_column(tr("col.kind"))
+            t.add_column(tr("col.count"), justify="right")
+            for k, n in sorted(report.counts.items(), key=lambda kv: -kv[1]):
+                t.add_row(_kind(k), str(n))
+            con.print(t)
+        for e in report.errors[:20]:
+            con.print(f"[red]{e['customer']}: {e['message_' + lang]}[/red]")
+        if report.errors:
+            con.print(tr("run.errors", count=len(report.errors)))
+            state.exit_code = 1
+        con.print(tr("run.next"))
+
+
+@app.command("worklist")
+def worklist_cmd(
+    as_of: str = typer.Option(None, "--as-of"),
+    assignee: str = typer.Option(None, "--assignee", help="角色或姓名 / role or person"),
+    limit: int = typer.Option(50, "--limit"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """今天的待办（金额大的在前）/ today's open tasks, most valuable first."""
+    a = state.app()
+    rows = list_worklist(a, parse_day(as_of, "--as-of"), assignee)
+    lang = state.lang
+    if as_json:
+        typer.echo(json.dumps([
+            {"id": r.id, "customer": r.customer_code, "customer_name": r.customer_name, "run_on": r.run_on.isoformat(),
+             "kind": r.kind, "channel": r.channel, "assignee_role": r.assignee_role, "assignee": r.assignee,
+             "stage": r.stage, "letter": r.letter, "needs_approval": r.needs_approval, "invoices": r.invoices,
+             "amount": format_minor(r.amount_minor, r.currency), "currency": r.currency,
+             "reason": r.reason_zh if lang == "zh" else r.reason_en}
+            for r in rows[:limit]], ensure_ascii=False, indent=2))
+        return
+    t = Table(title=tr("worklist.title", count=len(rows)), show_lines=False)
+    for col in ("col.id", "col.customer", "col.kind", "col.channel", "col.assignee", "col.amount", "col.reason"):
+        t.add_column(tr(col), justify="right" if col in ("col.amount", "col.id") else "left", overflow="fold")
+    for r in rows[:limit]:
+        who = tr(f"role.{r.assignee_role}") + (f"（{r.assignee}）" if r.assignee else "")
+        kind = _kind(r.kind) + (" ⚑" + tr("worklist.approval") if r.needs_approval else "")
+        ch = tr(f"channel.{r.channel}") if r.channel else "-"
+        t.add_row(str(r.id), f"{r.customer_code} {r.customer_name}", kind, ch, who,
+                  money_text(r.amount_minor, r.currency), r.reason_zh if lang == "zh" else r.reason_en)
+    console().print(t)
+    if len(rows) > limit:
+        console().print(tr("worklist.more", count=len(rows) - limit))
+
+
+@app.command("log-contact")
+def log_contact_cmd(
+    customer: str = typer.Argument(..., help="客户编号 / customer code"),
+    channel: str = typer.Option(..., "--channel", help="phone|email|sms|visit"),
+    outcome: str = typer.Option(..., "--outcome", help="reached|no_answer|promised|refused|disputed|paid|left_message|sent"),
+    excuse: str = typer.Option(None, "--excuse", help="借口代码 / excuse code (huikuan excuses)"),
+    at: str = typer.Option(None, "--at", help="时间 YYYY-MM-DDTHH:MM（默认现在）/ when (default now)"),
+    note: str = typer.Option(None, "--note"),
+    actor: str = typer.Option(None, "--by", help="记录人 / who"),
+) -> None:
+    """记录一次催收联系 / record a contact."""
+    a = state.app()
+    when = None
+    if at:
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError as e:
+            raise InvalidInput("input.datetime", field="--at", value=at) from e
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=ZoneInfo(a.settings.timezone))
+    aid = svc.log_contact(a, customer, channel, outcome, excuse=excuse, at=when, note=note, actor=actor)
+    console().print(tr("contact.logged", id=aid, customer=customer))
+
+
+@app.command("excuses")
+def excuses_cmd() -> None:
+    """借口目录及建议应对 / the excuse catalogue with the suggested answer."""
+    from ...domain.ledger import Excuse
+
+    t = Table(title=tr("excuses.title"))
+    for col in ("col.code", "col.excuse", "col.answer"):
+        t.add_column(tr(col), overflow="fold")
+    for e in Excuse:
+        t.add_row(e.value, tr(f"excuse.{e.value}"), tr(f"excuse.{e.value}.answer"))
+    console().print(t)
+
+
+@app.command("promise")
+def promise_cmd(
+    customer: str = typer.Argument(...),
+    amount: str = typer.Option(..., "--amount", help="承诺金额 / amount, e.g. 12000.00"),
+    on: str = typer.Option(..., "--date", help="承诺付款日 / promised date"),
+    invoices: str = typer.Option(None, "--invoices", help="发票号，逗号分隔 / invoice numbers N1,N2"),
+    made_on: str = typer.Option(None, "--made-on", help="承诺日期（默认今天）/ when it was made"),
+    note: str = typer.Option(None, "--note"),
+) -> None:
+    """记录还款承诺 / record a promise to pay."""
+    a = state.app()
+    money = Money.parse(amount, a.settings.currency)
+    inv = tuple(x.strip() for x in (invoices or "").replace("，", ",").split(",") if x.strip())
+    pid = svc.record_promise(a, customer, money.minor, parse_day(on, "--date"), made_on=parse_day(made_on, "--made-on"),
+                             invoices=inv, note=note)
+    console().print(tr("promise.recorded", id=pid, customer=customer, amount=money.display(), date=on))
+
+
+@app.command("approve")
+def approve_cmd(action_id: int = typer.Argument(...), by: str = typer.Option(None, "--by"),
+                note: str = typer.Option(None, "--note")) -> None:
+    """批准一项提议（锁定出库、停止信用、律师函等）/ approve a proposal."""
+    act = svc.decide_proposal(state.app(), action_id, True, by=by, note=note)
+    console().print(tr("action.approved", id=action_id, kind=_kind(act.kind)))
+
+
+@app.command("reject")
+def reject_cmd(action_id: int = typer.Argument(...), by: str = typer.Option(None, "--by"),
+               note: str = typer.Option(None, "--note")) -> None:
+    """驳回一项提议 / reject a proposal."""
+    act = svc.decide_proposal(state.app(), action_id, False, by=by, note=note)
+    console().print(tr("action.rejected", id=action_id, kind=_kind(act.kind)))
+
+
+@app.command("done")
+def done_cmd(action_id: int = typer.Argument(...), by: str = typer.Option(None, "--by"),
+             note: str = typer.Option(None, "--note")) -> None:
+    """把一项任务标记为完成 / mark a task done."""
+    svc.mark_done(state.app(), action_id, by=by, note=note)
+    console().print(tr("action.done", id=action_id))
+
+
+@app.command("statement")
+def statement_cmd(
+    customer: str = typer.Argument(...),
+    period: str = typer.Option(..., "--period", help="YYYY-MM"),
+    step: str = typer.Option(..., "--step", help="prepared|checked|sent|confirmed"),
+    on: str = typer.Option(None, "--on"),
+) -> None:
+    """对账单进度：已编制、已核对、已发出、客户已确认 / move a 对账 statement along."""
+    svc.mark_statement(state.app(), customer, period, step, parse_day(on, "--on"))
+    console().print(tr("statement.marked", customer=customer, period=period, step=tr(f"statement.{step}")))
+
+
+@customer_app.command("pause")
+def pause_cmd(code: str) -> None:
+    """暂停对该客户的催收 / pause collection for a customer."""
+    svc.set_paused(state.app(), code, True)
+    console().print(tr("customer.paused", code=code))
+
+
+@customer_app.command("resume")
+def resume_cmd(code: str) -> None:
+    """恢复催收 / resume collection."""
+    svc.set_paused(state.app(), code, False)
+    console().print(tr("customer.resumed", code=code))
+
+
+@customer_app.command("show")
+def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """客户概况：余额、账龄、风险等级、承诺、争议、最近 10 次催收 / a customer at a glance."""
+    from ...domain.aging import bucket_labels
+
+    v = svc.customer_view(state.app(), code, parse_day(as_of, "--as-of"))
+    c, cur, lang = v.customer, v.customer.currency, state.lang
+    if as_json:
+        typer.echo(json.dumps({
+            "customer": c.code, "name": c.name, "type": c.type, "terms": c.terms, "currency": cur,
+            "credit_limit": format_minor(c.credit_limit_minor, cur), "credit_status": c.credit_status,
+            "shipment_locked": bool(c.shipment_locked), "paused": bool(c.paused),
+            "open": format_minor(v.open_minor, cur), "disputed": format_minor(v.disputed_minor, cur),
+            "overdue_collectable": format_minor(v.overdue_minor, cur), "days_past_due": v.days_past_due,
+            "grade": v.grade.value,
+            "aging": dict(zip(bucket_labels(v.buckets, "en"), [format_minor(x, cur) for x in v.aging], strict=True)),
+            "promises": [{"id": p.id, "amount": format_minor(p.amount_minor, cur), "date": p.promised_on.isoformat(),
+                          "made_on": p.made_on.isoformat(), "state": s} for p, s in v.promises],
+            "disputes": [{"id": d.id, "invoice": d.invoice_number, "amount": format_minor(d.amount_minor, cur),
+                          "category": d.category, "opened_on": d.opened_on.isoformat(),
+                          "resolved_on": d.resolved_on.isoformat() if d.resolved_on else None} for d in v.disputes],
+            "activities": [{"at": x.at.isoformat(), "channel": x.channel, "outcome": x.outcome, "excuse": x.excuse,
+                            "note": x.note} for x in v.activities],
+            "open_actions": [{"id": x.id, "kind": x.kind, "stage": x.stage, "run_on": x.run_on.isoformat()}
+                             for x in v.open_actions],
+        }, ensure_ascii=False, indent=2))
+        return
+    con = console()
+    con.rule(f"{c.code} {c.name}")
+    con.print(tr("customer.header", type=tr(f"ctype.{c.type}"), terms=c.terms, limit=money_text(c.credit_limit_minor, cur),
+                 status=tr(f"credit.{c.credit_status}"), collector=c.collector or "-"))
+    flags = []
+    if c.shipment_locked:
+        flags.append(tr("customer.locked"))
+    if c.paused:
+        flags.append(tr("customer.is_paused"))
+    if flags:
+        con.print("[bold red]" + " · ".join(flags) + "[/bold red]")
+    con.print(tr("customer.balance", open=money_text(v.open_minor, cur), overdue=money_text(v.overdue_minor, cur),
+                 disputed=money_text(v.disputed_minor, cur), days=v.days_past_due if v.days_past_due is not None else 0,
+                 grade=tr(f"grade.{v.grade.value}")))
+    t = Table(title=tr("customer.aging"))
+    for label in bucket_labels(v.buckets, lang):
+        t.add_column(label, justify="right")
+    t.add_row(*[money_text(x, cur) for x in v.aging])
+    con.print(t)
+    if v.promises:
+        t = Table(title=tr("customer.promises"))
+        for col in ("col.id", "col.amount", "col.date", "col.made_on", "col.state"):
+            t.add_column(tr(col))
+        for p, s in v.promises[:10]:
+            t.add_row(str(p.id), money_text(p.amount_minor, cur), p.promised_on.isoformat(), p.made_on.isoformat(),
+                      tr(f"promise.{s}"))
+        con.print(t)
+    if v.disputes:
+        t = Table(title=tr("customer.disputes"))
+        for col in ("col.id", "col.invoice", "col.amount", "col.category", "col.date", "col.state"):
+            t.add_column(tr(col))
+        for d in v.disputes:
+            t.add_row(str(d.id), d.invoice_number, money_text(d.amount_minor, cur), tr(f"dispute.{d.category}"),
+                      d.opened_on.isoformat(), tr("dispute.resolved") if d.resolved_on else tr("dispute.open"))
+        con.print(t)
+    t = Table(title=tr("customer.activities"))
+    for col in ("col.at", "col.channel", "col.outcome", "col.excuse", "col.note"):
+        t.add_column(tr(col), overflow="fold")
+    tz = ZoneInfo(state.app().settings.timezone)
+    for x in v.activities:
+        local = x.at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
+        t.add_row(local.strftime("%Y-%m-%d %H:%M"), tr(f"channel.{x.channel}"), tr(f"outcome.{x.outcome}"),
+                  tr(f"excuse.{x.excuse}") if x.excuse else "-", x.note or "")
+    con.print(t)
+    if v.open_actions:
+        t = Table(title=tr("customer.open_actions"))
+        for col in ("col.id", "col.date", "col.kind", "col.reason"):
+            t.add_column(tr(col), overflow="fold")
+        for x in v.open_actions:
+            t.add_row(str(x.id), x.run_on.isoformat(), _kind(x.kind), x.reason_zh if lang == "zh" else x.reason_en)
+        con.print(t)
+
+
+@app.command("runs")
+def runs_cmd(limit: int = typer.Option(20, "--limit"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """每日运行记录 / the run log."""
+    rows = list_runs(state.app(), limit)
+    if as_json:
+        typer.echo(json.dumps([
+            {"id": r.id, "as_of": r.as_of.isoformat(), "started_at": r.started_at.isoformat(),
+             "finished_at": r.finished_at.isoformat() if r.finished_at else None, "status": r.status,
+             "dry_run": r.dry_run, "counts": r.counts, "caught_up": r.caught_up, "errors": len(r.errors)}
+            for r in rows], ensure_ascii=False, indent=2))
+        return
+    t = Table(title=tr("runs.title"))
+    for col in ("col.id", "col.date", "col.started", "col.finished", "col.state", "col.counts", "col.caught_up", "col.errors"):
+        t.add_column(tr(col), overflow="fold")
+    for r in rows:
+        counts = ", ".join(f"{_kind(k) if k != 'created' else tr('run.created')} {v}" for k, v in (r.counts or {}).items())
+        status = tr(f"runstatus.{r.status}") + (f" ({tr('run.dry_short')})" if r.dry_run else "")
+        t.add_row(str(r.id), r.as_of.isoformat(), r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                  r.finished_at.strftime("%H:%M:%S") if r.finished_at else "-", status, counts,
+                  ", ".join(r.caught_up or []), str(len(r.errors or [])))
+    console().print(t)

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from ... import i18n
@@ -107,3 +114,29 @@ class RichProgress:
         if self._p is not None:
             self._p.stop()
             self._p = None
+
+
+def parse_day(text: str | None, field_name: str = "date"):  # type: ignore[no-untyped-def]
+    """A date typed on the command line, in any form the importer accepts (2026-01-05, 2026/1/5, 2026年1月5日)."""
+    if text is None:
+        return None
+    from ...domain.errors import InvalidInput
+
+    try:
+        from ...domain.parsing import parse_date  # the importer's parser, when present
+    except ImportError:
+        parse_date = None
+    try:
+        if parse_date is not None:
+            return parse_date(text)
+        from datetime import date
+
+        return date.fromisoformat(text)
+    except (ValueError, InvalidInput) as e:
+        raise InvalidInput("input.date", field=field_name, value=text) from e
+
+
+def money_text(minor: int, currency: str = "CNY") -> str:
+    from ...domain.money import Money
+
+    return Money(int(minor), currency).display()

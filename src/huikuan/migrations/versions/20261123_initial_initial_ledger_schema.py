@@ -1,12 +1,11 @@
 """initial ledger schema
 
 Revision ID: 20261123_initial
-Revises: 
+Revises:
 Create Date: 2026-11-23 12:54:28.228413
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '20261123_initial'
 down_revision = None

@@ -1,0 +1,316 @@
+"""Set-based queries and writes of the daily run and the collection services.
+
+Every read is one statement over the company's rows (grouped by customer where it can be), never a
+query per customer or per invoice. Writers never commit: the unit of work does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from . import tables as t
+
+
+class CollectRepo:
+    def __init__(self, conn: Connection, company_id: int) -> None:
+        self.c = conn
+        self.cid = company_id
+
+    # ── reads for gather ───────────────────────────────────────────────────────────────────
+    def customers(self) -> list[Any]:
+        cu = t.customer.c
+        return list(self.c.execute(
+            select(cu.id, cu.code, cu.name, cu.type, cu.terms, cu.currency, cu.paused, cu.credit_status,
+                   cu.shipment_locked, cu.credit_limit_minor, cu.policy, cu.segment, cu.collector,
+                   cu.requires_statement).where(cu.company_id == self.cid).order_by(cu.id)
+        ))
+
+    def open_items(self) -> Iterator[tuple[int, int, str, date, int, int]]:
+        """(customer_id, invoice_id, number, due_on, open_minor, disputed_minor), by customer then due."""
+        iv = t.invoice.c
+        q = (
+            select(iv.customer_id, iv.id, iv.number, iv.due_on, iv.open_minor, iv.disputed_minor)
+            .where(iv.company_id == self.cid, iv.open_minor != 0)
+            .order_by(iv.customer_id, iv.due_on, iv.number)
+        )
+        result = self.c.execution_options(yield_per=20_000).execute(q)
+        for row in result:
+            yield tuple(row)  # type: ignore[misc]
+
+    def last_activity(self, before: date) -> dict[tuple[int, str], date]:
+        a = t.activity.c
+        q = (select(a.customer_id, a.channel, func.max(a.on))
+             .where(a.company_id == self.cid, a.on < before).group_by(a.customer_id, a.channel))
+        return {(cid, ch): d for cid, ch, d in self.c.execute(q)}
+
+    def last_action(self, before: date) -> dict[tuple[int, str], date]:
+        x = t.action.c
+        q = (select(x.customer_id, x.ladder, func.max(x.run_on))
+             .where(x.company_id == self.cid, x.run_on < before, x.status != "rejected")
+             .group_by(x.customer_id, x.ladder))
+        return {(cid, lad): d for cid, lad, d in self.c.execute(q)}
+
+    def history(self, before: date, since: date) -> dict[int, set[tuple[str, str]]]:
+        x = t.action.c
+        q = (select(x.customer_id, x.stage, x.anchor).distinct()
+             .where(x.company_id == self.cid, x.run_on < before, x.run_on >= since))
+        out: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        for cid, stage, anchor in self.c.execute(q):
+            out[cid].add((stage, anchor))
+        return out
+
+    def pending(self, before: date) -> dict[int, set[str]]:
+        """Kinds of proposals still awaiting a decision, made before ``before`` (today's own are the run's)."""
+        x = t.action.c
+        q = (select(x.customer_id, x.kind).distinct()
+             .where(x.company_id == self.cid, x.status == "open", x.needs_approval.is_(True), x.run_on < before))
+        out: dict[int, set[str]] = defaultdict(set)
+        for cid, kind in self.c.execute(q):
+            out[cid].add(kind)
+        return out
+
+    def promises(self, since: date, upto: date) -> list[Any]:
+        """Promises made since ``since`` with the money received from their making up to ``upto``."""
+        p, pay = t.promise.c, t.payment.c
+        paid = (
+            select(func.coalesce(func.sum(pay.amount_minor), 0))
+            .where(pay.company_id == p.company_id, pay.customer_id == p.customer_id,
+                   pay.paid_on >= p.made_on, pay.paid_on <= upto)
+            .scalar_subquery()
+        )
+        q = (select(p.id, p.customer_id, p.amount_minor, p.promised_on, p.made_on, paid.label("paid"))
+             .where(p.company_id == self.cid, p.made_on >= since, p.made_on <= upto)
+             .order_by(p.customer_id, p.made_on, p.promised_on, p.id))
+        return list(self.c.execute(q))
+
+    def last_payment(self) -> dict[int, date]:
+        pay = t.payment.c
+        q = select(pay.customer_id, func.max(pay.paid_on)).where(pay.company_id == self.cid).group_by(pay.customer_id)
+        return dict(self.c.execute(q).all())  # type: ignore[arg-type]
+
+    def statements(self, period: str) -> dict[int, Any]:
+        s = t.statement.c
+        q = select(s.customer_id, s.prepared_on, s.checked_on, s.sent_on, s.confirmed_on).where(
+            s.company_id == self.cid, s.period == period)
+        return {r.customer_id: r for r in self.c.execute(q)}
+
+    def segment_policies(self) -> dict[str, str]:
+        sp = t.segment_policy.c
+        return dict(self.c.execute(select(sp.segment, sp.policy).where(sp.company_id == self.cid)).all())  # type: ignore[arg-type]
+
+    def set_segment_policy(self, segment: str, policy: str) -> None:
+        sp = t.segment_policy.c
+        self.c.execute(t.segment_policy.delete().where(sp.company_id == self.cid, sp.segment == segment))
+        self.c.execute(insert(t.segment_policy).values(company_id=self.cid, segment=segment, policy=policy))
+
+    # ── writes of apply ────────────────────────────────────────────────────────────────────
+    def insert_actions(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert, skipping any (customer, stage, day) that exists: the run's idempotency key."""
+        if not rows:
+            return 0
+        ins = (sqlite_insert if self.c.dialect.name == "sqlite" else pg_insert)(t.action)
+        stmt = ins.on_conflict_do_nothing(index_elements=["company_id", "customer_id", "stage", "run_on"])
+        before = self._count_actions(rows[0]["run_on"])
+        for i in range(0, len(rows), 2000):
+            self.c.execute(stmt, list(rows[i:i + 2000]))
+        return self._count_actions(rows[0]["run_on"]) - before
+
+    def _count_actions(self, run_on: date) -> int:
+        x = t.action.c
+        return int(self.c.execute(select(func.count()).where(x.company_id == self.cid, x.run_on == run_on)).scalar_one())
+
+    def supersede_tasks(self, customer_ladders: Iterable[tuple[int, str]], run_on: date) -> None:
+        """Older open tasks of a ladder are replaced by today's: a worklist shows one per customer and ladder."""
+        x = t.action.c
+        stmt = (update(t.action)
+                .where(x.company_id == self.cid, x.customer_id == bindparam("cid"), x.ladder == bindparam("lad"),
+                       x.status == "open", x.needs_approval.is_(False), x.run_on < run_on)
+                .values(status="cancelled", decision_note="superseded"))
+        params = [{"cid": c, "lad": lad} for c, lad in customer_ladders]
+        if params:
+            self.c.execute(stmt, params)
+
+    def set_credit_status(self, customer_ids: Iterable[int], status: str) -> None:
+        cu = t.customer.c
+        ids = list(customer_ids)
+        for i in range(0, len(ids), 500):
+            self.c.execute(update(t.customer).where(cu.company_id == self.cid, cu.id.in_(ids[i:i + 500]))
+                           .values(credit_status=status, version=cu.version + 1))
+
+    def actions_on(self, run_on: date) -> list[Any]:
+        x, cu = t.action.c, t.customer.c
+        q = (select(t.action, cu.code.label("customer_code"))
+             .join(t.customer, and_(cu.company_id == x.company_id, cu.id == x.customer_id))
+             .where(x.company_id == self.cid, x.run_on == run_on).order_by(x.id))
+        return list(self.c.execute(q))
+
+    # ── runs and the run lock ──────────────────────────────────────────────────────────────
+    def start_run(self, as_of: date, now: datetime, dry_run: bool) -> int:
+        r = self.c.execute(insert(t.run).values(
+            company_id=self.cid, as_of=as_of, started_at=now, status="running", dry_run=dry_run,
+            counts={}, caught_up=[], errors=[]))
+        return int(r.inserted_primary_key[0])
+
+    def finish_run(self, run_id: int, now: datetime, status: str, counts: dict[str, int],
+                   caught_up: list[str], errors: list[dict[str, str]]) -> None:
+        self.c.execute(update(t.run).where(t.run.c.id == run_id).values(
+            finished_at=now, status=status, counts=counts, caught_up=caught_up, errors=errors))
+
+    def lock_holder(self) -> Any:
+        lk = t.run_lock.c
+        return self.c.execute(select(lk.run_id, lk.locked_at).where(lk.company_id == self.cid)).first()
+
+    def take_lock(self, run_id: int, now: datetime) -> None:
+        self.c.execute(insert(t.run_lock).values(company_id=self.cid, run_id=run_id, locked_at=now))
+
+    def drop_lock(self, run_id: int | None = None) -> None:
+        lk = t.run_lock.c
+        cond = [lk.company_id == self.cid] + ([lk.run_id == run_id] if run_id is not None else [])
+        self.c.execute(t.run_lock.delete().where(*cond))
+
+    def run_days(self, since: date, before: date) -> set[date]:
+        r = t.run.c
+        q = select(r.as_of).distinct().where(
+            r.company_id == self.cid, r.dry_run.is_(False), r.status == "done", r.as_of >= since, r.as_of < before)
+        return set(self.c.execute(q).scalars())
+
+    def last_run_day(self, before: date) -> date | None:
+        r = t.run.c
+        return self.c.execute(select(func.max(r.as_of)).where(
+            r.company_id == self.cid, r.dry_run.is_(False), r.status == "done", r.as_of < before)).scalar()
+
+    def runs(self, limit: int = 30) -> list[Any]:
+        r = t.run.c
+        return list(self.c.execute(select(t.run).where(r.company_id == self.cid).order_by(r.id.desc()).limit(limit)))
+
+
+
+class CustomerRepo:
+    """Single-customer reads and writes for the collection services and ``customer show``."""
+
+    def __init__(self, conn: Connection, company_id: int) -> None:
+        self.c = conn
+        self.cid = company_id
+
+    def by_code(self, code: str) -> Any:
+        cu = t.customer.c
+        return self.c.execute(select(t.customer).where(cu.company_id == self.cid, cu.code == code)).first()
+
+    def invoice_by_number(self, number: str) -> Any:
+        iv = t.invoice.c
+        return self.c.execute(select(t.invoice).where(iv.company_id == self.cid, iv.number == number)).first()
+
+    def open_invoices(self, customer_id: int) -> list[Any]:
+        iv = t.invoice.c
+        return list(self.c.execute(select(t.invoice).where(
+            iv.company_id == self.cid, iv.customer_id == customer_id, iv.open_minor != 0).order_by(iv.due_on, iv.number)))
+
+    def add_activity(self, **values: Any) -> int:
+        r = self.c.execute(insert(t.activity).values(company_id=self.cid, **values))
+        return int(r.inserted_primary_key[0])
+
+    def close_tasks(self, customer_id: int, on: date, kinds: Sequence[str], actor: str | None) -> int:
+        x = t.action.c
+        r = self.c.execute(update(t.action).where(
+            x.company_id == self.cid, x.customer_id == customer_id, x.status == "open",
+            x.needs_approval.is_(False), x.kind.in_(list(kinds)), x.run_on <= on,
+        ).values(status="done", decided_on=on, decided_by=actor))
+        return int(r.rowcount or 0)
+
+    def add_promise(self, **values: Any) -> int:
+        r = self.c.execute(insert(t.promise).values(company_id=self.cid, **values))
+        return int(r.inserted_primary_key[0])
+
+    def action(self, action_id: int) -> Any:
+        x = t.action.c
+        return self.c.execute(select(t.action).where(x.company_id == self.cid, x.id == action_id)).first()
+
+    def decide_action(self, action_id: int, status: str, on: date, by: str | None, note: str | None) -> None:
+        x = t.action.c
+        self.c.execute(update(t.action).where(x.company_id == self.cid, x.id == action_id).values(
+            status=status, decided_on=on, decided_by=by, decision_note=note))
+
+    def update_customer(self, customer_id: int, **values: Any) -> None:
+        cu = t.customer.c
+        self.c.execute(update(t.customer).where(cu.company_id == self.cid, cu.id == customer_id)
+                       .values(version=cu.version + 1, **values))
+
+    def activities(self, customer_id: int, limit: int = 10) -> list[Any]:
+        a = t.activity.c
+        return list(self.c.execute(select(t.activity).where(a.company_id == self.cid, a.customer_id == customer_id)
+                                   .order_by(a.at.desc(), a.id.desc()).limit(limit)))
+
+    def promises(self, customer_id: int) -> list[Any]:
+        p = t.promise.c
+        return list(self.c.execute(select(t.promise).where(p.company_id == self.cid, p.customer_id == customer_id)
+                                   .order_by(p.made_on.desc(), p.promised_on)))
+
+    def disputes(self, customer_id: int) -> list[Any]:
+        d, iv = t.dispute.c, t.invoice.c
+        return list(self.c.execute(
+            select(t.dispute, iv.number.label("invoice_number"))
+            .join(t.invoice, and_(iv.company_id == d.company_id, iv.id == d.invoice_id))
+            .where(d.company_id == self.cid, d.customer_id == customer_id).order_by(d.opened_on.desc())))
+
+    def contacts(self, customer_id: int) -> list[Any]:
+        k = t.contact.c
+        return list(self.c.execute(select(t.contact).where(k.company_id == self.cid, k.customer_id == customer_id)))
+
+    def open_actions(self, customer_id: int) -> list[Any]:
+        x = t.action.c
+        return list(self.c.execute(select(t.action).where(
+            x.company_id == self.cid, x.customer_id == customer_id, x.status == "open").order_by(x.run_on, x.id)))
+
+    def payments_since(self, customer_id: int, since: date) -> int:
+        pay = t.payment.c
+        return int(self.c.execute(select(func.coalesce(func.sum(pay.amount_minor), 0)).where(
+            pay.company_id == self.cid, pay.customer_id == customer_id, pay.paid_on >= since)).scalar_one())
+
+    def upsert_statement(self, customer_id: int, period: str, **dates: date) -> None:
+        s = t.statement.c
+        row = self.c.execute(select(s.id).where(s.company_id == self.cid, s.customer_id == customer_id,
+                                                s.period == period)).first()
+        if row is None:
+            self.c.execute(insert(t.statement).values(company_id=self.cid, customer_id=customer_id, period=period,
+                                                      **dates))
+        else:
+            self.c.execute(update(t.statement).where(s.id == row.id).values(**dates))
+
+    def open_tasks(self, upto: date) -> list[Any]:
+        x, cu = t.action.c, t.customer.c
+        q = (select(t.action, cu.code.label("customer_code"), cu.name.label("customer_name"),
+                    cu.collector.label("collector"))
+             .join(t.customer, and_(cu.company_id == x.company_id, cu.id == x.customer_id))
+             .where(x.company_id == self.cid, x.status == "open", x.run_on <= upto)
+             .order_by(x.amount_minor.desc(), x.run_on, x.id))
+        return list(self.c.execute(q))
+
+
+def aging_rows(conn: Connection, company_id: int, as_of: date, buckets: Sequence[int]) -> list[Any]:
+    """One grouped pass over open invoices: per customer and currency, open money per aging bucket,
+    disputed money, and the oldest due date of collectable overdue money."""
+    from datetime import timedelta
+
+    from sqlalchemy import case
+
+    iv = t.invoice.c
+    cols = [func.sum(case((iv.due_on >= as_of, iv.open_minor), else_=0)).label("b0")]
+    for i in range(1, len(buckets)):
+        lo = as_of - timedelta(days=buckets[i])
+        hi = as_of - timedelta(days=buckets[i - 1])
+        cols.append(func.sum(case((and_(iv.due_on >= lo, iv.due_on < hi), iv.open_minor), else_=0)).label(f"b{i}"))
+    cols.append(func.sum(case((iv.due_on < as_of - timedelta(days=buckets[-1]), iv.open_minor), else_=0))
+                .label(f"b{len(buckets)}"))
+    q = (select(iv.customer_id, iv.currency, *cols, func.sum(iv.disputed_minor).label("disputed"),
+                func.min(case((and_(iv.due_on < as_of, iv.open_minor > iv.disputed_minor), iv.due_on))).label("oldest"))
+         .where(iv.company_id == company_id, iv.open_minor != 0)
+         .group_by(iv.customer_id, iv.currency))
+    return list(conn.execute(q))
+

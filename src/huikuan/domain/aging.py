@@ -1,0 +1,39 @@
+"""Aging buckets (账龄): labels and the bucket a number of days past due falls into."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .errors import InvalidInput
+
+DEFAULT_BUCKETS = (0, 30, 60, 90, 180, 365)
+
+
+def parse_buckets(text: str) -> tuple[int, ...]:
+    """``"0,30,60,90"`` → (0, 30, 60, 90): strictly increasing, starting at 0."""
+    try:
+        vals = tuple(int(x) for x in text.replace("，", ",").split(",") if x.strip())
+    except ValueError as e:
+        raise InvalidInput("aging.buckets", value=text) from e
+    if not vals or vals[0] != 0 or any(b <= a for a, b in zip(vals, vals[1:], strict=False)):
+        raise InvalidInput("aging.buckets", value=text)
+    return vals
+
+
+def bucket_labels(buckets: Sequence[int], lang: str = "zh") -> list[str]:
+    """First label is "not due"; then 1–30, 31–60 … and ">365"."""
+    labels = ["未到期" if lang == "zh" else "not due"]
+    for lo, hi in zip(buckets, buckets[1:], strict=False):
+        labels.append(f"{lo + 1}–{hi}" + ("天" if lang == "zh" else "d"))
+    labels.append(f">{buckets[-1]}" + ("天" if lang == "zh" else "d"))
+    return labels
+
+
+def bucket_index(days_past_due: int, buckets: Sequence[int]) -> int:
+    """0 for not yet due (days ≤ 0); i for buckets[i-1] < days ≤ buckets[i]; last for beyond."""
+    if days_past_due <= buckets[0]:
+        return 0
+    for i in range(1, len(buckets)):
+        if days_past_due <= buckets[i]:
+            return i
+    return len(buckets)

@@ -1,0 +1,1 @@
+"""Collection policies: validated data (``model``), loaded from TOML (``load``), applied by ``decide``."""

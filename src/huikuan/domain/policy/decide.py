@@ -1,0 +1,260 @@
+"""The pure decision of the daily run: facts about one customer + policy + date → actions.
+
+Semantics (the reference for docs/policies.md):
+
+1. A paused customer gets nothing. On a non-working day nothing is decided unless the policy's
+   ``act_on_non_workdays`` is set (the next working day's run acts at the stage of that day).
+2. Each ladder (dunning, credit, statement, promise) is considered on its own and yields at most
+   ONE action: the most severe matching rule, i.e. the LAST rule in file order whose conditions all
+   hold. The ``measures`` ladder is cumulative: its steps (shipment lock, then the letters) are
+   separate proposals, so every matching step not yet taken is proposed — a customer first seen
+   at 120 days gets the shipment-lock proposal too, not only the lawyer's letter. Conditions are ANDed; a missing condition does not constrain; a range
+   condition on a fact the customer lacks (no overdue money → no days past due) does not hold.
+3. Only collectable money counts: open minus disputed. Disputed money is never dunned.
+4. An open promise to pay (promised date + tolerance not yet passed) silences the ladders listed in
+   ``paused_by_promise``. A broken one is a fact for the ``promise`` ladder and counts in
+   ``broken_promises``.
+5. Month-end grace: for 月结/fixed-day customers, ladders in ``grace_applies_to`` see days past due
+   reduced by ``month_end_grace_days`` (a delay within the grace is "not overdue" there).
+6. Cadence. An *episode* is named by an anchor: the oldest collectable overdue due date (or the next
+   due date before anything is overdue, the statement period, the promise id). ``once`` fires
+   if this stage has not acted in this episode. ``on_entry`` replaces the first action of a
+   stage in an episode (e.g. an escalation task). Otherwise the rule fires when its last touch is at
+   least ``every_working_days`` working days ago (default 1); the last touch is the latest of the
+   ladder's own last action and the last logged contact on any of the rule's channels — manual
+   contacts count.
+7. Measures already in force are not proposed again (a locked customer gets no shipment-lock
+   proposal), nor while a proposal of the same kind awaits approval.
+8. Missed days are not replayed: the decision depends only on today's facts, so a run after a gap
+   acts once, at today's stage.
+
+The function has no I/O, no clock and no randomness: the same facts give the same actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..ledger import ActionKind, Channel, CreditStatus, OpenItem
+from .model import Conditions, Ladder, Policy, Range, Rule, StatementState
+
+CUMULATIVE = (Ladder.MEASURES,)
+PRE_DUE_BUNDLE_DAYS = 7  # invoices falling due within a week of the next one are named together
+MEASURE_STATE = {
+    ActionKind.CREDIT_SUSPEND: (CreditStatus.SUSPENDED, CreditStatus.STOPPED, CreditStatus.BLACKLISTED),
+    ActionKind.CREDIT_STOP: (CreditStatus.STOPPED, CreditStatus.BLACKLISTED),
+    ActionKind.BLACKLIST: (CreditStatus.BLACKLISTED,),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFacts:
+    """A customer as the daily run sees it on one date (built by ``services.daily_run.gather``)."""
+
+    customer_id: int
+    customer_code: str
+    customer_type: str = "dealer"
+    currency: str = "CNY"
+    month_end_terms: bool = False
+    paused: bool = False
+    credit_status: str = "normal"
+    shipment_locked: bool = False
+    credit_limit_minor: int = 0
+    overdue: tuple[OpenItem, ...] = ()  # collectable, oldest first
+    upcoming: tuple[OpenItem, ...] = ()  # collectable, not yet due, soonest first
+    days_past_due: int | None = None
+    working_days_past_due: int | None = None
+    days_to_due: int | None = None
+    working_days_to_due: int | None = None
+    broken_promises: int = 0
+    open_promise_until: date | None = None
+    broken_promise: tuple[int, int, date] | None = None  # (id, amount_minor, promised_on) of the latest
+    last_payment_on: date | None = None
+    last_contact: Mapping[str, int] = field(default_factory=dict)  # channel → working days ago
+    last_action: Mapping[str, int] = field(default_factory=dict)  # ladder → working days ago
+    history: frozenset[tuple[str, str]] = frozenset()  # (stage, anchor) acted before today
+    pending: frozenset[str] = frozenset()  # action kinds awaiting approval
+    statement: StatementState | None = None  # None: customer needs no 对账
+    statement_period: str | None = None
+    days_since_statement_sent: int | None = None
+    open_minor: int = 0
+    is_workday: bool = True
+
+    @property
+    def overdue_minor(self) -> int:
+        return sum(i.collectable_minor for i in self.overdue)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    customer_id: int
+    customer_code: str
+    ladder: str
+    stage: str
+    kind: ActionKind
+    channels: tuple[Channel, ...]
+    assignee_role: str
+    letter: str | None
+    needs_approval: bool
+    rule_id: str
+    policy_id: str
+    policy_version: str
+    anchor: str
+    amount_minor: int
+    currency: str
+    invoices: tuple[str, ...]
+    reason_key: str
+    reason_params: tuple[tuple[str, object], ...]
+    label_zh: str
+    label_en: str
+    limit_cut_percent: int | None = None
+
+    @property
+    def channel(self) -> Channel | None:
+        return self.channels[0] if self.channels else None
+
+
+def _in(r: Range | None, v: int | None) -> bool:
+    if r is None:
+        return True
+    if v is None:
+        return False
+    lo, hi = r
+    return v >= lo and (hi is None or v <= hi)
+
+
+def _days_for(f: AccountFacts, policy: Policy, ladder: Ladder) -> int | None:
+    d = f.days_past_due
+    if d is None:
+        return None
+    if f.month_end_terms and ladder in policy.settings.grace_applies_to:
+        d -= policy.settings.month_end_grace_days
+        return d if d >= 1 else None
+    return d
+
+
+def matches(c: Conditions, f: AccountFacts, days: int | None, today: date) -> bool:
+    wdpd = f.working_days_past_due if days is not None else None
+    return (
+        _in(c.days_past_due, days)
+        and _in(c.working_days_past_due, wdpd)
+        and _in(c.days_to_due, f.days_to_due if not f.overdue else None)
+        and _in(c.working_days_to_due, f.working_days_to_due if not f.overdue else None)
+        and (c.has_overdue is None or c.has_overdue == bool(f.overdue))
+        and _in(c.broken_promises, f.broken_promises)
+        and (c.promise_broken is None or c.promise_broken == (f.broken_promise is not None))
+        and (c.customer_types is None or f.customer_type in c.customer_types)
+        and (c.credit_status is None or f.credit_status in c.credit_status)
+        and (c.min_overdue_minor is None or f.overdue_minor >= c.min_overdue_minor)
+        and (c.statement is None or (f.statement is not None and f.statement in c.statement))
+        and _in(c.day_of_month, today.day)
+        and _in(c.days_since_statement_sent, f.days_since_statement_sent)
+    )
+
+
+def _anchor(f: AccountFacts, ladder: Ladder) -> str | None:
+    if ladder is Ladder.STATEMENT:
+        return f.statement_period
+    if ladder is Ladder.PROMISE:
+        return f"promise-{f.broken_promise[0]}" if f.broken_promise else None
+    if f.overdue:
+        return f.overdue[0].due_on.isoformat()
+    if f.upcoming and ladder is Ladder.DUNNING:
+        return "due-" + f.upcoming[0].due_on.isoformat()
+    return "clear-" + (f.last_payment_on.isoformat() if f.last_payment_on else "never")
+
+
+def _cadence_due(rule: Rule, f: AccountFacts) -> bool:
+    every = rule.then.every_working_days or 1
+    ago = [f.last_action.get(rule.ladder.value)]
+    ago += [f.last_contact.get(ch.value) for ch in rule.then.channels]
+    known = [a for a in ago if a is not None]
+    return not known or min(known) >= every
+
+
+def _subject(f: AccountFacts, ladder: Ladder, rule: Rule) -> tuple[int, tuple[str, ...], str, dict[str, object]]:
+    """Amount, invoices, reason key and params of the action."""
+    if ladder is Ladder.STATEMENT:
+        return f.open_minor, (), "reason.statement", {"period": f.statement_period}
+    if ladder is Ladder.PROMISE and f.broken_promise:
+        pid, amount, on = f.broken_promise
+        return amount, (), "reason.promise_broken", {"date": on.isoformat(), "amount_minor": amount}
+    if rule.then.kind is ActionKind.LIMIT_CUT:
+        pct = rule.then.limit_cut_percent or 0
+        new_limit = f.credit_limit_minor * (100 - pct) // 100
+        return new_limit, (), "reason.credit_resume", {"percent": pct, "limit_minor": f.credit_limit_minor,
+                                                       "new_limit_minor": new_limit}
+    if f.overdue:
+        invoices = tuple(i.number for i in f.overdue)
+        days = f.days_past_due or 0
+        params: dict[str, object] = {"days": days}
+        if f.month_end_terms:
+            params |= {"grace": 0, "past": 0}
+        return f.overdue_minor, invoices, "reason.overdue", params
+    first = f.upcoming[0].due_on
+    bundle = tuple(i for i in f.upcoming if (i.due_on - first).days <= PRE_DUE_BUNDLE_DAYS)
+    return (
+        sum(i.collectable_minor for i in bundle),
+        tuple(i.number for i in bundle),
+        "reason.pre_due",
+        {"days": f.days_to_due, "date": first.isoformat()},
+    )
+
+
+def decide(f: AccountFacts, policy: Policy, today: date) -> tuple[Action, ...]:
+    if f.paused:
+        return ()
+    if not f.is_workday and not policy.settings.act_on_non_workdays:
+        return ()
+    promised = f.open_promise_until is not None and f.open_promise_until >= today
+    out: list[Action] = []
+    for ladder in Ladder:
+        if promised and ladder in policy.settings.paused_by_promise:
+            continue
+        days = _days_for(f, policy, ladder)
+        hits = [r for r in policy.ladder(ladder) if matches(r.when, f, days, today)]
+        for rule in hits if ladder in CUMULATIVE else hits[-1:]:
+            action = _fire(rule, f, policy, today, ladder)
+            if action is not None:
+                out.append(action)
+    return tuple(out)
+
+
+def _fire(rule: Rule, f: AccountFacts, policy: Policy, today: date, ladder: Ladder) -> Action | None:
+    then = rule.then
+    if ladder in (Ladder.DUNNING, Ladder.MEASURES) and not f.overdue and not f.upcoming:
+        return None
+    anchor = _anchor(f, ladder)
+    if anchor is None:
+        return None
+    if then.kind in MEASURE_STATE and f.credit_status in MEASURE_STATE[then.kind]:
+        return None
+    if then.kind is ActionKind.SHIPMENT_LOCK and f.shipment_locked:
+        return None
+    if then.needs_approval and then.kind.value in f.pending:
+        return None
+    seen = (then.stage, anchor) in f.history
+    kind, assignee = then.kind, then.assignee
+    if then.once:
+        if seen:
+            return None
+    elif then.on_entry is not None and not seen:
+        kind, assignee = then.on_entry.kind, then.on_entry.assignee
+    elif not _cadence_due(rule, f):
+        return None
+    amount, invoices, key, params = _subject(f, ladder, rule)
+    if key == "reason.overdue" and f.month_end_terms:
+        grace = policy.settings.month_end_grace_days
+        days = f.days_past_due or 0
+        key, params = "reason.overdue_grace", {"days": days, "grace": grace, "past": max(0, days - grace)}
+    return Action(
+        customer_id=f.customer_id, customer_code=f.customer_code, ladder=ladder.value, stage=then.stage,
+        kind=kind, channels=then.channels if kind in (ActionKind.CALL, ActionKind.REMINDER) else (),
+        assignee_role=assignee.value, letter=then.letter.value if then.letter else None,
+        needs_approval=then.needs_approval, rule_id=rule.id, policy_id=policy.id, policy_version=policy.version,
+        anchor=anchor, amount_minor=amount, currency=f.currency, invoices=invoices, reason_key=key,
+        reason_params=tuple(sorted(params.items())), label_zh=then.label_zh, label_en=then.label_en,
+        limit_cut_percent=then.limit_cut_percent,
+    )

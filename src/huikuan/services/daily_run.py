@@ -1,0 +1,353 @@
+"""The daily run: gather → decide → apply (ARCHITECTURE §2).
+
+- gather: a handful of set-based reads over the whole company (customers, open invoices streamed
+  by customer, last contacts, action history, promises, statements), folded into one
+  ``AccountFacts`` per customer; working days counted with the Chinese calendar.
+- decide: ``domain.policy.decide`` — pure.
+- apply: actions are inserted in batches, each batch one transaction, under the unique key
+  (customer, stage, day): a re-run or a concurrent run creates nothing new. Measures that need no
+  approval take effect here (suspending credit sales); the rest wait in the approval queue.
+
+A customer whose facts cannot be built (e.g. a due date in a year without calendar data) is recorded
+in the run's errors and the run goes on. Missed working days since the last run are reported as
+caught up; nothing is replayed for them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from .. import i18n
+from ..domain.calendar import WorkCalendar, add_workdays
+from ..domain.errors import CalendarUnknown, Conflict, HuikuanError
+from ..domain.ledger import ActionKind, CreditStatus, OpenItem, PromiseFacts, PromiseState, promise_state
+from ..domain.money import format_minor
+from ..domain.policy.decide import AccountFacts, Action, decide
+from ..domain.policy.model import StatementState
+from ..domain.terms import is_month_end_terms, parse_terms
+from .policies import PolicySet, load_policies
+from .ports import NoProgress, ProgressSink
+
+HISTORY_DAYS = 400
+STALE_LOCK = timedelta(hours=3)
+BATCH = 2000
+
+
+@dataclass
+class RunReport:
+    as_of: date
+    dry_run: bool
+    run_id: int | None = None
+    non_workday: bool = False
+    caught_up: list[date] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    created: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    customers: int = 0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for a in self.actions:
+            out[a.kind.value] = out.get(a.kind.value, 0) + 1
+        return out
+
+    @property
+    def existing(self) -> int:
+        return 0 if self.dry_run else len(self.actions) - self.created
+
+
+class WorkdayCounter:
+    """Working days between a date and today, from a prefix sum over the last ``HISTORY_DAYS``."""
+
+    def __init__(self, cal: WorkCalendar, today: date, back: int = HISTORY_DAYS) -> None:
+        self.cal, self.today = cal, today
+        self.start = today - timedelta(days=back)
+        cum, n = [0], 0
+        for i in range(1, back + 1):
+            n += cal.is_workday(self.start + timedelta(days=i))
+            cum.append(n)
+        self.cum = cum
+        self._ahead: dict[date, int] = {}
+
+    def since(self, d: date) -> int | None:
+        """Working days in (d, today]; None when ``d`` is older than the window."""
+        i = (d - self.start).days
+        if i < 0:
+            return None
+        if i > len(self.cum) - 1:
+            return -self.until(d)
+        return self.cum[-1] - self.cum[i]
+
+    def until(self, d: date) -> int:
+        """Working days in (today, d] (may raise CalendarUnknown for a year without data)."""
+        v = self._ahead.get(d)
+        if v is None:
+            v, x = 0, self.today
+            while x < d:
+                x += timedelta(days=1)
+                v += self.cal.is_workday(x)
+            self._ahead[d] = v
+        return v
+
+
+def _prev_period(today: date) -> str:
+    last = today.replace(day=1) - timedelta(days=1)
+    return f"{last.year:04d}-{last.month:02d}"
+
+
+@dataclass
+class _Context:
+    today: date
+    cal: WorkCalendar
+    wd: WorkdayCounter
+    policies: PolicySet
+    period: str
+    is_workday: bool
+    history: dict[int, set[tuple[str, str]]]
+    pending: dict[int, set[str]]
+    promises: dict[int, list[Any]]
+    last_payment: dict[int, date]
+    statements: dict[int, Any]
+
+
+def _promise_facts(ctx: _Context, cid: int) -> tuple[date | None, int, tuple[int, int, date] | None]:
+    """(open until, broken count, latest recent broken promise). Instalments made together are
+    judged cumulatively: the second part is kept only when both parts' money has arrived."""
+    open_until: date | None = None
+    broken, latest = 0, None
+    rows = ctx.promises.get(cid, [])
+    for _, group in itertools.groupby(rows, key=lambda r: r.made_on):
+        cumulative = 0
+        for r in group:
+            cumulative += r.amount_minor
+            if r.promised_on >= ctx.today:
+                state = PromiseState.KEPT if r.paid >= cumulative else PromiseState.OPEN
+                deadline = r.promised_on
+            else:
+                try:
+                    deadline = add_workdays(ctx.cal, r.promised_on, ctx.policies.policies["default"].settings
+                                            .promise_tolerance_working_days)
+                except CalendarUnknown:
+                    deadline = ctx.today
+                state = promise_state(PromiseFacts(r.id, cumulative, r.promised_on, r.made_on, r.paid),
+                                      ctx.today, deadline)
+            if state is PromiseState.OPEN:
+                open_until = max(open_until or deadline, deadline)
+            elif state in (PromiseState.BROKEN, PromiseState.PARTLY_KEPT):
+                broken += 1
+                if r.promised_on >= ctx.today - timedelta(days=60) and (latest is None or r.promised_on >= latest[2]):
+                    latest = (r.id, r.amount_minor, r.promised_on)
+    return open_until, broken, latest
+
+
+def _facts(ctx: _Context, cust: Any, items: list[tuple[int, int, str, date, int, int]],
+           contacts_on: dict[str, date], actions_on: dict[str, date]) -> AccountFacts:
+    today, cid = ctx.today, cust.id
+    overdue: list[OpenItem] = []
+    upcoming: list[OpenItem] = []
+    open_total = 0
+    for _, iid, number, due_on, open_minor, disputed in items:
+        open_total += open_minor
+        item = OpenItem(iid, number, due_on, open_minor, disputed)
+        if item.collectable_minor <= 0:
+            continue
+        (overdue if due_on < today else upcoming).append(item)
+    dpd = wdpd = dtd = wdtd = None
+    if overdue:
+        dpd = (today - overdue[0].due_on).days
+        wdpd = ctx.wd.since(overdue[0].due_on)
+    elif upcoming:
+        dtd = (upcoming[0].due_on - today).days
+        # Counting ahead needs next year's calendar only for invoices due within the reminder window.
+        wdtd = ctx.wd.until(upcoming[0].due_on) if dtd <= 14 else None
+    open_until, broken, latest = _promise_facts(ctx, cid)
+    contacts = {ch: ctx.wd.since(d) for ch, d in contacts_on.items()}
+    actions = {lad: ctx.wd.since(d) for lad, d in actions_on.items()}
+    statement = sent_days = None
+    if cust.requires_statement and open_total > 0:
+        s = ctx.statements.get(cid)
+        if s is None or not s.prepared_on:
+            statement = StatementState.UNPREPARED
+        elif s.confirmed_on:
+            statement = StatementState.CONFIRMED
+        elif s.sent_on:
+            statement, sent_days = StatementState.SENT, (today - s.sent_on).days
+        elif s.checked_on:
+            statement = StatementState.CHECKED
+        else:
+            statement = StatementState.PREPARED
+    return AccountFacts(
+        customer_id=cid, customer_code=cust.code, customer_type=cust.type, currency=cust.currency,
+        month_end_terms=is_month_end_terms(parse_terms(cust.terms)), paused=bool(cust.paused),
+        credit_status=cust.credit_status, shipment_locked=bool(cust.shipment_locked),
+        credit_limit_minor=int(cust.credit_limit_minor), overdue=tuple(overdue), upcoming=tuple(upcoming),
+        days_past_due=dpd, working_days_past_due=wdpd, days_to_due=dtd, working_days_to_due=wdtd,
+        broken_promises=broken, open_promise_until=open_until, broken_promise=latest,
+        last_payment_on=ctx.last_payment.get(cid),
+        last_contact={k: v for k, v in contacts.items() if v is not None},
+        last_action={k: v for k, v in actions.items() if v is not None},
+        history=frozenset(ctx.history.get(cid, ())), pending=frozenset(ctx.pending.get(cid, ())),
+        statement=statement, statement_period=ctx.period if statement else None,
+        days_since_statement_sent=sent_days, open_minor=open_total, is_workday=ctx.is_workday,
+    )
+
+
+def _index_by_customer(d: dict[tuple[int, str], date]) -> dict[int, dict[str, date]]:
+    out: dict[int, dict[str, date]] = {}
+    for (cid, k), v in d.items():
+        out.setdefault(cid, {})[k] = v
+    return out
+
+
+def gather_and_decide(app: Any, uow: Any, today: date, progress: ProgressSink) -> tuple[list[Action], list[dict[str, str]], int, bool]:
+    cal = app.calendar()
+    is_wd = cal.is_workday(today)  # an unknown year stops the run here, with its message
+    repo = uow.collect
+    policies = load_policies(app.policy_dirs(), repo.segment_policies())
+    since = today - timedelta(days=HISTORY_DAYS)
+    promises: dict[int, list[Any]] = {}
+    for r in repo.promises(today - timedelta(days=365), today):
+        promises.setdefault(r.customer_id, []).append(r)
+    ctx = _Context(
+        today=today, cal=cal, wd=WorkdayCounter(cal, today), policies=policies, period=_prev_period(today),
+        is_workday=is_wd, history=repo.history(today, since),
+        pending=repo.pending(today), promises=promises, last_payment=repo.last_payment(),
+        statements=repo.statements(_prev_period(today)),
+    )
+    contacts = _index_by_customer(repo.last_activity(today))
+    last_actions = _index_by_customer(repo.last_action(today))
+    customers = repo.customers()
+    progress.start(i18n.t("run.progress", app.settings.lang), len(customers))
+    actions: list[Action] = []
+    errors: list[dict[str, str]] = []
+    items_iter: Iterator[tuple[int, int, str, date, int, int]] = repo.open_items()
+    pending_row = next(items_iter, None)
+    for n, cust in enumerate(customers, start=1):
+        items = []
+        while pending_row is not None and pending_row[0] < cust.id:
+            pending_row = next(items_iter, None)  # invoices of a customer row that vanished mid-run
+        while pending_row is not None and pending_row[0] == cust.id:
+            items.append(pending_row)
+            pending_row = next(items_iter, None)
+        try:
+            facts = _facts(ctx, cust, items, contacts.get(cust.id, {}), last_actions.get(cust.id, {}))
+            policy = policies.for_customer(cust.policy, cust.segment)
+            actions.extend(decide(facts, policy, today))
+        except HuikuanError as e:
+            errors.append({"customer": cust.code, "code": e.code,
+                           "message_zh": i18n.error_text(e, "zh"), "message_en": i18n.error_text(e, "en")})
+        except (ValueError, TypeError, KeyError) as e:  # bad data in one row must not stop the company's run
+            errors.append({"customer": cust.code, "code": "run.customer_failed",
+                           "message_zh": i18n.t("run.customer_failed", "zh", detail=repr(e)),
+                           "message_en": i18n.t("run.customer_failed", "en", detail=repr(e))})
+        if n % 1000 == 0:
+            progress.advance(1000)
+    progress.advance(len(customers) % 1000)
+    return actions, errors, len(customers), is_wd
+
+
+def reason_text(a: Action, lang: str) -> str:
+    params = dict(a.reason_params)
+    for k in [k for k in params if k.endswith("_minor")]:
+        params[k[: -len("_minor")]] = format_minor(int(params[k]), a.currency)  # type: ignore[call-overload]
+    label = a.label_zh if lang == "zh" else a.label_en
+    return i18n.t(a.reason_key, lang, label=label, **params)
+
+
+def action_row(a: Action, company_id: int, today: date, run_id: int | None, collector: str | None) -> dict[str, Any]:
+    return {
+        "company_id": company_id, "customer_id": a.customer_id, "run_on": today, "run_id": run_id,
+        "ladder": a.ladder, "stage": a.stage, "kind": a.kind.value, "channel": a.channel.value if a.channel else None,
+        "channels": [c.value for c in a.channels], "assignee_role": a.assignee_role,
+        "assignee": collector if a.assignee_role == "collector" else None, "letter": a.letter,
+        "needs_approval": a.needs_approval, "status": "open", "rule_id": a.rule_id, "policy_id": a.policy_id,
+        "policy_version": a.policy_version, "anchor": a.anchor, "amount_minor": a.amount_minor,
+        "currency": a.currency, "invoices": list(a.invoices),
+        "params": {"reason_key": a.reason_key, **{k: v for k, v in a.reason_params},
+                   "limit_cut_percent": a.limit_cut_percent},
+        "reason_zh": reason_text(a, "zh"), "reason_en": reason_text(a, "en"),
+    }
+
+
+def _apply(app: Any, actions: list[Action], today: date, run_id: int, progress: ProgressSink) -> int:
+    created = 0
+    by_customer = sorted(actions, key=lambda a: a.customer_id)
+    progress.start(i18n.t("run.progress_apply", app.settings.lang), len(by_customer))
+    with app.uow() as uow:
+        collectors = {c.id: c.collector for c in uow.collect.customers()}
+        for i in range(0, len(by_customer), BATCH):
+            batch = by_customer[i:i + BATCH]
+            repo = uow.collect
+            created += repo.insert_actions([action_row(a, app.company_id, today, run_id, collectors.get(a.customer_id))
+                                            for a in batch])
+            repo.supersede_tasks({(a.customer_id, a.ladder) for a in batch if not a.needs_approval}, today)
+            suspend = [a.customer_id for a in batch if a.kind is ActionKind.CREDIT_SUSPEND and not a.needs_approval]
+            repo.set_credit_status(suspend, CreditStatus.SUSPENDED.value)
+            uow.commit()
+            progress.advance(len(batch))
+    return created
+
+
+def _caught_up(uow: Any, today: date, cal: WorkCalendar) -> list[date]:
+    repo = uow.collect
+    last = repo.last_run_day(today)
+    if last is None:
+        return []
+    ran = repo.run_days(last, today)
+    out, d = [], last + timedelta(days=1)
+    while d < today:
+        if d not in ran and cal.is_workday(d):
+            out.append(d)
+        d += timedelta(days=1)
+    return out
+
+
+def _now(app: Any) -> datetime:
+    return app.clock.now().astimezone(UTC).replace(tzinfo=None)
+
+
+def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
+              progress: ProgressSink | None = None) -> RunReport:
+    progress = progress or NoProgress()
+    today = as_of or app.clock.today()
+    report = RunReport(as_of=today, dry_run=dry_run)
+    with app.uow() as uow:
+        repo = uow.collect
+        run_id = repo.start_run(today, _now(app), dry_run)
+        if not dry_run:
+            holder = repo.lock_holder()
+            if holder is not None and _now(app) - holder.locked_at < STALE_LOCK:
+                raise Conflict("run.locked", run_id=holder.run_id, since=holder.locked_at.isoformat(timespec="seconds"))
+            if holder is not None:
+                repo.drop_lock()
+            try:
+                repo.take_lock(run_id, _now(app))
+            except Exception as e:  # the insert races another process's; its unique key decides who runs
+                if type(e).__name__ != "IntegrityError":
+                    raise
+                raise Conflict("run.locked", run_id="?", since="") from e
+        uow.commit()
+    report.run_id = run_id
+    status = "failed"
+    try:
+        with app.uow(write=False) as uow:
+            actions, errors, n, is_wd = gather_and_decide(app, uow, today, progress)
+            report.caught_up = [] if dry_run else _caught_up(uow, today, app.calendar())
+        report.actions, report.errors, report.customers, report.non_workday = actions, errors, n, not is_wd
+        if not dry_run:
+            report.created = _apply(app, actions, today, run_id, progress)
+        status = "done"
+    finally:
+        progress.finish()
+        with app.uow() as uow:
+            uow.collect.finish_run(run_id, _now(app), status, report.counts | {"created": report.created},
+                                   [d.isoformat() for d in report.caught_up], report.errors)
+            if not dry_run:
+                uow.collect.drop_lock(run_id)
+            uow.commit()
+    return report

@@ -1,0 +1,101 @@
+"""Reports: aging (账龄) by customer, collector, segment or risk grade; the worklist; the run log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..adapters.db.collect_repo import aging_rows
+from ..domain.aging import DEFAULT_BUCKETS, bucket_labels
+from ..domain.errors import InvalidInput
+from .policies import load_policies
+
+GROUPINGS = ("customer", "collector", "segment", "grade")
+
+
+@dataclass
+class AgingRow:
+    key: str
+    name: str
+    currency: str
+    amounts: list[int]
+    disputed: int = 0
+    overdue: int = 0  # collectable (undisputed) money past due
+
+    @property
+    def total(self) -> int:
+        return sum(self.amounts)
+
+
+@dataclass
+class AgingReport:
+    as_of: date
+    by: str
+    buckets: tuple[int, ...]
+    rows: list[AgingRow] = field(default_factory=list)
+
+    def labels(self, lang: str) -> list[str]:
+        return bucket_labels(self.buckets, lang)
+
+    def totals(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for r in self.rows:
+            acc = out.setdefault(r.currency, [0] * (len(self.buckets) + 1))
+            for i, a in enumerate(r.amounts):
+                acc[i] += a
+        return out
+
+
+def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_BUCKETS, by: str = "customer") -> AgingReport:
+    if by not in GROUPINGS:
+        raise InvalidInput("input.enum", field="by", value=by, allowed=", ".join(GROUPINGS))
+    today = as_of or app.clock.today()
+    report = AgingReport(today, by, tuple(buckets))
+    with app.uow(write=False) as uow:
+        customers = {c.id: c for c in uow.collect.customers()}
+        rows = aging_rows(uow.c, app.company_id, today, buckets)
+        policies = load_policies(app.policy_dirs(), uow.collect.segment_policies()) if by == "grade" else None
+    groups: dict[tuple[str, str], AgingRow] = {}
+    n = len(buckets) + 1
+    for r in rows:
+        c = customers.get(r.customer_id)
+        if c is None:
+            continue
+        amounts = [int(getattr(r, f"b{i}")) for i in range(n)]
+        overdue = sum(amounts[1:]) if r.oldest is not None else 0
+        overdue = max(0, overdue - int(r.disputed)) if overdue else 0
+        if by == "customer":
+            key, name = c.code, c.name
+        elif by == "collector":
+            key, name = c.collector or "-", ""
+        elif by == "segment":
+            key, name = c.segment or "-", ""
+        else:
+            dpd = (today - r.oldest).days if r.oldest is not None else None
+            key, name = policies.for_customer(c.policy, c.segment).grades.grade(dpd).value, ""  # type: ignore[union-attr]
+        row = groups.get((key, r.currency))
+        if row is None:
+            row = groups[(key, r.currency)] = AgingRow(key, name, r.currency, [0] * n)
+        for i in range(n):
+            row.amounts[i] += amounts[i]
+        row.disputed += int(r.disputed)
+        row.overdue += overdue
+    report.rows = sorted(groups.values(), key=lambda x: (-sum(x.amounts[1:]), x.key))
+    return report
+
+
+def worklist(app: Any, as_of: date | None = None, assignee: str | None = None) -> list[Any]:
+    """Open tasks and proposals up to the date, most valuable first; ``assignee`` is a role or a person."""
+    today = as_of or app.clock.today()
+    with app.uow(write=False) as uow:
+        rows = uow.customers.open_tasks(today)
+    if assignee:
+        rows = [r for r in rows if assignee in (r.assignee_role, r.assignee)]
+    return rows
+
+
+def runs(app: Any, limit: int = 30) -> list[Any]:
+    with app.uow(write=False) as uow:
+        return uow.collect.runs(limit)
