@@ -10,7 +10,7 @@
 | locale         | HUIKUAN_LOCALE           | zh-CN (or en)                    |
 | timezone       | HUIKUAN_TIMEZONE         | Asia/Shanghai                    |
 | policy_dir     | HUIKUAN_POLICY_DIR       | (shipped policies only)          |
-| roll_due_to_workday | HUIKUAN_ROLL_DUE_TO_WORKDAY | true                        |
+| roll_due_to_workday | HUIKUAN_ROLL_DUE_TO_WORKDAY | false (ADR 0005)            |
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Settings:
     locale: str = "zh-CN"
     timezone: str = "Asia/Shanghai"
     policy_dir: str | None = None
-    roll_due_to_workday: bool = True
+    roll_due_to_workday: bool = False  # ADR 0005: contractual dates stay as written
 
     @property
     def lang(self) -> str:
