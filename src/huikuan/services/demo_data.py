@@ -649,12 +649,22 @@ def load(app: Any, company: DemoCompany, progress: ProgressSink | None = None) -
     (so allocation matches the generator's, see the module docstring), disputes after payments (a
     dispute never exceeds what is still open), promises and activities last.
     """
-    # Imported here so the pure generator stays usable without the import and collection services.
+    # Imported here so the pure generator stays usable without the database and the services.
+    from sqlalchemy import func, select
+
+    from ..adapters.db import tables as t
+    from ..domain.errors import Conflict
     from ..domain.money import Money
     from .collect import log_contact, record_promise
     from .import_ import import_rows
     from .ledger import open_dispute
 
+    with app.uow() as uow:
+        existing = uow.c.execute(select(func.count()).select_from(t.customer).where(
+            t.customer.c.company_id == uow.company_id)).scalar()
+    if existing:
+        # Promises, disputes and activities are not idempotent: a second load would double them.
+        raise Conflict("demo.not_empty", customers=existing)
     progress = progress or NoProgress()
     counts: dict[str, int] = {}
     for kind, rows in company.sections():

@@ -1,0 +1,68 @@
+"""``huikuan demo-data``: fill the database with a generated, realistic demo company."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import typer
+
+from ... import i18n
+from ...domain.errors import InvalidInput
+from ...domain.money import Money
+from ...services import demo_data
+from .common import RichProgress, console, state, tr
+from .main import app
+
+
+class _LabelledProgress(RichProgress):
+    """Rich bar whose step labels (``customers``, ``disputes`` …) come from the demo catalog."""
+
+    def start(self, label: str, total: int | None) -> None:
+        super().start(i18n.catalog(state.lang).get(f"demo.step.{label}", label), total)
+
+
+def _as_of(text: str | None) -> date:
+    if not text:
+        return state.app().clock.today()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput("demo.as_of_invalid", value=text) from None
+
+
+@app.command("demo-data")
+def demo_data_cmd(
+    customers: int = typer.Option(300, "--customers", min=1, max=1_000_000, help="客户数 / number of customers"),
+    months: int = typer.Option(14, "--months", min=1, max=120, help="开票月数 / months of invoices"),
+    seed: int = typer.Option(7, "--seed", help="随机种子，相同种子生成相同数据 / seed: same seed, same data"),
+    as_of: str = typer.Option(None, "--as-of", help="截止日期 YYYY-MM-DD（默认今天）/ as-of date (default today)"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON / JSON output"),
+) -> None:
+    """生成演示公司（客户、发票、回款、争议、承诺、催收记录）/ generate a demo company."""
+    day = _as_of(as_of)
+    company = demo_data.generate(customers=customers, months=months, seed=seed, as_of=day)
+    progress = _LabelledProgress(enabled=not as_json)
+    try:
+        report = demo_data.load(state.app(), company, progress)
+    finally:
+        progress.finish()
+    summary = {
+        "as_of": day.isoformat(),
+        "seed": seed,
+        **report.counts,
+        "open_balance": Money(company.open_minor).amount_text(),
+        "overdue": Money(company.overdue_minor()).amount_text(),
+    }
+    if as_json:
+        console().print_json(json.dumps(summary, ensure_ascii=False))
+        return
+    out = console()
+    out.print(tr("demo.done.title", as_of=day.isoformat(), seed=seed))
+    out.print(tr("demo.done.counts", customers=report.counts["customers"], contacts=report.counts["contacts"],
+                 invoices=report.counts["invoices"], payments=report.counts["payments"],
+                 credit_notes=report.counts["credit-notes"]))
+    out.print(tr("demo.done.collection", disputes=report.counts["disputes"], promises=report.counts["promises"],
+                 activities=report.counts["activities"]))
+    out.print(tr("demo.done.balance", open=Money(company.open_minor).display(),
+                 overdue=Money(company.overdue_minor()).display()))
