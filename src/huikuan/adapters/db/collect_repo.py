@@ -67,9 +67,9 @@ class CollectRepo:
         return out
 
     def pending(self, before: date) -> dict[int, set[str]]:
-        """Kinds of proposals still awaiting a decision, made before ``before`` (today's own are the run's)."""
+        """Stages with a proposal still awaiting a decision, made before ``before`` (today's are the run's)."""
         x = t.action.c
-        q = (select(x.customer_id, x.kind).distinct()
+        q = (select(x.customer_id, x.stage).distinct()
              .where(x.company_id == self.cid, x.status == "open", x.needs_approval.is_(True), x.run_on < before))
         out: dict[int, set[str]] = defaultdict(set)
         for cid, kind in self.c.execute(q):

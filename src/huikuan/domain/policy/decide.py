@@ -24,7 +24,7 @@ Semantics (the reference for docs/policies.md):
    ladder's own last action and the last logged contact on any of the rule's channels — manual
    contacts count.
 7. Measures already in force are not proposed again (a locked customer gets no shipment-lock
-   proposal), nor while a proposal of the same kind awaits approval.
+   proposal), nor while that stage's proposal awaits approval.
 8. Missed days are not replayed: the decision depends only on today's facts, so a run after a gap
    acts once, at today's stage.
 
@@ -75,7 +75,7 @@ class AccountFacts:
     last_contact: Mapping[str, int] = field(default_factory=dict)  # channel → working days ago
     last_action: Mapping[str, int] = field(default_factory=dict)  # ladder → working days ago
     history: frozenset[tuple[str, str]] = frozenset()  # (stage, anchor) acted before today
-    pending: frozenset[str] = frozenset()  # action kinds awaiting approval
+    pending: frozenset[str] = frozenset()  # stages with a proposal awaiting approval
     statement: StatementState | None = None  # None: customer needs no 对账
     statement_period: str | None = None
     days_since_statement_sent: int | None = None
@@ -233,7 +233,7 @@ def _fire(rule: Rule, f: AccountFacts, policy: Policy, today: date, ladder: Ladd
         return None
     if then.kind is ActionKind.SHIPMENT_LOCK and f.shipment_locked:
         return None
-    if then.needs_approval and then.kind.value in f.pending:
+    if then.needs_approval and then.stage in f.pending:
         return None
     seen = (then.stage, anchor) in f.history
     kind, assignee = then.kind, then.assignee
