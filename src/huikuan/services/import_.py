@@ -139,13 +139,24 @@ def import_file(app: Any, kind: str, path: str | Path, *, skip_invalid: bool = F
 
 def import_rows(app: Any, kind: str, rows: Iterable[dict[str, object]], *, source: str = "rows",
                 skip_invalid: bool = False, progress: ProgressSink | None = None) -> ImportReport:
-    """Import dicts keyed by column names (canonical or aliases); row numbers start at 2 like a sheet."""
+    """Import dicts keyed by column names (canonical or aliases); row numbers start at 2 like a sheet.
+
+    The columns are the union of the keys of a list or tuple (a row may omit optional ones), or the
+    keys of the first row of any other iterable (which is streamed, never held in memory).
+    """
     _check_kind(kind)
     it = iter(rows)
     first = next(it, None)
     if first is None:
         raise ImportRejected([Problem(source, "文件 / file", "file.no_data_rows", {})])
     headers = list(first.keys())
+    if isinstance(rows, list | tuple):
+        seen = set(headers)
+        for r in rows:
+            for k in r:
+                if k not in seen:
+                    seen.add(k)
+                    headers.append(k)
     numbered = ((n, r) for n, r in enumerate(chain([first], it), start=2))
     report, _ = _run(app, kind, source, headers, numbered, None, skip_invalid, progress)
     return report
