@@ -285,7 +285,7 @@ def _apply(app: Any, actions: list[Action], today: date, run_id: int, progress: 
             repo = uow.collect
             created += repo.insert_actions([action_row(a, app.company_id, today, run_id, collectors.get(a.customer_id))
                                             for a in batch])
-            repo.supersede_tasks({(a.customer_id, a.ladder) for a in batch if not a.needs_approval}, today)
+            repo.supersede_tasks({(a.customer_id, a.ladder, a.kind.value) for a in batch if not a.needs_approval}, today)
             suspend = [a.customer_id for a in batch if a.kind is ActionKind.CREDIT_SUSPEND and not a.needs_approval]
             repo.set_credit_status(suspend, CreditStatus.SUSPENDED.value)
             uow.commit()

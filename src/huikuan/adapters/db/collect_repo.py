@@ -126,14 +126,15 @@ class CollectRepo:
         x = t.action.c
         return int(self.c.execute(select(func.count()).where(x.company_id == self.cid, x.run_on == run_on)).scalar_one())
 
-    def supersede_tasks(self, customer_ladders: Iterable[tuple[int, str]], run_on: date) -> None:
-        """Older open tasks of a ladder are replaced by today's: a worklist shows one per customer and ladder."""
+    def supersede_tasks(self, keys: Iterable[tuple[int, str, str]], run_on: date) -> None:
+        """Older open tasks of the same ladder and kind are replaced by today's (yesterday's undone call
+        by today's call); an escalation stays on its owner's list until it is done."""
         x = t.action.c
         stmt = (update(t.action)
                 .where(x.company_id == self.cid, x.customer_id == bindparam("cid"), x.ladder == bindparam("lad"),
-                       x.status == "open", x.needs_approval.is_(False), x.run_on < run_on)
+                       x.kind == bindparam("knd"), x.status == "open", x.needs_approval.is_(False), x.run_on < run_on)
                 .values(status="cancelled", decision_note="superseded"))
-        params = [{"cid": c, "lad": lad} for c, lad in customer_ladders]
+        params = [{"cid": c, "lad": lad, "knd": k} for c, lad, k in keys]
         if params:
             self.c.execute(stmt, params)
 
