@@ -57,6 +57,14 @@ class _State:
             self._app = bootstrap(self.settings)
         return self._app
 
+    def reset(self) -> None:
+        """Forget the previous invocation (the CLI may be called many times in one process, e.g. in tests)."""
+        if self._app is not None:
+            self._app.engine.dispose()
+        self.lang_override = self.database_url_override = None
+        self.exit_code = 0
+        self._app = None
+
     def crash_log(self) -> Path:
         return Path(tempfile.gettempdir()) / "huikuan-crash.log"
 

@@ -54,6 +54,7 @@ def _print_problems(problems: list[Any], lang: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     _register()
+    state.reset()
     try:
         app(args=argv, standalone_mode=False)
         return state.exit_code

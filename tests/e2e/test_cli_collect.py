@@ -1,0 +1,122 @@
+"""The CLI as a user meets it: run --json keeps its shape, worklist, customer show, aging in every
+format, approvals, and errors as one clear line in the user's language (never a traceback)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from huikuan.entrypoints.cli.main import main
+
+CUSTOMERS = "customer_code,name,terms,credit_limit,collector,segment\nKH1,成都蓉信商贸有限公司,月结30,50000,张伟,西南\nKH2,杭州汇通电子有限公司,net 30,80000,李娜,华东\n"
+INVOICES = "发票号,客户编号,开票日期,金额\nA1,KH1,2026-06-15,\"¥12,000.00\"\nA2,KH1,2026-10-10,3000\nB1,KH2,2026-10-15,500.5\n"
+
+
+@pytest.fixture
+def cli(db_url, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HUIKUAN_CONFIG", str(tmp_path / "none.toml"))
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--database-url", db_url, *args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    (tmp_path / "c.csv").write_text(CUSTOMERS, encoding="utf-8")
+    (tmp_path / "i.csv").write_text(INVOICES, encoding="utf-8-sig")
+    assert run("import", "customers", str(tmp_path / "c.csv"))[0] == 0
+    assert run("import", "invoices", str(tmp_path / "i.csv"))[0] == 0
+    return run
+
+
+def test_run_json_shape(cli):
+    code, out, _ = cli("run", "--as-of", "2026-11-23", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["as_of"] == "2026-11-23" and doc["caught_up"] == []
+    keys = {"customer", "kind", "channel", "assignee_role", "stage", "letter", "needs_approval", "invoices", "amount",
+            "currency", "reason"}
+    assert doc["actions"] and all(keys <= set(a) for a in doc["actions"])
+    kh1 = [a for a in doc["actions"] if a["customer"] == "KH1"]
+    assert {a["kind"] for a in kh1} >= {"escalate", "shipment_lock"}
+    esc = next(a for a in kh1 if a["kind"] == "escalate")
+    assert esc["invoices"] == ["A1"] and esc["amount"] == "12000.00" and esc["currency"] == "CNY"
+    assert esc["reason"].startswith("逾期 ") and "月结宽限 10 天" in esc["reason"]
+    lock = next(a for a in kh1 if a["kind"] == "shipment_lock")
+    assert lock["needs_approval"] is True and lock["channel"] is None and lock["assignee_role"] == "owner"
+
+
+def test_run_human_output_worklist_and_customer_show(cli):
+    code, out, _ = cli("run", "--as-of", "2026-11-23")
+    assert code == 0 and "每日运行" in out and "huikuan worklist" in out
+    code, out, _ = cli("worklist", "--as-of", "2026-11-23")
+    assert code == 0 and "KH1" in out and "待审批" in out
+    code, out, _ = cli("worklist", "--as-of", "2026-11-23", "--assignee", "李娜", "--json")
+    rows = json.loads(out)
+    assert rows and {r["customer"] for r in rows} == {"KH2"}
+    code, out, _ = cli("--lang", "en", "customer", "show", "KH1", "--as-of", "2026-11-23")
+    assert code == 0 and "risk grade" in out and "Aging" in out
+
+
+def test_contact_promise_and_customer_json(cli):
+    assert cli("log-contact", "KH2", "--channel", "phone", "--outcome", "promised", "--excuse", "boss_travelling",
+               "--at", "2026-11-20T15:30", "--note", "老板下周回来")[0] == 0
+    assert cli("promise", "KH2", "--amount", "500.50", "--date", "2026-11-30", "--invoices", "B1",
+               "--made-on", "2026-11-20")[0] == 0
+    code, out, _ = cli("customer", "show", "KH2", "--as-of", "2026-11-23", "--json")
+    doc = json.loads(out)
+    assert doc["activities"][0]["excuse"] == "boss_travelling" and doc["activities"][0]["at"].startswith("2026-11-20T07:30")
+    assert doc["promises"][0]["state"] == "open" and doc["promises"][0]["amount"] == "500.50"
+    assert doc["overdue_collectable"] == "500.50"
+
+
+def test_approve_from_the_worklist(cli):
+    cli("run", "--as-of", "2026-11-23")
+    _, out, _ = cli("worklist", "--as-of", "2026-11-23", "--json")
+    lock = next(r for r in json.loads(out) if r["kind"] == "shipment_lock")
+    code, out, _ = cli("approve", str(lock["id"]), "--by", "老板")
+    assert code == 0 and "已批准" in out
+    code, _, err = cli("approve", str(lock["id"]))
+    assert code == 2 and "已处理" in err
+    _, out, _ = cli("customer", "show", "KH1", "--json", "--as-of", "2026-11-23")
+    assert json.loads(out)["shipment_locked"] is True
+
+
+def test_aging_formats(cli, tmp_path):
+    code, out, _ = cli("aging", "--as-of", "2026-11-23", "--format", "json", "--by", "collector")
+    doc = json.loads(out)
+    rows = {r["key"]: r for r in doc["rows"]}
+    assert rows["张伟"]["total"] == "15000.00" and rows["李娜"]["total"] == "500.50"
+    assert doc["labels"][0] == "未到期"
+    code, out, _ = cli("aging", "--as-of", "2026-11-23", "--format", "csv", "--buckets", "0,30,60,90")
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("客户,名称,币种,未到期,1–30天") and any(line.startswith("KH1,") for line in lines)
+    x = tmp_path / "aging.xlsx"
+    assert cli("aging", "--as-of", "2026-11-23", "--format", "xlsx", "-o", str(x), "--by", "grade")[0] == 0
+    ws = load_workbook(x).active
+    assert ws["A2"].value == "风险等级" and {ws.cell(r, 1).value for r in range(3, ws.max_row + 1)} == {"呆账", "催收款"}
+    code, out, _ = cli("aging", "--as-of", "2026-11-23")
+    assert code == 0 and "账龄分析" in out
+
+
+def test_errors_are_one_clear_line_in_the_users_language(cli):
+    code, _, err = cli("customer", "show", "NOPE")
+    assert code == 2 and "找不到客户“NOPE”" in err and "Traceback" not in err
+    code, _, err = cli("--lang", "en", "promise", "KH1", "--amount", "12.345", "--date", "2026-12-01")
+    assert code == 2 and "more than 2 decimal places" in err
+    code, _, err = cli("aging", "--buckets", "30,0")
+    assert code == 2 and "账龄分段" in err
+    code, _, err = cli("log-contact", "KH1", "--channel", "fax", "--outcome", "reached")
+    assert code == 2 and "fax" in err and "phone" in err
+    code, _, err = cli("run", "--as-of", "2027-03-01")
+    assert code == 2 and "2027 年没有工作日历数据" in err
+
+
+def test_runs_lists_each_run(cli):
+    cli("run", "--as-of", "2026-11-20")
+    cli("run", "--as-of", "2026-11-23", "--dry-run")
+    code, out, _ = cli("runs", "--json")
+    rows = json.loads(out)
+    assert [r["as_of"] for r in rows] == ["2026-11-23", "2026-11-20"]
+    assert rows[0]["dry_run"] is True and rows[1]["status"] == "done" and rows[1]["counts"]
