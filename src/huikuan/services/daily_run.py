@@ -25,7 +25,7 @@ from .. import i18n
 from ..domain.calendar import WorkCalendar, add_workdays
 from ..domain.errors import CalendarUnknown, Conflict, HuikuanError
 from ..domain.ledger import ActionKind, CreditStatus, OpenItem, PromiseFacts, PromiseState, promise_state
-from ..domain.money import format_minor
+from ..domain.money import Money
 from ..domain.policy.decide import AccountFacts, Action, decide
 from ..domain.policy.model import StatementState
 from ..domain.terms import is_month_end_terms, parse_terms
@@ -254,7 +254,7 @@ def gather_and_decide(app: Any, uow: Any, today: date, progress: ProgressSink) -
 def reason_text(a: Action, lang: str) -> str:
     params = dict(a.reason_params)
     for k in [k for k in params if k.endswith("_minor")]:
-        params[k[: -len("_minor")]] = format_minor(int(params[k]), a.currency)  # type: ignore[call-overload]
+        params[k[: -len("_minor")]] = Money(int(params[k]), a.currency).display()  # type: ignore[call-overload]
     label = a.label_zh if lang == "zh" else a.label_en
     return i18n.t(a.reason_key, lang, label=label, **params)
 

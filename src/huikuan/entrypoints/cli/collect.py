@@ -15,7 +15,7 @@ from ...services import collect as svc
 from ...services.daily_run import reason_text, run_daily
 from ...services.reporting import runs as list_runs
 from ...services.reporting import worklist as list_worklist
-from .common import RichProgress, console, money_text, parse_day, state, tr
+from .common import RichProgress, console, money_text, parse_day, state, terms_text, tr
 from .main import app
 
 customer_app = typer.Typer(help="客户 / customers", no_args_is_help=True)
@@ -106,7 +106,7 @@ def worklist_cmd(
         t.add_column(tr(col), justify="right" if col in ("col.amount", "col.id") else "left", overflow="fold")
     for r in rows[:limit]:
         who = tr(f"role.{r.assignee_role}") + (f"（{r.assignee}）" if r.assignee else "")
-        kind = _kind(r.kind) + (" ⚑" + tr("worklist.approval") if r.needs_approval else "")
+        kind = (tr(f"letter.{r.letter}") if r.letter else _kind(r.kind)) + (" ⚑" + tr("worklist.approval") if r.needs_approval else "")
         ch = tr(f"channel.{r.channel}") if r.channel else "-"
         t.add_row(str(r.id), f"{r.customer_code} {r.customer_name}", kind, ch, who,
                   money_text(r.amount_minor, r.currency), r.reason_zh if lang == "zh" else r.reason_en)
@@ -249,7 +249,7 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
         return
     con = console()
     con.rule(f"{c.code} {c.name}")
-    con.print(tr("customer.header", type=tr(f"ctype.{c.type}"), terms=c.terms, limit=money_text(c.credit_limit_minor, cur),
+    con.print(tr("customer.header", type=tr(f"ctype.{c.type}"), terms=terms_text(c.terms), limit=money_text(c.credit_limit_minor, cur),
                  status=tr(f"credit.{c.credit_status}"), collector=c.collector or "-"))
     flags = []
     if c.shipment_locked:
@@ -268,7 +268,7 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
     con.print(t)
     if v.promises:
         t = Table(title=tr("customer.promises"))
-        for col in ("col.id", "col.amount", "col.date", "col.made_on", "col.state"):
+        for col in ("col.id", "col.amount", "col.promised_on", "col.made_on", "col.state"):
             t.add_column(tr(col))
         for p, s in v.promises[:10]:
             t.add_row(str(p.id), money_text(p.amount_minor, cur), p.promised_on.isoformat(), p.made_on.isoformat(),
@@ -296,7 +296,8 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
         for col in ("col.id", "col.date", "col.kind", "col.reason"):
             t.add_column(tr(col), overflow="fold")
         for x in v.open_actions:
-            t.add_row(str(x.id), x.run_on.isoformat(), _kind(x.kind), x.reason_zh if lang == "zh" else x.reason_en)
+            kind = tr(f"letter.{x.letter}") if x.letter else _kind(x.kind)
+            t.add_row(str(x.id), x.run_on.isoformat(), kind, x.reason_zh if lang == "zh" else x.reason_en)
         con.print(t)
 
 

@@ -148,3 +148,24 @@ def money_text(minor: int, currency: str = "CNY") -> str:
     from ...domain.money import Money
 
     return Money(int(minor), currency).display()
+
+
+def terms_text(terms: str) -> str:
+    """Stored terms (``eom 30``) as a person reads them (月结30天)."""
+    from ...domain.errors import InvalidInput
+    from ...domain.terms import Cash, DayOfMonth, MonthEnd, NetDays, parse_terms
+
+    try:
+        parsed = parse_terms(terms)
+    except InvalidInput:
+        return terms
+    match parsed:
+        case Cash():
+            return tr("terms.cash")
+        case NetDays(days):
+            return tr("terms.net", days=days)
+        case MonthEnd(days):
+            return tr("terms.eom", days=days)
+        case DayOfMonth(day):
+            return tr("terms.day", day=day)
+    return terms
