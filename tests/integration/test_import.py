@@ -217,6 +217,22 @@ def test_unreadable_files(seeded: App, tmp_path: Path, make: Any, code: str) -> 
     assert [(p.code, p.where) for p in problems] == [(code, "文件 / file")]
 
 
+def test_blank_lines_keep_sheet_row_numbers_and_explicit_due_dates_are_checked(seeded: App, tmp_path: Path) -> None:
+    path = tmp_path / "gaps.csv"
+    path.write_text("invoice_no,customer_code,invoice_date,due_date,amount,currency\n"
+                    "B1,C001,2026-01-05,2026-02-05,10.00,CNY\n"
+                    "\n"
+                    ",,,,,\n"
+                    "B2,C001,2026-01-05,2026-01-04,10.00,CNY\n"
+                    "B3,C001,2026-01-05,,10.00,USD\n", encoding="utf-8")
+    assert spots(rejected(seeded, "invoices", path)) == [(5, "due_date", "invoice.due_before_date")]
+    path.write_text(path.read_text(encoding="utf-8").replace("2026-01-04", "2026-03-04"), encoding="utf-8")
+    assert import_file(seeded, "invoices", path).inserted == 3
+    inv = invoices(seeded)
+    assert (inv["B2"]["due_on"], inv["B2"]["due_explicit"]) == (date(2026, 3, 4), True)
+    assert (inv["B3"]["currency"], inv["B3"]["due_explicit"]) == ("USD", False)
+
+
 def test_wrong_file_types(seeded: App, tmp_path: Path) -> None:
     fake = tmp_path / "fake.xlsx"
     fake.write_text("not a zip")

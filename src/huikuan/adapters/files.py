@@ -67,18 +67,15 @@ def detect_encoding(path: Path) -> tuple[str, int]:
 
 
 def _blank(cells: list[object]) -> bool:
-    if all(type(c) is str for c in cells):
-        return not "".join(cells).strip()  # type: ignore[arg-type]
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
 def _csv_cells(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank records numbered from 1 (a quoted multi-line cell is one record, as Excel shows it)."""
     with path.open("r", encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh)
-        for cells in reader:
-            # line_num counts physical lines; a quoted multi-line cell makes them differ from rows,
-            # so count records instead (what Excel shows as the row number).
-            yield reader.line_num, cells
+        for n, cells in enumerate(csv.reader(fh), start=1):
+            if "".join(cells).strip():
+                yield n, cells
 
 
 def _xlsx_cells(path: Path) -> Iterator[tuple[int, list[object]]]:
@@ -99,15 +96,6 @@ def _xlsx_cells(path: Path) -> Iterator[tuple[int, list[object]]]:
         wb.close()
 
 
-def _numbered(cells: Iterator[tuple[int, list]], csv_mode: bool) -> Iterator[tuple[int, list]]:
-    """Renumber CSV records 1..n (header = 1); xlsx rows already carry their sheet row number."""
-    if not csv_mode:
-        yield from cells
-        return
-    for n, (_line, row) in enumerate(cells, start=1):
-        yield n, row
-
-
 @contextmanager
 def open_table(path: str | Path) -> Iterator[TableFile]:
     path = Path(path)
@@ -123,10 +111,12 @@ def open_table(path: str | Path) -> Iterator[TableFile]:
     total: int | None = None
     if suffix in (".csv", ".txt"):
         encoding, newlines = detect_encoding(path)
-        raw = _numbered(_csv_cells(path, encoding), csv_mode=True)
+        raw = _csv_cells(path, encoding)
+        blank_rows_possible = False  # filtered while reading
         total = max(newlines - 1, 0) or None
     else:
         raw = _xlsx_cells(path)
+        blank_rows_possible = True
     try:
         header_cells: list[object] | None = None
         for _n, cells in raw:
@@ -143,7 +133,7 @@ def open_table(path: str | Path) -> Iterator[TableFile]:
         first = _next_data(raw)
         if first is None:
             raise _reject(source, "file.no_data_rows")
-        yield TableFile(source, named, _rows(headers, first, raw), total, encoding)
+        yield TableFile(source, named, _rows(headers, first, raw, blank_rows_possible), total, encoding)
     finally:
         close = getattr(raw, "close", None)
         if close is not None:
@@ -163,16 +153,25 @@ def _next_data(raw: Iterator[tuple[int, list]]) -> tuple[int, list] | None:
     return None
 
 
-def _rows(headers: list[str], first: tuple[int, list], raw: Iterator[tuple[int, list]]) -> Iterator[Row]:
+def _rows(headers: list[str], first: tuple[int, list], raw: Iterator[tuple[int, list]],
+          skip_blank: bool) -> Iterator[Row]:
     idx = [(i, h) for i, h in enumerate(headers) if h]
     width = len(headers)
 
+    all_named = len(idx) == width
+
     def as_dict(cells: list) -> dict[str, object]:
+        if all_named and len(cells) == width:
+            return dict(zip(headers, cells, strict=True))
         if len(cells) < width:
             cells = cells + [None] * (width - len(cells))
         return {h: cells[i] for i, h in idx}
 
     yield first[0], as_dict(first[1])
+    if not skip_blank:
+        for n, cells in raw:
+            yield n, as_dict(cells)
+        return
     for n, cells in raw:
         if not _blank(cells):
             yield n, as_dict(cells)

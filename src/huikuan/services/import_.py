@@ -240,6 +240,7 @@ class _Importer:
         self.currency: str = app.settings.currency
         self._found: list[Problem] = []
         self._dates: dict[object, date] = {}
+        self._currencies: dict[str, str] = {}
 
     # Helpers collecting problems for the row being checked.
     def problem(self, n: int, column: str | None, code: str, **params: Any) -> None:
@@ -286,9 +287,13 @@ class _Importer:
         return d
 
     def currency_of(self, row: dict[str, object], n: int, default: str) -> str | None:
-        if not _given(self.raw(row, "currency")):
+        raw = self.raw(row, "currency")
+        if not _given(raw):
             return default
-        return self.parse(row, "currency", n, normalize_currency)
+        code = self.parse(row, "currency", n, normalize_currency)
+        if code is not None and isinstance(raw, str):
+            self._currencies[raw] = code
+        return code
 
     def duplicate(self, seen: dict[Any, int], key: Any, n: int, column: str, value: str) -> bool:
         first = seen.get(key)
@@ -470,6 +475,8 @@ class InvoiceImporter(_Importer):
                          for r in self.uow.c.execute(q)}
         self.seen: dict[str, int] = {}
         self.due_cache: dict[tuple[date, int], date] = {}
+        self._heads = tuple(self.col.get(c) for c in ("invoice_no", "customer_code", "invoice_date", "amount",
+                                                          "due_date", "currency"))
         self.inserts: list[tuple[Any, ...]] = []
         self.updates: list[tuple[str, int, tuple[Any, ...], int]] = []  # number, id, values, new open
         self.unchanged = 0
@@ -496,15 +503,13 @@ class InvoiceImporter(_Importer):
         Returns False, having changed nothing, whenever anything is unusual: the slow path then
         parses the row again and reports every problem precisely.
         """
-        g, col = row.get, self.col
-        number, code, day, amount = (g(col["invoice_no"]), g(col["customer_code"]), g(col["invoice_date"]),
-                                     g(col["amount"]))
+        g = row.get
+        h_no, h_code, h_date, h_amount, h_due, h_cur = self._heads
+        number, code, day, amount = g(h_no), g(h_code), g(h_date), g(h_amount)
         if type(number) is not str or type(code) is not str or type(day) is not str or type(amount) is not str:
             return False
-        for optional in ("due_date", "currency"):
-            h = col.get(optional)
-            if h is not None and g(h) not in (None, ""):
-                return False
+        due_raw = g(h_due) if h_due is not None else None
+        cur_raw = g(h_cur) if h_cur is not None else None
         number = number.strip()
         customer = self.known.get(code.strip())
         invoice_on = self._dates.get(day)
@@ -512,12 +517,17 @@ class InvoiceImporter(_Importer):
         if not number or customer is None or invoice_on is None or m is None or number in self.seen:
             return False
         cid, _terms, cur = customer
+        if cur_raw:
+            cur = self._currencies.get(cur_raw)  # type: ignore[arg-type]
         minor = int(m.group(1)) * 100 + int((m.group(2) or "").ljust(2, "0"))
-        due_on = self.due_cache.get((invoice_on, cid))
-        if minor <= 0 or due_on is None or cur not in _TWO_DECIMALS:
+        if minor <= 0 or cur not in _TWO_DECIMALS:
+            return False
+        explicit = bool(due_raw)
+        due_on = self._dates.get(due_raw) if explicit else self.due_cache.get((invoice_on, cid))  # type: ignore[arg-type]
+        if due_on is None or due_on < invoice_on:
             return False
         self.seen[number] = n
-        self._accept(n, number, (cid, invoice_on, due_on, False, minor, cur))
+        self._accept(n, number, (cid, invoice_on, due_on, explicit, minor, cur))
         return True
 
     def _slow(self, n: int, row: dict[str, object]) -> None:
