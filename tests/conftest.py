@@ -351,6 +351,29 @@ def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
         yield url
 
 
+def _reset_cli_state() -> None:
+    from dataclasses import fields
+
+    from huikuan.entrypoints.cli.common import state
+
+    cached = getattr(state, "_app", None)
+    if cached is not None:
+        cached.engine.dispose()
+    fresh = type(state)()
+    for f in fields(state):
+        setattr(state, f.name, getattr(fresh, f.name))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cli_state() -> Iterator[None]:
+    """The CLI keeps its bootstrapped app and options in a module-level ``state``: each test starts
+    from a fresh one, and the app a test's CLI calls bootstrapped is disposed after it (an engine left
+    behind would close its connections at garbage collection, failing some later, unrelated test)."""
+    _reset_cli_state()
+    yield
+    _reset_cli_state()
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(TODAY)
