@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from huikuan.adapters.calendar_cn import ChineseCalendar
 from huikuan.adapters.db import tables as t
@@ -255,6 +255,19 @@ def test_due_dates_roll_to_a_chinese_working_day_when_configured(seeded: App) ->
     assert date(2026, 10, 1) < due <= date(2026, 10, 12)  # after the National Day holiday
     assert ChineseCalendar().is_workday(due)
     assert not ChineseCalendar().is_workday(due - timedelta(days=1))
+
+
+def test_unreadable_stored_terms_are_not_guessed(seeded: App) -> None:
+    with seeded.uow() as uow:
+        uow.c.execute(update(t.customer).where(t.customer.c.code == "C003").values(terms="看心情"))
+        uow.commit()
+    with pytest.raises(ImportRejected) as e:
+        import_rows(seeded, "invoices", [
+            {"invoice_no": "T1", "customer_code": "C003", "invoice_date": "2026-01-05", "amount": "1"},
+            {"invoice_no": "T2", "customer_code": "C003", "invoice_date": "2026-01-05", "due_date": "2026-02-01",
+             "amount": "1"},
+        ])
+    assert spots(e.value.problems) == [(2, "customer_code", "terms.invalid")]
 
 
 def test_calendar_gap_is_a_row_problem(seeded: App) -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from huikuan.domain.errors import InvalidInput
 from huikuan.domain.ledger import ContactRole, CustomerType, DisputeCategory, PaymentMethod
-from huikuan.domain.money import Money
+from huikuan.domain.money import Money, format_minor
 from huikuan.domain.parsing import (
     alias_index,
     amount_text,
@@ -96,6 +96,14 @@ def test_bad_amounts(value: object, code: str) -> None:
     with pytest.raises(InvalidInput) as e:
         parse_amount(value, "CNY")
     assert e.value.code == code
+
+
+@given(st.integers(-(10**15), 10**15))
+def test_amount_text_round_trips(minor: int) -> None:
+    m = Money(minor, "CNY")
+    assert parse_amount(m.amount_text()) == m
+    assert parse_amount(m.display()) == m
+    assert parse_amount(format_minor(minor, "CNY", grouped=True) + "元") == m
 
 
 def test_float_goes_through_shortest_decimal_text_never_binary_value() -> None:

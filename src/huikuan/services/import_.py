@@ -158,7 +158,8 @@ def import_rows(app: Any, kind: str, rows: Iterable[dict[str, object]], *, sourc
                     seen.add(k)
                     headers.append(k)
     numbered = ((n, r) for n, r in enumerate(chain([first], it), start=2))
-    report, _ = _run(app, kind, source, headers, numbered, None, skip_invalid, progress)
+    total = len(rows) if isinstance(rows, list | tuple) else None
+    report, _ = _run(app, kind, source, headers, numbered, total, skip_invalid, progress)
     return report
 
 
@@ -460,12 +461,12 @@ class InvoiceImporter(_Importer):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.known = self.customers()
-        self.terms: dict[int, Terms] = {}
+        self.terms: dict[int, Terms | str] = {}  # the stored text when it no longer parses
         for cid, terms_text, _cur in self.known.values():
             try:
                 self.terms[cid] = parse_terms(terms_text)
             except InvalidInput:
-                self.terms[cid] = parse_terms("cash")
+                self.terms[cid] = terms_text
         self.currency_by_customer = {cid: cur for cid, _t, cur in self.known.values()}
         inv = t.invoice.c
         q = select(inv.number, inv.id, inv.customer_id, inv.invoice_on, inv.due_on, inv.due_explicit,
@@ -485,8 +486,13 @@ class InvoiceImporter(_Importer):
         key = (invoice_on, customer_id)
         hit = self.due_cache.get(key)
         if hit is None:
+            terms = self.terms[customer_id]
+            if isinstance(terms, str):
+                # Never guess a due date from terms nobody can read: the customer must be fixed first.
+                self.problem(n, "customer_code", "terms.invalid", value=terms)
+                return None
             try:
-                hit = due_date(invoice_on, self.terms[customer_id], self.cal)
+                hit = due_date(invoice_on, terms, self.cal)
             except CalendarUnknown as e:
                 self.problem(n, "invoice_date", e.code, value=invoice_on.isoformat(), **e.params)
                 return None
