@@ -239,6 +239,7 @@ def _profile_summary(prof: cProfile.Profile, top: int = 15) -> dict[str, Any]:
 
 def run_phase(name: str, workdir: Path, as_of: date, profile: bool = False) -> None:
     """Child-process entry: run one phase and print its figures as one JSON line."""
+    load_before = os.getloadavg()[0]  # other work on the machine skews every figure: say how much there was
     try:
         fn = PHASES[name]
         out = fn(workdir, as_of, profile=True) if profile else fn(workdir, as_of)  # type: ignore[operator]
@@ -246,6 +247,7 @@ def run_phase(name: str, workdir: Path, as_of: date, profile: bool = False) -> N
     except ImportError as e:  # a service that does not exist yet: report it, do not invent a figure
         out = {"ok": False, "missing": f"{type(e).__name__}: {e}"}
     out["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out["load_before"] = load_before
     print(MARK + json.dumps(out, default=str), flush=True)
 
 
@@ -423,6 +425,11 @@ def render(r: dict[str, Any]) -> str:
                     ("aging", agi), ("aging floor", agif)):
         if not d.get("ok"):
             details.append(f"- **{name} not measured**: {_missing(d)}")
+    loads = [f"{name} {d['load_before']:.1f}" for name, d in (
+        ("import", imp), ("import floor", impf), ("daily run", run), ("daily-run floor", runf), ("aging", agi),
+        ("aging floor", agif)) if "load_before" in d]
+    if loads:
+        details.append(f"- 1-minute load average when each phase started ({m['cores']} cores): {', '.join(loads)}")
     if details:
         lines += ["", "## Details", "", *details]
     lines += ["", "## Where the time goes (daily run under cProfile)", ""]

@@ -347,7 +347,7 @@ class _Customer:
     payments: list[_Payment] = field(default_factory=list)
     credit_notes: list[_CreditNote] = field(default_factory=list)
     disputes: list[tuple[_Invoice, int, str, date]] = field(default_factory=list)
-    promises: list[DemoPromise] = field(default_factory=list)
+    promises: list[tuple[date, date, int, tuple[_Invoice, ...]]] = field(default_factory=list)
     activities: list[DemoActivity] = field(default_factory=list)
 
     @property
@@ -401,8 +401,7 @@ class _Customer:
         made_on = _workday(made_on)
         if made_on > self.as_of or amount <= 0:
             return
-        self.promises.append(DemoPromise(self.code, amount, _workday(promised_on), made_on,
-                                         tuple(i.idx for i in invoices)))  # type: ignore[arg-type]
+        self.promises.append((made_on, _workday(promised_on), amount, tuple(invoices)))
 
 
 def _invoices(c: _Customer, start: date, terms_text: str, rng: random.Random) -> None:
@@ -513,9 +512,10 @@ def _simulate_technical(c: _Customer) -> None:
     c.contact(plan_on, "visit", "promised", "no_money", note="上门面谈，签了分期还款计划")
     owed = c.overdue_open(plan_on)
     parts = rng.randint(3, 5)
+    share = owed // parts // YUAN * YUAN  # whole yuan; the last instalment takes the remainder
     for k in range(parts):
         due_k = plan_on + timedelta(days=30 * (k + 1))
-        amount = owed // parts // YUAN * YUAN if k < parts - 1 else owed - (owed // parts // YUAN * YUAN) * (parts - 1)
+        amount = share if k < parts - 1 else owed - share * (parts - 1)
         c.promise(plan_on, due_k, amount)
         paid = amount if rng.random() < 0.85 else amount // 2 // YUAN * YUAN
         c.pay(due_k + timedelta(days=rng.randint(-2, 3)), paid)
@@ -609,7 +609,6 @@ def _assemble(people: list[_Customer], contacts: list[dict[str, object]], seed: 
     _number(invoices, "XS", lambda i: i.on, 5)
     _number(payments, "SK", lambda p: p.on, 5)
     _number(notes, "HZ", lambda n: n.on, 4)
-    by_code = {c.code: {i.idx: i.number for i in c.invoices} for c in people}
     return DemoCompany(
         seed=seed, as_of=as_of, months=months,
         customers=tuple(c.row for c in people),
@@ -626,9 +625,8 @@ def _assemble(people: list[_Customer], contacts: list[dict[str, object]], seed: 
                             "date": n.on.isoformat(), "amount": format_minor(n.amount)} for n in notes),
         disputes=tuple(DemoDispute(c.code, inv.number, amount, category, on, DISPUTE_NOTES[category])
                        for c in people for inv, amount, category, on in c.disputes),
-        promises=tuple(DemoPromise(p.customer_code, p.amount_minor, p.promised_on, p.made_on,
-                                   tuple(by_code[p.customer_code][ix] for ix in p.invoices))  # type: ignore[index]
-                       for c in people for p in c.promises),
+        promises=tuple(DemoPromise(c.code, amount, promised_on, made_on, tuple(i.number for i in invs))
+                       for c in people for made_on, promised_on, amount, invs in c.promises),
         activities=tuple(sorted((a for c in people for a in c.activities), key=lambda a: (a.at, a.customer_code))),
         kinds=tuple((c.code, c.kind) for c in people),
         open_by_invoice=tuple((i.number, i.open) for i in sorted(invoices, key=lambda i: i.number) if i.open),
@@ -668,7 +666,7 @@ def load(app: Any, company: DemoCompany, progress: ProgressSink | None = None) -
     progress = progress or NoProgress()
     counts: dict[str, int] = {}
     for kind, rows in company.sections():
-        import_rows(app, kind, rows, source="demo", progress=progress)
+        import_rows(app, kind, rows, source=f"demo:{kind}", progress=progress)
         counts[kind] = len(rows)
     progress.start("disputes", len(company.disputes))
     with app.uow() as uow:

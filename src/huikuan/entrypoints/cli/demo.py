@@ -16,7 +16,8 @@ from .main import app
 
 
 class _LabelledProgress(RichProgress):
-    """Rich bar whose step labels (``customers``, ``disputes`` …) come from the demo catalog."""
+    """Rich bar whose own step labels (``disputes``, ``promises``, ``activities``) come from the demo catalog;
+    the import steps arrive already labelled by the import service."""
 
     def start(self, label: str, total: int | None) -> None:
         super().start(i18n.catalog(state.lang).get(f"demo.step.{label}", label), total)
