@@ -13,12 +13,13 @@ from pathlib import Path
 from sqlalchemy import Engine, insert, select
 
 from .adapters.calendar_cn import ChineseCalendar
+from .adapters.clock import SystemClock
 from .adapters.db import tables as t
 from .adapters.db.engine import make_engine
 from .adapters.db.migrate import upgrade
 from .adapters.db.uow import SqlUnitOfWork
 from .config import Settings, load_settings
-from .services.ports import Clock, SystemClock
+from .services.ports import Clock
 
 
 @dataclass

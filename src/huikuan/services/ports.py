@@ -17,17 +17,6 @@ class Clock(Protocol):
         ...
 
 
-class SystemClock:
-    def __init__(self, tz: str = "Asia/Shanghai") -> None:
-        self.tz = ZoneInfo(tz)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def today(self) -> date:
-        return self.now().astimezone(self.tz).date()
-
-
 class FixedClock:
     """A clock tests move by hand (time travel)."""
 

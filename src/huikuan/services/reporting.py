@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..adapters.db.collect_repo import aging_rows
 from ..domain.aging import DEFAULT_BUCKETS, bucket_labels
 from ..domain.errors import InvalidInput
 from .policies import load_policies
@@ -55,7 +54,7 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
     report = AgingReport(today, by, tuple(buckets))
     with app.uow(write=False) as uow:
         customers = {c.id: c for c in uow.collect.customers()}
-        rows = aging_rows(uow.c, app.company_id, today, buckets)
+        rows = uow.collect.aging_rows(today, buckets)
         policies = load_policies(app.policy_dirs(), uow.collect.segment_policies()) if by == "grade" else None
     groups: dict[tuple[str, str], AgingRow] = {}
     n = len(buckets) + 1

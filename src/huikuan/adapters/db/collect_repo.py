@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -150,6 +150,23 @@ class CollectRepo:
         q = (select(t.action, cu.code.label("customer_code"))
              .join(t.customer, and_(cu.company_id == x.company_id, cu.id == x.customer_id))
              .where(x.company_id == self.cid, x.run_on == run_on).order_by(x.id))
+        return list(self.c.execute(q))
+
+    def aging_rows(self, as_of: date, buckets: Sequence[int]) -> list[Any]:
+        """One grouped pass over open invoices: per customer and currency, open money per aging bucket,
+        disputed money, and the oldest due date of collectable overdue money."""
+        iv = t.invoice.c
+        cols = [func.sum(case((iv.due_on >= as_of, iv.open_minor), else_=0)).label("b0")]
+        for i in range(1, len(buckets)):
+            lo = as_of - timedelta(days=buckets[i])
+            hi = as_of - timedelta(days=buckets[i - 1])
+            cols.append(func.sum(case((and_(iv.due_on >= lo, iv.due_on < hi), iv.open_minor), else_=0)).label(f"b{i}"))
+        cols.append(func.sum(case((iv.due_on < as_of - timedelta(days=buckets[-1]), iv.open_minor), else_=0))
+                    .label(f"b{len(buckets)}"))
+        q = (select(iv.customer_id, iv.currency, *cols, func.sum(iv.disputed_minor).label("disputed"),
+                    func.min(case((and_(iv.due_on < as_of, iv.open_minor > iv.disputed_minor), iv.due_on))).label("oldest"))
+             .where(iv.company_id == self.cid, iv.open_minor != 0)
+             .group_by(iv.customer_id, iv.currency))
         return list(self.c.execute(q))
 
     # ── runs and the run lock ──────────────────────────────────────────────────────────────
@@ -292,26 +309,4 @@ class CustomerRepo:
              .where(x.company_id == self.cid, x.status == "open", x.run_on <= upto)
              .order_by(x.amount_minor.desc(), x.run_on, x.id))
         return list(self.c.execute(q))
-
-
-def aging_rows(conn: Connection, company_id: int, as_of: date, buckets: Sequence[int]) -> list[Any]:
-    """One grouped pass over open invoices: per customer and currency, open money per aging bucket,
-    disputed money, and the oldest due date of collectable overdue money."""
-    from datetime import timedelta
-
-    from sqlalchemy import case
-
-    iv = t.invoice.c
-    cols = [func.sum(case((iv.due_on >= as_of, iv.open_minor), else_=0)).label("b0")]
-    for i in range(1, len(buckets)):
-        lo = as_of - timedelta(days=buckets[i])
-        hi = as_of - timedelta(days=buckets[i - 1])
-        cols.append(func.sum(case((and_(iv.due_on >= lo, iv.due_on < hi), iv.open_minor), else_=0)).label(f"b{i}"))
-    cols.append(func.sum(case((iv.due_on < as_of - timedelta(days=buckets[-1]), iv.open_minor), else_=0))
-                .label(f"b{len(buckets)}"))
-    q = (select(iv.customer_id, iv.currency, *cols, func.sum(iv.disputed_minor).label("disputed"),
-                func.min(case((and_(iv.due_on < as_of, iv.open_minor > iv.disputed_minor), iv.due_on))).label("oldest"))
-         .where(iv.company_id == company_id, iv.open_minor != 0)
-         .group_by(iv.customer_id, iv.currency))
-    return list(conn.execute(q))
 
