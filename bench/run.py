@@ -234,7 +234,30 @@ def _profile_summary(prof: cProfile.Profile, top: int = 15) -> dict[str, Any]:
             out.append({"func": f"{where}:{line}({func})", "calls": calls, "own_s": tt, "cum_s": ct})
         return out
 
-    return {"total_s": total, "by_own": rows(2), "by_cumulative": rows(3)}
+    layers: dict[str, float] = {}
+    for (filename, _line, func), (_cc, _calls, tt, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        layers[_layer(filename, func)] = layers.get(_layer(filename, func), 0.0) + tt
+    ours = [(f"{f.split('src/', 1)[1]}:{line}({func})", ct) for (f, line, func), (_cc, _n, _tt, ct, _c)
+            in stats.stats.items() if "src/huikuan/" in f]  # type: ignore[attr-defined]
+    ours.sort(key=lambda x: x[1], reverse=True)
+    return {"total_s": total, "by_own": rows(2), "by_cumulative": rows(3),
+            "by_layer": sorted(layers.items(), key=lambda x: x[1], reverse=True), "ours": ours[:10]}
+
+
+def _layer(filename: str, func: str) -> str:
+    """Which layer a profiled function belongs to, for the 'where the time goes' summary."""
+    if filename == "~":
+        return "SQLite driver (C calls)" if "sqlite3" in func else "Python builtins (C calls)"
+    for part, label in (("/sqlalchemy/", "SQLAlchemy (compile, bind, rows)"),
+                        ("/huikuan/domain/", "huikuan domain (pure decisions)"),
+                        ("/huikuan/services/", "huikuan services (gather, apply)"),
+                        ("/huikuan/adapters/", "huikuan adapters (queries, repositories)"),
+                        ("/huikuan/", "huikuan other (i18n, config)"), ("/babel/", "Babel catalogs"),
+                        ("/enum.py", "enum lookups"), ("/json/", "json encoding"), ("/zoneinfo/", "datetime and zoneinfo"),
+                        ("/datetime", "datetime and zoneinfo")):
+        if part in filename:
+            return label
+    return "other Python"
 
 
 def run_phase(name: str, workdir: Path, as_of: date, profile: bool = False) -> None:
@@ -439,6 +462,17 @@ def render(r: dict[str, Any]) -> str:
         lines += [
             f"The daily run repeated on a copy of the imported database under cProfile took "
             f"{_fmt_s(prof['s'])} (profiler overhead included; {_fmt_s(p['total_s'])} of own time recorded).",
+            "",
+            "Own time by layer:",
+            "",
+            "| layer | own time | share |",
+            "|---|---|---|",
+            *[f"| {name} | {_fmt_s(v)} | {100 * v / p['total_s']:.0f} % |" for name, v in p.get("by_layer", [])
+              if v >= 0.005 * p["total_s"]],
+            "",
+            "huikuan functions by cumulative time (share of the profiled run):",
+            "",
+            *[f"- `{f}`: {_fmt_s(v)} ({100 * v / prof['s']:.0f} %)" for f, v in p.get("ours", [])[1:]],
             "",
             "Top functions by own time:",
             "",
