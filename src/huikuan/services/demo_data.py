@@ -510,7 +510,13 @@ def _simulate_technical(c: _Customer) -> None:
     c.contact(plan_on - timedelta(days=3), "phone", "reached", rng.choice(("no_money", "buyers_unpaid")),
               note="今年行情不好，下游回款慢，老板主动打电话道歉，申请分期还款")
     c.contact(plan_on, "visit", "promised", "no_money", note="上门面谈，签了分期还款计划")
-    owed = c.overdue_open(plan_on)
+    # The plan covers the whole balance at plan_on; later deliveries are paid in part, invoice by
+    # invoice (never touching the plan's invoices, which are all older).
+    owed = sum(i.open for i in c.invoices if i.on <= plan_on)
+    for inv in c.invoices:
+        if inv.on > plan_on:
+            part = inv.open * rng.randint(40, 80) // 100 // YUAN * YUAN
+            c.pay(inv.due + timedelta(days=rng.randint(5, 30)), part, named=inv)
     parts = rng.randint(3, 5)
     share = owed // parts // YUAN * YUAN  # whole yuan; the last instalment takes the remainder
     for k in range(parts):
