@@ -335,6 +335,18 @@ class _Importer:
         return sql_date(self.uow.c, value)
 
 
+class _DateMemo(dict):  # type: ignore[type-arg]
+    """date → driver value, computed once per distinct date (a million invoices share a few hundred)."""
+
+    def __init__(self, conn: Any) -> None:
+        super().__init__()
+        self.conn = conn
+
+    def __missing__(self, key: date | None) -> Any:
+        value = self[key] = sql_date(self.conn, key)
+        return value
+
+
 CUSTOMER_FIELDS = ("name", "type", "terms", "credit_limit_minor", "currency", "segment", "collector",
                    "sales_owner", "policy", "region", "deliver_two_settle_one", "requires_statement")
 
@@ -462,11 +474,16 @@ class InvoiceImporter(_Importer):
         super().__init__(*args)
         self.known = self.customers()
         self.terms: dict[int, Terms | str] = {}  # the stored text when it no longer parses
+        parsed: dict[str, Terms | str] = {}  # 10⁵ customers share a handful of terms
         for cid, terms_text, _cur in self.known.values():
-            try:
-                self.terms[cid] = parse_terms(terms_text)
-            except InvalidInput:
-                self.terms[cid] = terms_text
+            hit = parsed.get(terms_text)
+            if hit is None:
+                try:
+                    hit = parse_terms(terms_text)
+                except InvalidInput:
+                    hit = terms_text
+                parsed[terms_text] = hit
+            self.terms[cid] = hit
         self.currency_by_customer = {cid: cur for cid, _t, cur in self.known.values()}
         inv = t.invoice.c
         q = select(inv.number, inv.id, inv.customer_id, inv.invoice_on, inv.due_on, inv.due_explicit,
@@ -580,7 +597,7 @@ class InvoiceImporter(_Importer):
         self.updates.append((number, invoice_id, values, new_open))
 
     def write(self, report: ImportReport) -> None:
-        c, d = self.uow.c, self.d
+        c, d = self.uow.c, _DateMemo(self.uow.c).__getitem__
         executemany(c, "INSERT INTO invoice (company_id, customer_id, number, invoice_on, due_on, due_explicit,"
                        " amount_minor, currency, open_minor, disputed_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
                     [(self.company_id, v[0], number, d(v[1]), d(v[2]), v[3], v[4], v[5], v[4])
