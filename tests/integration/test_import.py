@@ -433,6 +433,40 @@ def test_cli_import_json_and_rejection(sqlite_app: App, tmp_path: Path, monkeypa
     assert "unapplied 5.00" in capsys.readouterr().out
 
 
+def test_cli_ledger_commands(sqlite_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    from huikuan.entrypoints.cli import main as cli
+    from huikuan.entrypoints.cli.common import state
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(state, "_app", sqlite_app)
+    monkeypatch.setattr(state, "exit_code", 0)
+    import_file(sqlite_app, "customers", fx("customers.csv"))
+    import_file(sqlite_app, "invoices", fx("invoices_bom.csv"))
+
+    def run(*args: str) -> int:
+        return cli.main(["--database-url", str(sqlite_app.engine.url), *args])
+
+    assert run("dispute", "F001", "--category", "质量", "--amount", "100", "--note", "破损") == 0
+    assert "已登记争议 1" in capsys.readouterr().out
+    assert invoices(sqlite_app)["F001"]["disputed_minor"] == 10000
+    assert run("write-off", "F001", "--amount", "1200", "--reason", "坏账") == 2
+    assert "争议" in capsys.readouterr().err
+    assert run("dispute-resolve", "1", "--on", "2026-12-01") == 0
+    assert run("write-off", "F001", "--amount", "1200", "--reason", "坏账") == 0
+    assert invoices(sqlite_app)["F001"]["open_minor"] == 3450
+    assert run("pay", "C001", "--amount", "50", "--date", "2026-12-02", "--invoice", "F001", "--method", "现金",
+               "--number", "CASH-1") == 0
+    assert "CASH-1" in capsys.readouterr().out
+    with sqlite_app.uow() as uow:
+        assert uow.c.execute(select(t.payment.c.method)).scalar_one() == "cash"
+        assert ledger.recompute_open(uow) == []
+    assert run("dispute", "F001", "--category", "心情不好") == 2
+    assert run("pay", "NOPE", "--amount", "1", "--date", "2026-12-02") == 2
+    assert "找不到客户" in capsys.readouterr().err
+
+
 # ---- a million rows -----------------------------------------------------------------------------------
 
 @pytest.mark.slow
