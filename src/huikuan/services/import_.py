@@ -23,7 +23,7 @@ insert, unchanged on update).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from itertools import chain
@@ -804,7 +804,3 @@ IMPORTERS: dict[str, type[_Importer]] = {
     "payments": PaymentImporter,
     "credit-notes": CreditNoteImporter,
 }
-
-
-def iter_kinds() -> Iterator[str]:
-    yield from KINDS

@@ -32,6 +32,7 @@ from ..domain.allocation import allocate
 from ..domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from ..domain.ledger import DisputeCategory, OpenItem, PaymentMethod
 from ..domain.money import Money, format_minor
+from ..domain.parsing import parse_dispute_category, parse_payment_method
 
 
 class Uow(Protocol):
@@ -235,7 +236,7 @@ def record_payment(uow: Uow, customer_code: str, amount: Money, paid_on: date, *
     lines, left = book.allocate(customer_id, amount.currency, amount.minor, named=named)
     pid = uow.c.execute(insert(t.payment).values(
         company_id=uow.company_id, customer_id=customer_id, number=number, paid_on=paid_on,
-        amount_minor=amount.minor, currency=amount.currency, method=PaymentMethod(method).value,
+        amount_minor=amount.minor, currency=amount.currency, method=parse_payment_method(method).value,
         bill_matures_on=bill_matures_on, invoice_number=invoice_number, unapplied_minor=left,
     )).inserted_primary_key[0]
     executemany(uow.c, ALLOCATION_SQL, allocation_rows(uow, lines, paid_on, payment_id=pid))
@@ -346,11 +347,7 @@ def write_off(uow: Uow, invoice_number: str, amount: Money, reason: str, on: dat
 def open_dispute(uow: Uow, invoice_number: str, amount: Money | None, category: DisputeCategory | str,
                  opened_on: date, note: str | None = None) -> int:
     """Put part (``amount``) or all (``None``: the whole undisputed open amount) of an invoice in dispute."""
-    try:
-        category = DisputeCategory(category)
-    except ValueError:
-        raise InvalidInput("dispute_category.invalid", value=str(category),
-                           allowed=", ".join(c.value for c in DisputeCategory)) from None
+    category = parse_dispute_category(category)
     inv = _invoice(uow, invoice_number)
     free = inv.open_minor - inv.disputed_minor
     if amount is None:
