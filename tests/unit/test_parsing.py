@@ -174,3 +174,23 @@ def test_resolve_headers_reports_unknown_and_duplicates() -> None:
     assert mapping == {"发票号": "invoice_no", "金额": "amount"}
     assert unknown == ["备注"]
     assert dupes == ["amount"]
+
+
+def test_every_message_key_of_the_import_area_has_zh_and_en_text() -> None:
+    import re
+    from pathlib import Path
+
+    from huikuan import i18n
+
+    src = Path(i18n.__file__).parent
+    files = ["services/import_.py", "services/ledger.py", "domain/parsing.py", "adapters/files.py",
+             "entrypoints/cli/imports.py"]
+    keys = {k for f in files for k in re.findall(r'"([a-z_]+(?:\.[a-z_\-]+)+)"', (src / f).read_text("utf-8"))}
+    keys |= {f"import.kind.{k}" for k in ("customers", "contacts", "invoices", "payments", "credit-notes")}
+    keys |= {f"import.count.{k}" for k in ("rows", "inserted", "updated", "unchanged", "rejected")}
+    keys |= {"import.rejected", "amount.too_precise", "currency.unknown", "calendar.unknown_year"}
+    assert len(keys) > 60
+    for lang in ("zh", "en"):
+        missing = sorted(k for k in keys if k not in i18n.catalog(lang))
+        assert missing == [], (lang, missing)
+    assert i18n.t("import.duplicate_number", "zh", value="F1", first_row=2) == "“F1”在文件中重复（第 2 行已出现）"
