@@ -19,7 +19,10 @@ APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: venv sysdeps demo test lint clean
 
-venv: $(STAMP)
+# A venv whose interpreter no longer runs (Python upgraded or moved) is rebuilt, stamp or not.
+venv:
+	@$(PY) -c '' >/dev/null 2>&1 || rm -f $(STAMP)
+	@$(MAKE) -s --no-print-directory $(STAMP)
 
 # Re-installs only when pyproject.toml is newer than the stamp.
 $(STAMP): pyproject.toml
@@ -27,7 +30,7 @@ $(STAMP): pyproject.toml
 	  || { echo "huikuan needs Python 3.11 or newer as python3 (found $$(python3 --version 2>&1))" >&2; exit 1; }
 	@set -e; \
 	if command -v uv >/dev/null 2>&1; then \
-	  [ -x $(PY) ] || UV_PYTHON_DOWNLOADS=never uv venv --python python3 $(VENV); \
+	  $(PY) -c '' >/dev/null 2>&1 || { rm -rf $(VENV); UV_PYTHON_DOWNLOADS=never uv venv --python python3 $(VENV); }; \
 	  UV_PYTHON_DOWNLOADS=never uv pip install --python $(PY) -e '.[dev]'; \
 	else \
 	  if ! { [ -x $(PY) ] && $(PY) -m pip --version >/dev/null 2>&1; }; then \
