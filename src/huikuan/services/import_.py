@@ -608,9 +608,9 @@ class InvoiceImporter(_Importer):
                     [(v[0], d(v[1]), d(v[2]), v[3], v[4], v[5], new_open, min(new_open, sums.get(iid, 0)), iid)
                      for _no, iid, v, new_open in self.updates])
         report.inserted, report.updated, report.unchanged = len(self.inserts), len(self.updates), self.unchanged
-        touched = {number for number, _v in self.inserts} | {u[0] for u in self.updates}
-        customers = {v[0] for _no, v in self.inserts} | {u[2][0] for u in self.updates}
-        if touched:
+        if self.inserts or self.updates:
+            touched = chain((number for number, _v in self.inserts), (u[0] for u in self.updates))
+            customers = {v[0] for _no, v in self.inserts} | {u[2][0] for u in self.updates}
             report.applied_credit_minor = apply_unapplied_credit(self.uow, self.today, customers, touched)
 
 

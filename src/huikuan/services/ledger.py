@@ -270,7 +270,7 @@ def record_credit_note(uow: Uow, customer_code: str, amount: Money, note_on: dat
 
 
 def apply_unapplied_credit(uow: Uow, on: date, customer_ids: Iterable[int] | None = None,
-                           invoice_numbers: set[str] | None = None) -> int:
+                           invoice_numbers: Iterable[str] | None = None) -> int:
     """Use customers' unapplied payments and credit notes (oldest first) on their open invoices.
 
     ``invoice_numbers`` restricts it to those invoices (the ones an import just added), so a
@@ -279,14 +279,15 @@ def apply_unapplied_credit(uow: Uow, on: date, customer_ids: Iterable[int] | Non
     """
     credits = _unapplied_credits(uow, customer_ids)
     if not credits:
-        return 0
+        return 0  # the common case: ``invoice_numbers`` (maybe a million) is never even iterated
+    only = None if invoice_numbers is None else set(invoice_numbers)
     book = OpenBook.load(uow, {c[2] for c in credits})
     alloc: list[tuple[Any, ...]] = []
     pay_updates: list[tuple[int, int]] = []
     note_updates: list[tuple[int, int]] = []
     applied = 0
     for kind, credit_id, customer_id, currency, unapplied in credits:
-        lines, left = book.allocate(customer_id, currency, unapplied, only=invoice_numbers)
+        lines, left = book.allocate(customer_id, currency, unapplied, only=only)
         if not lines:
             continue
         applied += unapplied - left
