@@ -15,7 +15,9 @@ caught up; nothing is replayed for them.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -145,6 +147,11 @@ def _promise_facts(ctx: _Context, cid: int) -> tuple[date | None, int, tuple[int
     return open_until, broken, latest
 
 
+@functools.lru_cache(maxsize=4096)
+def _month_end(terms: str) -> bool:
+    return is_month_end_terms(parse_terms(terms))
+
+
 def _facts(ctx: _Context, cust: Any, items: list[tuple[int, int, str, date, int, int]],
            contacts_on: dict[str, date], actions_on: dict[str, date]) -> AccountFacts:
     today, cid = ctx.today, cust.id
@@ -183,7 +190,7 @@ def _facts(ctx: _Context, cust: Any, items: list[tuple[int, int, str, date, int,
             statement = StatementState.PREPARED
     return AccountFacts(
         customer_id=cid, customer_code=cust.code, customer_type=cust.type, currency=cust.currency,
-        month_end_terms=is_month_end_terms(parse_terms(cust.terms)), paused=bool(cust.paused),
+        month_end_terms=_month_end(cust.terms), paused=bool(cust.paused),
         credit_status=cust.credit_status, shipment_locked=bool(cust.shipment_locked),
         credit_limit_minor=int(cust.credit_limit_minor), overdue=tuple(overdue), upcoming=tuple(upcoming),
         days_past_due=dpd, working_days_past_due=wdpd, days_to_due=dtd, working_days_to_due=wdtd,
@@ -204,7 +211,16 @@ def _index_by_customer(d: dict[tuple[int, str], date]) -> dict[int, dict[str, da
     return out
 
 
-def gather_and_decide(app: Any, uow: Any, today: date, progress: ProgressSink) -> tuple[list[Action], list[dict[str, str]], int, bool]:
+@dataclass
+class Decided:
+    actions: list[Action]
+    errors: list[dict[str, str]]
+    collectors: dict[int, str | None]
+    customers: int
+    is_workday: bool
+
+
+def gather_and_decide(app: Any, uow: Any, today: date, progress: ProgressSink) -> Decided:
     cal = app.calendar()
     is_wd = cal.is_workday(today)  # an unknown year stops the run here, with its message
     repo = uow.collect
@@ -248,7 +264,7 @@ def gather_and_decide(app: Any, uow: Any, today: date, progress: ProgressSink) -
         if n % 1000 == 0:
             progress.advance(1000)
     progress.advance(len(customers) % 1000)
-    return actions, errors, len(customers), is_wd
+    return Decided(actions, errors, {c.id: c.collector for c in customers}, len(customers), is_wd)
 
 
 def reason_text(a: Action, lang: str) -> str:
@@ -259,37 +275,51 @@ def reason_text(a: Action, lang: str) -> str:
     return i18n.t(a.reason_key, lang, label=label, **params)
 
 
-def action_row(a: Action, company_id: int, today: date, run_id: int | None, collector: str | None) -> dict[str, Any]:
-    return {
-        "company_id": company_id, "customer_id": a.customer_id, "run_on": today, "run_id": run_id,
-        "ladder": a.ladder, "stage": a.stage, "kind": a.kind.value, "channel": a.channel.value if a.channel else None,
-        "channels": [c.value for c in a.channels], "assignee_role": a.assignee_role,
-        "assignee": collector if a.assignee_role == "collector" else None, "letter": a.letter,
-        "needs_approval": a.needs_approval, "status": "open", "rule_id": a.rule_id, "policy_id": a.policy_id,
-        "policy_version": a.policy_version, "anchor": a.anchor, "amount_minor": a.amount_minor,
-        "currency": a.currency, "invoices": list(a.invoices),
-        "params": {"reason_key": a.reason_key, **{k: v for k, v in a.reason_params},
-                   "limit_cut_percent": a.limit_cut_percent},
-        "reason_zh": reason_text(a, "zh"), "reason_en": reason_text(a, "en"),
-    }
+_CHANNELS_JSON: dict[tuple[Any, ...], str] = {}
 
 
-def _apply(app: Any, actions: list[Action], today: date, run_id: int, progress: ProgressSink) -> int:
+def action_row(a: Action, company_id: int, today: Any, run_id: int | None, collector: str | None,
+               invoices_json: dict[tuple[str, ...], str] | None = None) -> tuple[Any, ...]:
+    """The row of ``CollectRepo.ACTION_COLUMNS`` for one action, its JSON columns encoded
+    (``invoices_json`` shares the encoding between a customer's actions, which name the same invoices)."""
+    invoices = None if invoices_json is None else invoices_json.get(a.invoices)
+    if invoices is None:
+        invoices = json.dumps(a.invoices, ensure_ascii=False)
+        if invoices_json is not None:
+            invoices_json[a.invoices] = invoices
+    channels = _CHANNELS_JSON.get(a.channels)
+    if channels is None:
+        channels = _CHANNELS_JSON[a.channels] = json.dumps([c.value for c in a.channels])
+    params = {"reason_key": a.reason_key, **dict(a.reason_params), "limit_cut_percent": a.limit_cut_percent}
+    return (
+        company_id, a.customer_id, today, run_id, a.ladder, a.stage, a.kind.value,
+        a.channel.value if a.channel else None, channels, a.assignee_role,
+        collector if a.assignee_role == "collector" else None, a.letter, a.needs_approval, "open", a.rule_id,
+        a.policy_id, a.policy_version, a.anchor, a.amount_minor, a.currency,
+        invoices, json.dumps(params, ensure_ascii=False),
+        reason_text(a, "zh"), reason_text(a, "en"),
+    )
+
+
+def _apply(app: Any, actions: list[Action], collectors: dict[int, str | None], today: date, run_id: int,
+           progress: ProgressSink) -> int:
     created = 0
     by_customer = sorted(actions, key=lambda a: a.customer_id)
     progress.start(i18n.t("run.progress_apply", app.settings.lang), len(by_customer))
     with app.uow() as uow:
-        collectors = {c.id: c.collector for c in uow.collect.customers()}
+        repo = uow.collect
+        day = repo.date_param(today)
         for i in range(0, len(by_customer), BATCH):
             batch = by_customer[i:i + BATCH]
-            repo = uow.collect
-            created += repo.insert_actions([action_row(a, app.company_id, today, run_id, collectors.get(a.customer_id))
-                                            for a in batch])
-            repo.supersede_tasks({(a.customer_id, a.ladder, a.kind.value) for a in batch if not a.needs_approval}, today)
+            shared: dict[tuple[str, ...], str] = {}
+            created += repo.insert_actions([action_row(a, app.company_id, day, run_id, collectors.get(a.customer_id),
+                                                       shared) for a in batch])
             suspend = [a.customer_id for a in batch if a.kind is ActionKind.CREDIT_SUSPEND and not a.needs_approval]
             repo.set_credit_status(suspend, CreditStatus.SUSPENDED.value)
             uow.commit()
             progress.advance(len(batch))
+        repo.supersede_tasks(today)
+        uow.commit()
     return created
 
 
@@ -336,11 +366,12 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
     status = "failed"
     try:
         with app.uow(write=False) as uow:
-            actions, errors, n, is_wd = gather_and_decide(app, uow, today, progress)
+            got = gather_and_decide(app, uow, today, progress)
             report.caught_up = [] if dry_run else _caught_up(uow, today, app.calendar())
-        report.actions, report.errors, report.customers, report.non_workday = actions, errors, n, not is_wd
+        report.actions, report.errors, report.customers = got.actions, got.errors, got.customers
+        report.non_workday = not got.is_workday
         if not dry_run:
-            report.created = _apply(app, actions, today, run_id, progress)
+            report.created = _apply(app, got.actions, got.collectors, today, run_id, progress)
         status = "done"
     finally:
         progress.finish()

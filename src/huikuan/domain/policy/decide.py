@@ -81,10 +81,11 @@ class AccountFacts:
     days_since_statement_sent: int | None = None
     open_minor: int = 0
     is_workday: bool = True
+    overdue_minor: int = -1  # collectable overdue total; computed from ``overdue`` when not given
 
-    @property
-    def overdue_minor(self) -> int:
-        return sum(i.collectable_minor for i in self.overdue)
+    def __post_init__(self) -> None:
+        if self.overdue_minor < 0:
+            object.__setattr__(self, "overdue_minor", sum(i.collectable_minor for i in self.overdue))
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,8 +215,12 @@ def decide(f: AccountFacts, policy: Policy, today: date) -> tuple[Action, ...]:
         if promised and ladder in policy.settings.paused_by_promise:
             continue
         days = _days_for(f, policy, ladder)
-        hits = [r for r in policy.ladder(ladder) if matches(r.when, f, days, today)]
-        for rule in hits if ladder in CUMULATIVE else hits[-1:]:
+        rules = policy.ladder(ladder)
+        if ladder in CUMULATIVE:
+            hits = [r for r in rules if matches(r.when, f, days, today)]
+        else:  # the most severe match: search from the end
+            hits = next(([r] for r in reversed(rules) if matches(r.when, f, days, today)), [])
+        for rule in hits:
             action = _fire(rule, f, policy, today, ladder)
             if action is not None:
                 out.append(action)

@@ -135,6 +135,11 @@ class Policy:
     grades: GradeThresholds = field(default_factory=GradeThresholds)
     rules: tuple[Rule, ...] = ()
     source: str = ""
+    by_ladder: dict[Ladder, tuple[Rule, ...]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Decided 10⁵ times a run: group the rules once.
+        object.__setattr__(self, "by_ladder", {lad: tuple(r for r in self.rules if r.ladder is lad) for lad in Ladder})
 
     def ladder(self, ladder: Ladder) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.ladder is ladder)
+        return self.by_ladder[ladder]
