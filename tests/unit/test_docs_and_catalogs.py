@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from huikuan.domain.ledger import ActionKind, Channel, CreditStatus, CustomerType, DisputeCategory, Excuse, Outcome, Role, RiskGrade
+from huikuan.domain.ledger import (
+    ActionKind,
+    Channel,
+    CreditStatus,
+    CustomerType,
+    DisputeCategory,
+    Excuse,
+    Outcome,
+    RiskGrade,
+    Role,
+)
 from huikuan.domain.policy.load import GRADE_KEYS, SETTINGS_KEYS, THEN_KEYS, WHEN_KEYS
 from huikuan.i18n import catalog
 
