@@ -312,6 +312,16 @@ def test_reimport_changes_nothing(seeded: App) -> None:
     assert snapshot(seeded) == before
 
 
+def test_explicit_due_date_survives_a_file_without_one(seeded: App) -> None:
+    row = {"invoice_no": "E", "customer_code": "C002", "invoice_date": "2026-01-05", "amount": "10"}
+    import_rows(seeded, "invoices", [{**row, "due_date": "2026-06-30"}])
+    again = import_rows(seeded, "invoices", [row])
+    assert (again.unchanged, again.updated) == (1, 0)
+    assert (invoices(seeded)["E"]["due_on"], invoices(seeded)["E"]["due_explicit"]) == (date(2026, 6, 30), True)
+    moved = import_rows(seeded, "invoices", [{**row, "due_date": "2026-07-31"}])
+    assert moved.updated == 1 and invoices(seeded)["E"]["due_on"] == date(2026, 7, 31)
+
+
 def test_invoice_amount_update_keeps_open_consistent(seeded: App) -> None:
     import_rows(seeded, "invoices", [{"invoice_no": "V", "customer_code": "C003", "invoice_date": "2026-01-05",
                                       "amount": "100"}])

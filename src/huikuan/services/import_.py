@@ -579,7 +579,12 @@ class InvoiceImporter(_Importer):
         old = self.existing.get(number)
         if old is None:
             self.inserts.append((number, values))
-        elif old[1] == values:
+            return
+        if old[1][3] and not values[3]:
+            # A due date once given explicitly stays until a file gives another: a later export
+            # without the column must not silently move it back to the terms.
+            values = (values[0], values[1], old[1][2], True, values[4], values[5])
+        if old[1] == values:
             self.unchanged += 1
         else:
             self._check_update(n, number, old, values)
