@@ -171,6 +171,23 @@ def test_xlsx_with_serials_datetimes_and_numbers(seeded: App, tmp_path: Path) ->
     assert inv["X4"]["amount_minor"] == 10
 
 
+def test_erp_title_rows_above_the_header_are_skipped(seeded: App, tmp_path: Path) -> None:
+    path = tmp_path / "kingdee.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["应收单列表"])
+    ws.append(["期间：2026-01-01 至 2026-01-31", None, "制表人：财务"])
+    ws.append([None])
+    ws.append(["单据编号", "客户编码", "业务日期", "价税合计"])
+    ws.append(["K1", "C001", "2026-01-05", "10"])
+    ws.append(["K2", "C001", "2026-01-05", "-1"])
+    wb.save(path)
+    assert spots(rejected(seeded, "invoices", path)) == [(6, "价税合计", "amount.negative")]
+    csv_path = tmp_path / "yonyou.csv"
+    csv_path.write_text("应收单明细表\n单据编号,客户编码,业务日期,价税合计\nK1,C001,2026-01-05,10\n", encoding="gb18030")
+    assert import_file(seeded, "invoices", csv_path).inserted == 1
+
+
 def test_xlsx_problems_name_the_sheet_row(seeded: App, tmp_path: Path) -> None:
     path = tmp_path / "bad.xlsx"
     wb = Workbook()

@@ -19,10 +19,11 @@ from __future__ import annotations
 import codecs
 import csv
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 
 from ..domain.errors import ImportRejected, Problem
@@ -96,8 +97,16 @@ def _xlsx_cells(path: Path) -> Iterator[tuple[int, list[object]]]:
         wb.close()
 
 
+_TITLE_ROWS = 10  # ERP exports (金蝶, 用友) put a title and a date range above the header
+
+
 @contextmanager
-def open_table(path: str | Path) -> Iterator[TableFile]:
+def open_table(path: str | Path, is_header: Callable[[list[str]], bool] | None = None) -> Iterator[TableFile]:
+    """Open a CSV/XLSX file as a row stream.
+
+    The header is the first non-blank row, or — with ``is_header`` — the first of the first few
+    non-blank rows it accepts (title rows above it are skipped; row numbers stay the sheet's).
+    """
     path = Path(path)
     source = path.name
     if not path.is_file():
@@ -118,26 +127,45 @@ def open_table(path: str | Path) -> Iterator[TableFile]:
         raw = _xlsx_cells(path)
         blank_rows_possible = True
     try:
-        header_cells: list[object] | None = None
-        for _n, cells in raw:
-            if not _blank(cells):
-                header_cells = cells
-                break
-        if header_cells is None:
+        headers, pushed_back = _find_header(raw, is_header)
+        if headers is None:
             raise _reject(source, "file.empty")
-        headers = [_header_text(c) for c in header_cells]
+        stream = chain(pushed_back, raw) if pushed_back else raw
         named = [h for h in headers if h]
         dupes = sorted({h for h in named if named.count(h) > 1})
         if dupes:
             raise _reject(source, "file.duplicate_header", header=", ".join(dupes))
-        first = _next_data(raw)
+        first = _next_data(stream)
         if first is None:
             raise _reject(source, "file.no_data_rows")
-        yield TableFile(source, named, _rows(headers, first, raw, blank_rows_possible), total, encoding)
+        yield TableFile(source, named, _rows(headers, first, stream, blank_rows_possible), total, encoding)
     finally:
         close = getattr(raw, "close", None)
         if close is not None:
             close()
+
+
+def _find_header(raw: Iterator[tuple[int, list]], is_header: Callable[[list[str]], bool] | None,
+                 ) -> tuple[list[str] | None, list[tuple[int, list]]]:
+    """(header texts, rows read past it that belong to the data).
+
+    With ``is_header``, title rows before the real header are dropped. When none of the first few
+    rows is accepted the first one is the header after all (the importer then names the missing
+    columns) and the rows read meanwhile go back in front of the data.
+    """
+    looked: list[tuple[int, list[str], list]] = []
+    for n, cells in raw:
+        if _blank(cells):
+            continue
+        texts = [_header_text(c) for c in cells]
+        if is_header is None or is_header(texts):
+            return texts, []
+        looked.append((n, texts, cells))
+        if len(looked) >= _TITLE_ROWS:
+            break
+    if not looked:
+        return None, []
+    return looked[0][1], [(n, cells) for n, _texts, cells in looked[1:]]
 
 
 def _header_text(cell: object) -> str:

@@ -124,7 +124,7 @@ def import_file(app: Any, kind: str, path: str | Path, *, skip_invalid: bool = F
     """Import a ``.csv`` or ``.xlsx`` file of ``kind``; see the module docstring for the contract."""
     _check_kind(kind)
     path = Path(path)
-    with open_table(path) as table:
+    with open_table(path, is_header=lambda cells: _looks_like_header(kind, cells)) as table:
         report, rejects = _run(app, kind, table.source, table.headers, table.rows, table.total, skip_invalid,
                                progress)
     if rejects:
@@ -161,6 +161,11 @@ def import_rows(app: Any, kind: str, rows: Iterable[dict[str, object]], *, sourc
     total = len(rows) if isinstance(rows, list | tuple) else None
     report, _ = _run(app, kind, source, headers, numbered, total, skip_invalid, progress)
     return report
+
+
+def _looks_like_header(kind: str, cells: list[str]) -> bool:
+    """A row naming at least two of the kind's columns (not an ERP export's title row)."""
+    return len(resolve_headers(kind, cells)[0]) >= 2
 
 
 def _check_kind(kind: str) -> None:
