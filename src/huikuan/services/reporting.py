@@ -58,13 +58,10 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
         policies = load_policies(app.policy_dirs(), uow.collect.segment_policies()) if by == "grade" else None
     groups: dict[tuple[str, str], AgingRow] = {}
     n = len(buckets) + 1
-    for r in rows:
-        c = customers.get(r.customer_id)
+    for customer_id, currency, amounts, disputed, overdue, oldest in rows:
+        c = customers.get(customer_id)
         if c is None:
             continue
-        amounts = [int(getattr(r, f"b{i}")) for i in range(n)]
-        overdue = sum(amounts[1:]) if r.oldest is not None else 0
-        overdue = max(0, overdue - int(r.disputed)) if overdue else 0
         if by == "customer":
             key, name = c.code, c.name
         elif by == "collector":
@@ -72,14 +69,14 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
         elif by == "segment":
             key, name = c.segment or "-", ""
         else:
-            dpd = (today - r.oldest).days if r.oldest is not None else None
+            dpd = (today - oldest).days if oldest is not None else None
             key, name = policies.for_customer(c.policy, c.segment).grades.grade(dpd).value, ""  # type: ignore[union-attr]
-        row = groups.get((key, r.currency))
+        row = groups.get((key, currency))
         if row is None:
-            row = groups[(key, r.currency)] = AgingRow(key, name, r.currency, [0] * n)
+            row = groups[(key, currency)] = AgingRow(key, name, currency, [0] * n)
         for i in range(n):
             row.amounts[i] += amounts[i]
-        row.disputed += int(r.disputed)
+        row.disputed += disputed
         row.overdue += overdue
     report.rows = sorted(groups.values(), key=lambda x: (-sum(x.amounts[1:]), x.key))
     return report

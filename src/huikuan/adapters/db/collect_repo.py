@@ -178,21 +178,35 @@ class CollectRepo:
         return list(self.c.execute(q))
 
     def aging_rows(self, as_of: date, buckets: Sequence[int]) -> list[Any]:
-        """One grouped pass over open invoices: per customer and currency, open money per aging bucket,
-        disputed money, and the oldest due date of collectable overdue money."""
+        """Per customer and currency: open money per aging bucket, disputed money, collectable (undisputed)
+        overdue money and the oldest due date of collectable overdue money —
+        as (customer_id, currency, amounts, disputed, overdue, oldest).
+
+        One pass grouped by (customer, currency, bucket): each row evaluates one CASE for its bucket
+        instead of one conditional sum per bucket; the pivot to columns happens here in Python."""
         iv = t.invoice.c
-        cols = [func.sum(case((iv.due_on >= as_of, iv.open_minor), else_=0)).label("b0")]
-        for i in range(1, len(buckets)):
-            lo = as_of - timedelta(days=buckets[i])
-            hi = as_of - timedelta(days=buckets[i - 1])
-            cols.append(func.sum(case((and_(iv.due_on >= lo, iv.due_on < hi), iv.open_minor), else_=0)).label(f"b{i}"))
-        cols.append(func.sum(case((iv.due_on < as_of - timedelta(days=buckets[-1]), iv.open_minor), else_=0))
-                    .label(f"b{len(buckets)}"))
-        q = (select(iv.customer_id, iv.currency, *cols, func.sum(iv.disputed_minor).label("disputed"),
-                    func.min(case((and_(iv.due_on < as_of, iv.open_minor > iv.disputed_minor), iv.due_on))).label("oldest"))
+        whens = [(iv.due_on >= as_of, 0)]
+        whens += [(iv.due_on >= as_of - timedelta(days=buckets[i]), i) for i in range(1, len(buckets))]
+        bucket = case(*whens, else_=len(buckets)).label("bucket")
+        overdue_due = case((and_(iv.due_on < as_of, iv.open_minor > iv.disputed_minor), iv.due_on))
+        q = (select(iv.customer_id, iv.currency, bucket, func.sum(iv.open_minor), func.sum(iv.disputed_minor),
+                    func.min(overdue_due))
              .where(iv.company_id == self.cid, iv.open_minor != 0)
-             .group_by(iv.customer_id, iv.currency))
-        return list(self.c.execute(q))
+             .group_by(iv.customer_id, iv.currency, bucket))
+        out: dict[tuple[int, str], list[Any]] = {}
+        n = len(buckets) + 1
+        for cid, cur, b, amount, disputed, oldest in self.c.execute(q):
+            row = out.get((cid, cur))
+            if row is None:
+                row = out[(cid, cur)] = [cid, cur, [0] * n, 0, 0, None]
+            row[2][b] += int(amount)
+            row[3] += int(disputed)
+            if b > 0:
+                row[4] += int(amount) - int(disputed)
+            if oldest is not None:
+                oldest = date.fromisoformat(oldest) if isinstance(oldest, str) else oldest
+                row[5] = oldest if row[5] is None else min(row[5], oldest)
+        return [tuple(r) for r in out.values()]
 
     # ── runs and the run lock ──────────────────────────────────────────────────────────────
     def start_run(self, as_of: date, now: datetime, dry_run: bool) -> int:
