@@ -182,31 +182,23 @@ class CollectRepo:
         overdue money and the oldest due date of collectable overdue money —
         as (customer_id, currency, amounts, disputed, overdue, oldest).
 
-        One pass grouped by (customer, currency, bucket): each row evaluates one CASE for its bucket
-        instead of one conditional sum per bucket; the pivot to columns happens here in Python."""
+        One pass over the covering index, one row per customer: conditional sums per bucket."""
         iv = t.invoice.c
-        whens = [(iv.due_on >= as_of, 0)]
-        whens += [(iv.due_on >= as_of - timedelta(days=buckets[i]), i) for i in range(1, len(buckets))]
-        bucket = case(*whens, else_=len(buckets)).label("bucket")
-        overdue_due = case((and_(iv.due_on < as_of, iv.open_minor > iv.disputed_minor), iv.due_on))
-        q = (select(iv.customer_id, iv.currency, bucket, func.sum(iv.open_minor), func.sum(iv.disputed_minor),
-                    func.min(overdue_due))
+        cuts = [as_of - timedelta(days=b) for b in buckets]
+        cols = [func.sum(case((iv.due_on >= cuts[0], iv.open_minor), else_=0))]
+        cols += [func.sum(case((and_(iv.due_on >= cuts[i], iv.due_on < cuts[i - 1]), iv.open_minor), else_=0))
+                 for i in range(1, len(cuts))]
+        cols.append(func.sum(case((iv.due_on < cuts[-1], iv.open_minor), else_=0)))
+        q = (select(iv.customer_id, iv.currency, func.sum(iv.disputed_minor),
+                    func.sum(case((iv.due_on < as_of, iv.open_minor - iv.disputed_minor), else_=0)),
+                    func.min(case((and_(iv.due_on < as_of, iv.open_minor > iv.disputed_minor), iv.due_on))), *cols)
              .where(iv.company_id == self.cid, iv.open_minor != 0)
-             .group_by(iv.customer_id, iv.currency, bucket))
-        out: dict[tuple[int, str], list[Any]] = {}
-        n = len(buckets) + 1
-        for cid, cur, b, amount, disputed, oldest in self.c.execute(q):
-            row = out.get((cid, cur))
-            if row is None:
-                row = out[(cid, cur)] = [cid, cur, [0] * n, 0, 0, None]
-            row[2][b] += int(amount)
-            row[3] += int(disputed)
-            if b > 0:
-                row[4] += int(amount) - int(disputed)
-            if oldest is not None:
-                oldest = date.fromisoformat(oldest) if isinstance(oldest, str) else oldest
-                row[5] = oldest if row[5] is None else min(row[5], oldest)
-        return [tuple(r) for r in out.values()]
+             .group_by(iv.customer_id, iv.currency))
+        out = []
+        for cid, cur, disputed, overdue, oldest, *amounts in self.c.execute(q):
+            out.append((cid, cur, [int(a) for a in amounts], int(disputed), int(overdue),
+                        date.fromisoformat(oldest) if isinstance(oldest, str) else oldest))
+        return out
 
     # ── runs and the run lock ──────────────────────────────────────────────────────────────
     def start_run(self, as_of: date, now: datetime, dry_run: bool) -> int:
