@@ -203,3 +203,13 @@ def test_non_working_day_run_is_recorded_with_nothing_to_do(app):
     seed(app, 1)
     rep = run_daily(app, date(2026, 11, 22))  # Sunday
     assert rep.non_workday and rep.actions == []
+
+
+def test_foreign_currency_invoices_are_not_added_to_the_customers_money(app):
+    seed(app, 1)
+    import_rows(app, "invoices", [{"invoice_no": "USD-1", "customer_code": "KH0", "invoice_date": "2026-09-01",
+                                   "amount": "999.00", "currency": "USD"}])
+    rep = run_daily(app, TODAY)
+    dunning = next(a for a in rep.actions if a.ladder == "dunning")
+    assert dunning.amount_minor == 300_000 and "USD-1" not in dunning.invoices and dunning.currency == "CNY"
+    assert [e["code"] for e in rep.errors] == ["run.foreign_currency"] and "USD" in rep.errors[0]["message_zh"]

@@ -152,13 +152,13 @@ def _month_end(terms: str) -> bool:
     return is_month_end_terms(parse_terms(terms))
 
 
-def _facts(ctx: _Context, cust: Any, items: list[tuple[int, int, str, date, int, int]],
+def _facts(ctx: _Context, cust: Any, items: list[tuple[int, int, str, date, int, int, str]],
            contacts_on: dict[str, date], actions_on: dict[str, date]) -> AccountFacts:
     today, cid = ctx.today, cust.id
     overdue: list[OpenItem] = []
     upcoming: list[OpenItem] = []
     open_total = 0
-    for _, iid, number, due_on, open_minor, disputed in items:
+    for _, iid, number, due_on, open_minor, disputed, _cur in items:
         open_total += open_minor
         item = OpenItem(iid, number, due_on, open_minor, disputed)
         if item.collectable_minor <= 0:
@@ -211,6 +211,11 @@ def _index_by_customer(d: dict[tuple[int, str], date]) -> dict[int, dict[str, da
     return out
 
 
+def _error(customer: str, code: str, **params: Any) -> dict[str, str]:
+    return {"customer": customer, "code": code, "message_zh": i18n.t(code, "zh", **params),
+            "message_en": i18n.t(code, "en", **params)}
+
+
 @dataclass
 class Decided:
     actions: list[Action]
@@ -241,7 +246,7 @@ def gather_and_decide(app: Any, uow: Any, today: date, progress: ProgressSink) -
     progress.start(i18n.t("run.progress", app.settings.lang), len(customers))
     actions: list[Action] = []
     errors: list[dict[str, str]] = []
-    items_iter: Iterator[tuple[int, int, str, date, int, int]] = repo.open_items()
+    items_iter: Iterator[tuple[int, int, str, date, int, int, str]] = repo.open_items()
     pending_row = next(items_iter, None)
     for n, cust in enumerate(customers, start=1):
         items = []
@@ -250,17 +255,20 @@ def gather_and_decide(app: Any, uow: Any, today: date, progress: ProgressSink) -
         while pending_row is not None and pending_row[0] == cust.id:
             items.append(pending_row)
             pending_row = next(items_iter, None)
+        foreign = sorted({i[6] for i in items if i[6] != cust.currency})
+        if foreign:
+            # Money in two currencies is never added up: act on the customer's currency, say so loudly.
+            items = [i for i in items if i[6] == cust.currency]
+            errors.append(_error(cust.code, "run.foreign_currency", currencies=", ".join(foreign),
+                                 currency=cust.currency))
         try:
             facts = _facts(ctx, cust, items, contacts.get(cust.id, {}), last_actions.get(cust.id, {}))
             policy = policies.for_customer(cust.policy, cust.segment)
             actions.extend(decide(facts, policy, today))
         except HuikuanError as e:
-            errors.append({"customer": cust.code, "code": e.code,
-                           "message_zh": i18n.error_text(e, "zh"), "message_en": i18n.error_text(e, "en")})
+            errors.append(_error(cust.code, e.code, **e.params))
         except (ValueError, TypeError, KeyError) as e:  # bad data in one row must not stop the company's run
-            errors.append({"customer": cust.code, "code": "run.customer_failed",
-                           "message_zh": i18n.t("run.customer_failed", "zh", detail=repr(e)),
-                           "message_en": i18n.t("run.customer_failed", "en", detail=repr(e))})
+            errors.append(_error(cust.code, "run.customer_failed", detail=repr(e)))
         if n % 1000 == 0:
             progress.advance(1000)
     progress.advance(len(customers) % 1000)
