@@ -608,6 +608,7 @@ class InvoiceImporter(_Importer):
         self.updates.append((number, invoice_id, values, new_open))
 
     def write(self, report: ImportReport) -> None:
+        self.seen.clear()  # validation is over; a million numbers need not stay in memory twice
         c, d = self.uow.c, _DateMemo(self.uow.c).__getitem__
         rows = [(self.company_id, v[0], number, d(v[1]), d(v[2]), v[3], v[4], v[5], v[4])
                 for number, v in self.inserts]
