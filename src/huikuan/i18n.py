@@ -42,12 +42,12 @@ class _Safe(dict):  # type: ignore[type-arg]
         return "{" + key + "}"
 
 
-def t(key: str, lang: str = "zh", **params: Any) -> str:
+def t(key: str, lang: str = "zh", /, **params: Any) -> str:
     template = catalog(lang).get(key) or catalog("en").get(key) or key
     return template.format_map(_Safe(params))
 
 
-def both(key: str, **params: Any) -> tuple[str, str]:
+def both(key: str, /, **params: Any) -> tuple[str, str]:
     return t(key, "zh", **params), t(key, "en", **params)
 
 

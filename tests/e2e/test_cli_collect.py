@@ -78,7 +78,7 @@ def test_approve_from_the_worklist(cli):
     code, out, _ = cli("approve", str(lock["id"]), "--by", "老板")
     assert code == 0 and "已批准" in out
     code, _, err = cli("approve", str(lock["id"]))
-    assert code == 2 and "已处理" in err
+    assert code == 2 and "已批准过" in err
     _, out, _ = cli("customer", "show", "KH1", "--json", "--as-of", "2026-11-23")
     assert json.loads(out)["shipment_locked"] is True
 
@@ -120,3 +120,19 @@ def test_runs_lists_each_run(cli):
     rows = json.loads(out)
     assert [r["as_of"] for r in rows] == ["2026-11-23", "2026-11-20"]
     assert rows[0]["dry_run"] is True and rows[1]["status"] == "done" and rows[1]["counts"]
+
+
+def test_usage_mistakes_and_unreachable_databases_are_clear(cli, tmp_path, monkeypatch, capsys):
+    code, _, err = cli("nosuch")
+    assert code == 2 and "No such command" in err and "Traceback" not in err
+    code, _, err = cli("promise", "KH1")
+    assert code == 2 and "--amount" in err
+    code = main(["--database-url", f"sqlite:///{tmp_path}/no/such/dir/x.db", "runs"])
+    err = capsys.readouterr().err
+    assert code == 2 and "无法打开数据库" in err and "Traceback" not in err
+
+
+def test_a_bad_setting_is_named(cli, monkeypatch):
+    monkeypatch.setenv("HUIKUAN_ROLL_DUE_TO_WORKDAY", "maybe")
+    code, _, err = cli("runs")
+    assert code == 2 and "roll_due_to_workday" in err and "maybe" in err

@@ -109,7 +109,7 @@ def decide_proposal(app: Any, action_id: int, approve: bool, *, by: str | None =
         if not act.needs_approval:
             raise RuleViolation("action.not_a_proposal", id=action_id)
         if act.status != ActionStatus.OPEN.value:
-            raise RuleViolation("action.already_decided", id=action_id, status=act.status)
+            raise RuleViolation(f"action.already_{act.status}", id=action_id)
         status = ActionStatus.APPROVED if approve else ActionStatus.REJECTED
         uow.customers.decide_action(action_id, status.value, app.clock.today(), by, note)
         if approve:
@@ -126,7 +126,7 @@ def mark_done(app: Any, action_id: int, *, by: str | None = None, note: str | No
         if act.needs_approval:
             raise RuleViolation("action.needs_decision", id=action_id)
         if act.status != ActionStatus.OPEN.value:
-            raise RuleViolation("action.already_decided", id=action_id, status=act.status)
+            raise RuleViolation(f"action.already_{act.status}", id=action_id)
         uow.customers.decide_action(action_id, ActionStatus.DONE.value, app.clock.today(), by, note)
         uow.commit()
 

@@ -315,10 +315,15 @@ def runs_cmd(limit: int = typer.Option(20, "--limit"), as_json: bool = typer.Opt
     t = Table(title=tr("runs.title"))
     for col in ("col.id", "col.date", "col.started", "col.finished", "col.state", "col.counts", "col.caught_up", "col.errors"):
         t.add_column(tr(col), overflow="fold")
+    tz = ZoneInfo(state.app().settings.timezone)
+
+    def local(at: datetime) -> datetime:
+        return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
+
     for r in rows:
         counts = ", ".join(f"{_kind(k) if k != 'created' else tr('run.created')} {v}" for k, v in (r.counts or {}).items())
         status = tr(f"runstatus.{r.status}") + (f" ({tr('run.dry_short')})" if r.dry_run else "")
-        t.add_row(str(r.id), r.as_of.isoformat(), r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                  r.finished_at.strftime("%H:%M:%S") if r.finished_at else "-", status, counts,
+        t.add_row(str(r.id), r.as_of.isoformat(), local(r.started_at).strftime("%Y-%m-%d %H:%M:%S"),
+                  local(r.finished_at).strftime("%H:%M:%S") if r.finished_at else "-", status, counts,
                   ", ".join(r.caught_up or []), str(len(r.errors or [])))
     console().print(t)

@@ -65,6 +65,18 @@ class _State:
         self.exit_code = 0
         self._app = None
 
+    def app_failed_to_connect(self, e: Exception) -> bool:
+        """True when the error happened while opening the database (bootstrap), not in the middle of work."""
+        return self._app is None
+
+    def safe_url(self) -> str:
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(self.settings.database_url).render_as_string(hide_password=True)
+        except Exception:  # noqa: BLE001 — only for an error message
+            return "?"
+
     def crash_log(self) -> Path:
         return Path(tempfile.gettempdir()) / "huikuan-crash.log"
 

@@ -76,16 +76,18 @@ def main(argv: list[str] | None = None) -> int:
         return e.exit_code
     except typer.Abort:
         return 130
+    except typer.TyperException as e:  # usage mistakes: unknown command, missing option, bad value
+        e.show()  # type: ignore[attr-defined]
+        return int(getattr(e, "exit_code", 2))
     except Exception as e:  # noqa: BLE001 — the one boundary where an unexpected error becomes a message
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            return e.exit_code
-        import logging
         import traceback
 
-        logging.getLogger("huikuan").error("unexpected failure", exc_info=True)
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
+        if isinstance(e, OperationalError | InterfaceError) and state.app_failed_to_connect(e):
+            console_err().print(i18n.t("cli.db_unreachable", state.lang, url=state.safe_url(),
+                                       reason=str(e.orig).splitlines()[0] if e.orig else type(e).__name__))
+            return 2
         log = state.crash_log()
         log.write_text("".join(traceback.format_exception(e)), encoding="utf-8")
         console_err().print(i18n.t("cli.unexpected", state.lang, log=str(log), detail=type(e).__name__))

@@ -98,13 +98,15 @@ def aging_cmd(
         console().print(tr("aging.written", path=str(output), rows=len(rep.rows)))
         return
     t = Table(title=tr("aging.title", date=rep.as_of.isoformat(), by=tr(f"by.{by}")))
+    named = by == "customer"  # other groupings have no name column worth its width
     for i, h in enumerate(head):
-        t.add_column(h, justify="right" if i >= 3 else "left", overflow="fold")
+        if i != 1 or named:
+            t.add_column(h, justify="right" if i >= 3 else "left", overflow="fold")
     for r in rep.rows[:limit]:
         vals = values(r)
-        t.add_row(*[str(x) for x in vals[:3]], *[money_text(x, r.currency) for x in vals[3:]])
+        t.add_row(*[str(x) for i, x in enumerate(vals[:3]) if i != 1 or named], *[money_text(x, r.currency) for x in vals[3:]])
     for cur, tot in rep.totals().items():
-        t.add_row(f"[bold]{tr('col.total')}[/bold]", "", cur, *[money_text(x, cur) for x in tot],
+        t.add_row(f"[bold]{tr('col.total')}[/bold]", *([""] if named else []), cur, *[money_text(x, cur) for x in tot],
                   money_text(sum(tot), cur), money_text(sum(r.overdue for r in rep.rows if r.currency == cur), cur),
                   money_text(sum(r.disputed for r in rep.rows if r.currency == cur), cur))
     console().print(t)
