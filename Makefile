@@ -60,13 +60,13 @@ demo: venv
 	$(HUIKUAN) worklist
 
 # pytest exits 5 when it collected no test: a suite that ran nothing has not passed.
-test: venv sysdeps
+test: venv sysdeps lint
 	@$(PY) -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 
 lint: venv
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests bench
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
