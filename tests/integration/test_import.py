@@ -448,6 +448,8 @@ def test_cli_import_json_and_rejection(sqlite_app: App, tmp_path: Path, monkeypa
     monkeypatch.setenv("COLUMNS", "200")  # Rich wraps table cells on a narrow terminal
     monkeypatch.setattr(state, "_app", sqlite_app)
     monkeypatch.setattr(state, "exit_code", 0)
+    monkeypatch.setattr(state, "lang_override", None)  # restored afterwards: main() sets these globals
+    monkeypatch.setattr(state, "database_url_override", None)
     url = str(sqlite_app.engine.url)
     assert cli.main(["--database-url", url, "import", "customers", str(fx("customers.csv")), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -469,6 +471,8 @@ def test_cli_ledger_commands(sqlite_app: App, tmp_path: Path, monkeypatch: pytes
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setattr(state, "_app", sqlite_app)
     monkeypatch.setattr(state, "exit_code", 0)
+    monkeypatch.setattr(state, "lang_override", None)  # restored afterwards: main() sets these globals
+    monkeypatch.setattr(state, "database_url_override", None)
     import_file(sqlite_app, "customers", fx("customers.csv"))
     import_file(sqlite_app, "invoices", fx("invoices_bom.csv"))
 
