@@ -18,19 +18,18 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def _run(step, engine: Engine, revision: str) -> None:  # type: ignore[no-untyped-def]
     cfg = alembic_config(engine)
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        step(cfg, revision)
         if conn.in_transaction():
             conn.commit()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    _run(command.upgrade, engine, revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
-    cfg = alembic_config(engine)
-    with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
-        if conn.in_transaction():
-            conn.commit()
+    _run(command.downgrade, engine, revision)
