@@ -136,3 +136,19 @@ def test_a_bad_setting_is_named(cli, monkeypatch):
     monkeypatch.setenv("HUIKUAN_ROLL_DUE_TO_WORKDAY", "maybe")
     code, _, err = cli("runs")
     assert code == 2 and "roll_due_to_workday" in err and "maybe" in err
+
+
+def test_rerunning_a_day_prints_the_same_actions(cli, tmp_path):
+    # KH3 is 26 days overdue: suspending its credit sales takes effect during the first run.
+    (tmp_path / "c3.csv").write_text("customer_code,name,terms\nKH3,广州穗丰贸易有限公司,net 30\n", encoding="utf-8")
+    (tmp_path / "i3.csv").write_text("invoice_no,customer_code,invoice_date,amount\nC1,KH3,2026-09-28,800\n", encoding="utf-8")
+    assert cli("import", "customers", str(tmp_path / "c3.csv"))[0] == 0
+    assert cli("import", "invoices", str(tmp_path / "i3.csv"))[0] == 0
+    _, first, _ = cli("run", "--as-of", "2026-11-23", "--json")
+    _, second, _ = cli("run", "--as-of", "2026-11-23", "--json")
+    one, two = json.loads(first), json.loads(second)
+    assert one["created"] > 0 and two["created"] == 0
+    assert ("KH3", "credit_suspend") in {(a["customer"], a["kind"]) for a in one["actions"]}
+    assert one["actions"] == two["actions"]
+    _, dry, _ = cli("run", "--as-of", "2026-11-24", "--dry-run", "--json")
+    assert json.loads(dry)["dry_run"] is True and json.loads(dry)["actions"]

@@ -95,3 +95,9 @@ def worklist(app: Any, as_of: date | None = None, assignee: str | None = None) -
 def runs(app: Any, limit: int = 30) -> list[Any]:
     with app.uow(write=False) as uow:
         return uow.collect.runs(limit)
+
+
+def actions_of_day(app: Any, day: date) -> list[Any]:
+    """Every action stored for ``day`` (what a run of that day created, whichever run it was)."""
+    with app.uow(write=False) as uow:
+        return uow.collect.actions_on(day)

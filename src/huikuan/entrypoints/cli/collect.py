@@ -13,6 +13,7 @@ from ...domain.errors import InvalidInput
 from ...domain.money import Money, format_minor
 from ...services import collect as svc
 from ...services.daily_run import reason_text, run_daily
+from ...services.reporting import actions_of_day
 from ...services.reporting import runs as list_runs
 from ...services.reporting import worklist as list_worklist
 from .common import RichProgress, console, money_text, parse_day, state, terms_text, tr
@@ -38,12 +39,8 @@ def run_cmd(
     report = run_daily(a, day, dry_run=dry_run, progress=RichProgress(not as_json))
     lang = state.lang
     if as_json:
-        out = {
-            "as_of": report.as_of.isoformat(),
-            "caught_up": [d.isoformat() for d in report.caught_up],
-            "dry_run": report.dry_run,
-            "created": report.created,
-            "actions": [
+        if report.dry_run:
+            actions = [
                 {
                     "customer": x.customer_code, "kind": x.kind.value, "channel": x.channel.value if x.channel else None,
                     "channels": [c.value for c in x.channels], "assignee_role": x.assignee_role, "stage": x.stage,
@@ -52,7 +49,26 @@ def run_cmd(
                     "reason": reason_text(x, lang), "rule": x.rule_id, "policy_version": x.policy_version,
                 }
                 for x in report.actions
-            ],
+            ]
+        else:
+            # The day's stored actions: a re-run of the same day prints exactly what the first run did.
+            actions = [
+                {
+                    "customer": r.customer_code, "kind": r.kind, "channel": r.channel, "channels": r.channels,
+                    "assignee_role": r.assignee_role, "stage": r.stage, "letter": r.letter,
+                    "needs_approval": r.needs_approval, "invoices": r.invoices,
+                    "amount": format_minor(r.amount_minor, r.currency), "currency": r.currency,
+                    "reason": r.reason_zh if lang == "zh" else r.reason_en, "rule": r.rule_id,
+                    "policy_version": r.policy_version,
+                }
+                for r in actions_of_day(a, report.as_of)
+            ]
+        out = {
+            "as_of": report.as_of.isoformat(),
+            "caught_up": [d.isoformat() for d in report.caught_up],
+            "dry_run": report.dry_run,
+            "created": report.created,
+            "actions": actions,
             "errors": report.errors,
         }
         typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
