@@ -319,6 +319,19 @@ def machine() -> dict[str, Any]:
             "python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "duckdb": duck}
 
 
+def code_version() -> str:
+    """The commit measured, and any uncommitted source files it included."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], capture_output=True, text=True,
+                               cwd=ROOT, check=True).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    files = [line[3:] for line in dirty if line.strip()]
+    return f"commit {head}" + (f" plus uncommitted changes in {', '.join(files)}" if files else "")
+
+
 def bench(customers: int, invoices: int, out: Path, workdir: Path | None, seed: int, as_of: date,
           profile: bool = True, log: Any = print) -> dict[str, Any]:
     own_dir = workdir is None
@@ -327,6 +340,7 @@ def bench(customers: int, invoices: int, out: Path, workdir: Path | None, seed: 
     for stale in ("bench.db", "bench.db-wal", "bench.db-shm", "floor.duckdb", "floor.duckdb.wal", "profile"):
         p = work / stale
         shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+    code = code_version()  # before the phases: the tree may change while they run
     try:
         log(f"generating {customers:,} customers and {invoices:,} open invoices in {work}")
         results: dict[str, Any] = {"data": generate_csv(work, customers, invoices, seed, as_of)}
@@ -349,6 +363,7 @@ def bench(customers: int, invoices: int, out: Path, workdir: Path | None, seed: 
             results["run_profile"] = _child("run", work / "profile", as_of, profile=True)
         results["meta"] = {"customers": customers, "invoices": invoices, "seed": seed, "as_of": as_of.isoformat(),
                            "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+                           "code": code,
                            "command": " ".join(["python bench/run.py", f"--customers {customers}",
                                                 f"--invoices {invoices}"])}
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -394,6 +409,7 @@ def render(r: dict[str, Any]) -> str:
         "# Benchmark results",
         "",
         f"Measured {meta['measured_at']} with `{meta['command']}` (as of {meta['as_of']}, seed {meta['seed']}).",
+        f"Code measured: {meta.get('code', 'unknown')}.",
         "Every figure below was measured in that run; each phase ran in its own process, so its peak RSS",
         "is its own. Floors are the same aggregate as one DuckDB query over the same data in the same run.",
         "",
