@@ -53,7 +53,7 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
     today = as_of or app.clock.today()
     report = AgingReport(today, by, tuple(buckets))
     with app.uow(write=False) as uow:
-        customers = {c.id: c for c in uow.collect.customers()}
+        customers = uow.collect.customer_labels()
         rows = uow.collect.aging_rows(today, buckets)
         policies = load_policies(app.policy_dirs(), uow.collect.segment_policies()) if by == "grade" else None
     groups: dict[tuple[str, str], AgingRow] = {}
@@ -62,15 +62,16 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
         c = customers.get(customer_id)
         if c is None:
             continue
+        code, cname, collector, segment, policy = c
         if by == "customer":
-            key, name = c.code, c.name
+            key, name = code, cname
         elif by == "collector":
-            key, name = c.collector or "-", ""
+            key, name = collector or "-", ""
         elif by == "segment":
-            key, name = c.segment or "-", ""
+            key, name = segment or "-", ""
         else:
             dpd = (today - oldest).days if oldest is not None else None
-            key, name = policies.for_customer(c.policy, c.segment).grades.grade(dpd).value, ""  # type: ignore[union-attr]
+            key, name = policies.for_customer(policy, segment).grades.grade(dpd).value, ""  # type: ignore[union-attr]
         row = groups.get((key, currency))
         if row is None:
             row = groups[(key, currency)] = AgingRow(key, name, currency, [0] * n)

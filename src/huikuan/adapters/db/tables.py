@@ -121,8 +121,9 @@ invoice = Table(
     UniqueConstraint("company_id", "id", name="uq_invoice_company_id"),
     _fk_customer("invoice"),
     # Covers the daily run's read and the aging query (SQLite indexes carry the rowid = id): both scan
-    # only this index, in customer order, and never touch the table rows.
-    Index("ix_invoice_open_cover", "company_id", "customer_id", "due_on", "open_minor", "disputed_minor", "currency",
+    # only this index, in (customer, currency) order — aging groups by both without a sort, and the run
+    # reads each customer's invoices of one currency oldest first.
+    Index("ix_invoice_open_cover", "company_id", "customer_id", "currency", "due_on", "open_minor", "disputed_minor",
           "number", postgresql_where=text("open_minor <> 0"), sqlite_where=text("open_minor <> 0")),
 )
 

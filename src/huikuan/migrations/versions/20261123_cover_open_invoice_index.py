@@ -20,7 +20,7 @@ def upgrade() -> None:
         batch_op.drop_index("ix_invoice_open", postgresql_where=WHERE, sqlite_where=WHERE)
         batch_op.create_index(
             "ix_invoice_open_cover",
-            ["company_id", "customer_id", "due_on", "open_minor", "disputed_minor", "currency", "number"],
+            ["company_id", "customer_id", "currency", "due_on", "open_minor", "disputed_minor", "number"],
             unique=False, postgresql_where=WHERE, sqlite_where=WHERE,
         )
 
