@@ -695,3 +695,99 @@ def load(app: Any, company: DemoCompany, progress: ProgressSink | None = None) -
     counts.update(disputes=len(company.disputes), promises=len(company.promises),
                   activities=len(company.activities))
     return LoadReport(counts)
+
+
+WARM_UP_OUTCOMES = (("reached", 30), ("no_answer", 25), ("promised", 25), ("left_message", 10), ("refused", 5),
+                    ("disputed", 5))
+
+
+def _previous_workdays(cal: Any, before: date, n: int) -> list[date]:
+    out: list[date] = []
+    d = before
+    while len(out) < n:
+        d -= timedelta(days=1)
+        if cal.is_workday(d):
+            out.append(d)
+    return out[::-1]
+
+
+def _demo_statements(app: Any, as_of: date, rng: random.Random) -> int:
+    """Last month's 对账 statements the way a real team leaves them: most sent, half confirmed, some late."""
+    from sqlalchemy import select
+
+    from ..adapters.db import tables as t
+    from .collect import mark_statement
+
+    last = as_of.replace(day=1) - timedelta(days=1)
+    period = f"{last.year:04d}-{last.month:02d}"
+    with app.uow(write=False) as uow:
+        codes = list(uow.c.execute(select(t.customer.c.code).where(
+            t.customer.c.company_id == uow.company_id, t.customer.c.requires_statement.is_(True))
+            .order_by(t.customer.c.code)).scalars())
+    first = as_of.replace(day=1)
+    for code in codes:
+        r = rng.random()
+        if r < 0.1:
+            continue  # not prepared: the run escalates it
+        if r < 0.2:
+            mark_statement(app, code, period, "prepared", min(as_of, first + timedelta(days=3)))
+            continue
+        mark_statement(app, code, period, "sent", min(as_of, first + timedelta(days=7)))
+        if r < 0.6:
+            mark_statement(app, code, period, "confirmed", min(as_of, first + timedelta(days=rng.randint(9, 18))))
+    return len(codes)
+
+
+def warm_up(app: Any, as_of: date, *, working_days: int = 10, seed: int = 7,
+            progress: ProgressSink | None = None) -> dict[str, int]:
+    """Replay the daily runs of the last ``working_days`` before ``as_of`` with the follow-up a team
+    really does — most calls logged (with excuses and promises), escalations handled, most proposals
+    decided by the owner — so the demo's "today" is an ordinary working day, not a first-ever run.
+    Deterministic for a seed."""
+    from .collect import decide_proposal, log_contact, mark_done, record_promise
+    from .daily_run import run_daily
+    from .ports import FixedClock
+    from .reporting import worklist
+
+    rng = random.Random(f"huikuan-demo-warm-up/{seed}")
+    progress = progress or NoProgress()
+    counts = {"runs": 0, "contacts": 0, "promises": 0, "approved": 0, "rejected": 0, "done": 0,
+              "statements": _demo_statements(app, as_of, rng)}
+    days = _previous_workdays(app.calendar(), as_of, working_days)
+    saved = app.clock
+    tz = str(getattr(saved, "tz", "Asia/Shanghai"))
+    progress.start("warm_up", len(days))
+    try:
+        for d in days:
+            app.clock = FixedClock(d, tz)
+            run_daily(app, d)
+            counts["runs"] += 1
+            for task in worklist(app, d):
+                r = rng.random()
+                if task.needs_approval:
+                    if r < 0.65:
+                        decide_proposal(app, task.id, True, by="老板")
+                        counts["approved"] += 1
+                    elif r < 0.8:
+                        decide_proposal(app, task.id, False, by="老板", note="先谈分期，暂缓")
+                        counts["rejected"] += 1
+                elif task.kind in ("call", "reminder") and r < 0.8:
+                    outcome = _pick(rng, WARM_UP_OUTCOMES)
+                    excuse = rng.choice(list(EXCUSE_NOTES)) if outcome in ("promised", "refused", "reached") else None
+                    at = datetime(d.year, d.month, d.day, 15, rng.randint(0, 59), tzinfo=ZoneInfo(tz))
+                    log_contact(app, task.customer_code, task.channel or "phone", outcome, excuse=excuse, at=at,
+                                note=EXCUSE_NOTES.get(excuse or ""), actor=task.assignee or task.assignee_role)
+                    counts["contacts"] += 1
+                    if outcome == "promised" and task.amount_minor > 0:
+                        amount = max(100 * YUAN, task.amount_minor * rng.randint(30, 100) // 100)
+                        record_promise(app, task.customer_code, min(amount, task.amount_minor),
+                                       d + timedelta(days=rng.randint(3, 12)), made_on=d)
+                        counts["promises"] += 1
+                elif task.kind in ("escalate", "statement", "visit") and r < 0.7:
+                    mark_done(app, task.id, by=task.assignee or task.assignee_role)
+                    counts["done"] += 1
+            progress.advance()
+    finally:
+        app.clock = saved
+        progress.finish()
+    return counts

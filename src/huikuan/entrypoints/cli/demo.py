@@ -38,6 +38,9 @@ def demo_data_cmd(
     months: int = typer.Option(14, "--months", min=1, max=120, help="开票月数 / months of invoices"),
     seed: int = typer.Option(7, "--seed", help="随机种子，相同种子生成相同数据 / seed: same seed, same data"),
     as_of: str = typer.Option(None, "--as-of", help="截止日期 YYYY-MM-DD（默认今天）/ as-of date (default today)"),
+    warm_up_days: int = typer.Option(10, "--warm-up-days", min=0, max=60,
+                                     help="重放此前若干个工作日的每日运行与跟进（0 为不重放）/ replay this many "
+                                          "working days of runs and follow-up before the as-of date (0: none)"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / JSON output"),
 ) -> None:
     """生成演示公司（客户、发票、回款、争议、承诺、催收记录）/ generate a demo company."""
@@ -46,6 +49,8 @@ def demo_data_cmd(
     progress = _LabelledProgress(enabled=not as_json)
     try:
         report = demo_data.load(state.app(), company, progress)
+        warm = demo_data.warm_up(state.app(), day, working_days=warm_up_days, seed=seed, progress=progress) \
+            if warm_up_days else {}
     finally:
         progress.finish()
     summary = {
@@ -54,6 +59,7 @@ def demo_data_cmd(
         **report.counts,
         "open_balance": Money(company.open_minor).amount_text(),
         "overdue": Money(company.overdue_minor()).amount_text(),
+        "warm_up": warm,
     }
     if as_json:
         console().print_json(json.dumps(summary, ensure_ascii=False))
@@ -67,3 +73,5 @@ def demo_data_cmd(
                  activities=report.counts["activities"]))
     out.print(tr("demo.done.balance", open=Money(company.open_minor).display(),
                  overdue=Money(company.overdue_minor()).display()))
+    if warm:
+        out.print(tr("demo.done.warm_up", **warm))

@@ -1,0 +1,45 @@
+"""The demo's warm-up: two weeks of runs and plausible follow-up make "today" an ordinary working day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from huikuan.adapters.db import tables as t
+from huikuan.services import demo_data
+from huikuan.services.daily_run import run_daily
+
+AS_OF = date(2026, 11, 23)
+
+
+def _count(app, table, *where):
+    with app.engine.connect() as c:
+        return c.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+
+
+def test_warm_up_replays_runs_and_follow_up(sqlite_app):
+    app = sqlite_app
+    demo_data.load(app, demo_data.generate(customers=40, months=6, seed=11, as_of=AS_OF))
+    counts = demo_data.warm_up(app, AS_OF, working_days=5, seed=11)
+    assert counts["runs"] == 5 and counts["contacts"] > 0 and counts["approved"] + counts["rejected"] > 0
+    assert _count(app, t.run, t.run.c.status == "done") == 5
+    assert _count(app, t.action, t.action.c.status == "approved") == counts["approved"]
+    days = {r for r in app.engine.connect().execute(select(t.run.c.as_of)).scalars()}
+    assert max(days) == date(2026, 11, 20) and date(2026, 11, 21) not in days  # working days only, before today
+    assert app.clock.today() == AS_OF  # the app's clock is given back
+    report = run_daily(app, AS_OF)
+    assert report.caught_up == []  # yesterday's run exists: today is an ordinary day
+
+
+def test_warm_up_is_deterministic(tmp_path, clock):
+    from huikuan.bootstrap import bootstrap
+    from huikuan.config import Settings
+
+    results = []
+    for n in range(2):
+        app = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/d{n}.db"), clock=clock)
+        demo_data.load(app, demo_data.generate(customers=25, months=4, seed=5, as_of=AS_OF))
+        results.append(demo_data.warm_up(app, AS_OF, working_days=3, seed=5))
+        app.engine.dispose()
+    assert results[0] == results[1]
