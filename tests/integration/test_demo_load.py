@@ -118,4 +118,4 @@ def test_cli_prints_the_summary_in_chinese_and_json(tmp_path: Path) -> None:
     assert summary["open_balance"] == Money(expected.open_minor).amount_text()
 
     bad = _cli("--lang", "en", "--database-url", url, "demo-data", "--as-of", "23/11/2026")
-    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+    assert bad.returncode == 2 and "--as-of" in bad.stderr and "23/11/2026" in bad.stderr

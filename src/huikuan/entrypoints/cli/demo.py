@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import typer
 
 from ... import i18n
-from ...domain.errors import InvalidInput
 from ...domain.money import Money
 from ...services import demo_data
-from .common import RichProgress, console, state, tr
+from .common import RichProgress, console, parse_day, state, tr
 from .main import app
 
 
@@ -21,15 +19,6 @@ class _LabelledProgress(RichProgress):
 
     def start(self, label: str, total: int | None) -> None:
         super().start(i18n.catalog(state.lang).get(f"demo.step.{label}", label), total)
-
-
-def _as_of(text: str | None) -> date:
-    if not text:
-        return state.app().clock.today()
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput("demo.as_of_invalid", value=text) from None
 
 
 @app.command("demo-data")
@@ -44,7 +33,7 @@ def demo_data_cmd(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / JSON output"),
 ) -> None:
     """生成演示公司（客户、发票、回款、争议、承诺、催收记录）/ generate a demo company."""
-    day = _as_of(as_of)
+    day = parse_day(as_of, "--as-of") or state.app().clock.today()
     company = demo_data.generate(customers=customers, months=months, seed=seed, as_of=day)
     progress = _LabelledProgress(enabled=not as_json)
     try:
