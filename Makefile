@@ -67,6 +67,7 @@ test: venv sysdeps lint
 
 lint: venv
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy --strict src/huikuan/domain
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

@@ -18,6 +18,7 @@ from __future__ import annotations
 import calendar as _cal
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -57,7 +58,7 @@ class DayOfMonth:
 
 Terms = Cash | NetDays | MonthEnd | DayOfMonth
 
-_PATTERNS: list[tuple[re.Pattern[str], object]] = [
+_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Terms]]] = [
     (re.compile(r"^(现款|现金|款到发货|cash|cod)$", re.I), lambda m: Cash()),
     (re.compile(r"^(?:账期|帐期)?(\d+)天?$"), lambda m: NetDays(int(m.group(1)))),
     (re.compile(r"^(?:账期|帐期)(\d+)(?:天|日)?$"), lambda m: NetDays(int(m.group(1)))),
@@ -76,7 +77,7 @@ def parse_terms(text: str) -> Terms:
     for pat, make in _PATTERNS:
         m = pat.match(t)
         if m:
-            terms = make(m)  # type: ignore[operator]
+            terms = make(m)
             _validate(terms, text)
             return terms
     raise InvalidInput("terms.invalid", value=text)
