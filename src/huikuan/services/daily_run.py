@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -36,7 +37,7 @@ from .ports import NoProgress, ProgressSink
 
 HISTORY_DAYS = 400
 STALE_LOCK = timedelta(hours=3)
-BATCH = 2000
+BATCH = 10_000
 
 
 @dataclass
@@ -157,13 +158,16 @@ def _facts(ctx: _Context, cust: Any, items: list[tuple[int, int, str, date, int,
     today, cid = ctx.today, cust.id
     overdue: list[OpenItem] = []
     upcoming: list[OpenItem] = []
-    open_total = 0
-    for _, iid, number, due_on, open_minor, disputed, _cur in items:
+    open_total = overdue_minor = 0
+    for _, iid, number, due_on, open_minor, disputed, _cur in items:  # 10⁶ a run: plain arithmetic
         open_total += open_minor
-        item = OpenItem(iid, number, due_on, open_minor, disputed)
-        if item.collectable_minor <= 0:
+        if open_minor - disputed <= 0:
             continue
-        (overdue if due_on < today else upcoming).append(item)
+        if due_on < today:
+            overdue.append(OpenItem(iid, number, due_on, open_minor, disputed))
+            overdue_minor += open_minor - disputed
+        else:
+            upcoming.append(OpenItem(iid, number, due_on, open_minor, disputed))
     dpd = wdpd = dtd = wdtd = None
     if overdue:
         dpd = (today - overdue[0].due_on).days
@@ -201,6 +205,7 @@ def _facts(ctx: _Context, cust: Any, items: list[tuple[int, int, str, date, int,
         history=frozenset(ctx.history.get(cid, ())), pending=frozenset(ctx.pending.get(cid, ())),
         statement=statement, statement_period=ctx.period if statement else None,
         days_since_statement_sent=sent_days, open_minor=open_total, is_workday=ctx.is_workday,
+        overdue_minor=overdue_minor,
     )
 
 
@@ -246,15 +251,16 @@ def gather_and_decide(app: Any, uow: Any, today: date, progress: ProgressSink) -
     progress.start(i18n.t("run.progress", app.settings.lang), len(customers))
     actions: list[Action] = []
     errors: list[dict[str, str]] = []
-    items_iter: Iterator[tuple[int, int, str, date, int, int, str]] = repo.open_items()
-    pending_row = next(items_iter, None)
+    # Open invoices arrive grouped by customer in customer-id order, as the customers do: merge the two.
+    groups = itertools.groupby(repo.open_items(), key=operator.itemgetter(0))
+    group: tuple[int, Iterator[tuple[int, int, str, date, int, int, str]]] | None = next(groups, None)
     for n, cust in enumerate(customers, start=1):
-        items = []
-        while pending_row is not None and pending_row[0] < cust.id:
-            pending_row = next(items_iter, None)  # invoices of a customer row that vanished mid-run
-        while pending_row is not None and pending_row[0] == cust.id:
-            items.append(pending_row)
-            pending_row = next(items_iter, None)
+        while group is not None and group[0] < cust.id:
+            group = next(groups, None)  # invoices of a customer row that vanished mid-run
+        items: list[tuple[int, int, str, date, int, int, str]] = []
+        if group is not None and group[0] == cust.id:
+            items = list(group[1])
+            group = next(groups, None)
         foreign = sorted({i[6] for i in items if i[6] != cust.currency})
         if foreign:
             # Money in two currencies is never added up: act on the customer's currency, say so loudly.

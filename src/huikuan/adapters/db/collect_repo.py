@@ -66,19 +66,27 @@ class CollectRepo:
              .where(a.company_id == self.cid, a.on < before).group_by(a.customer_id, a.channel))
         return {(cid, ch): d for cid, ch, d in self.c.execute(q)}
 
+    def _raw(self, sql: str, *params: Any) -> Iterator[tuple[Any, ...]]:
+        """Plain DBAPI rows for the run's big reads (10⁵–10⁶ rows), dates as the driver returns them."""
+        mark = "?" if self.c.dialect.name == "sqlite" else "%s"
+        cur = self.c.exec_driver_sql(sql.replace("?", mark), params).cursor
+        while chunk := cur.fetchmany(50_000):
+            yield from chunk
+
+    def _day(self, d: date) -> Any:
+        return d.isoformat() if self.c.dialect.name == "sqlite" else d
+
     def last_action(self, before: date) -> dict[tuple[int, str], date]:
-        x = t.action.c
-        q = (select(x.customer_id, x.ladder, func.max(x.run_on))
-             .where(x.company_id == self.cid, x.run_on < before, x.status != "rejected")
-             .group_by(x.customer_id, x.ladder))
-        return {(cid, lad): d for cid, lad, d in self.c.execute(q)}
+        rows = self._raw("SELECT customer_id, ladder, max(run_on) FROM action WHERE company_id = ? AND run_on < ? "
+                         "AND status <> 'rejected' GROUP BY customer_id, ladder", self.cid, self._day(before))
+        return {(cid, lad): (date.fromisoformat(d) if isinstance(d, str) else d) for cid, lad, d in rows}
 
     def history(self, before: date, since: date) -> dict[int, set[tuple[str, str]]]:
-        x = t.action.c
-        q = (select(x.customer_id, x.stage, x.anchor).distinct()
-             .where(x.company_id == self.cid, x.run_on < before, x.run_on >= since))
         out: dict[int, set[tuple[str, str]]] = defaultdict(set)
-        for cid, stage, anchor in self.c.execute(q):
+        for cid, stage, anchor in self._raw(
+            "SELECT DISTINCT customer_id, stage, anchor FROM action WHERE company_id = ? AND run_on < ? "
+            "AND run_on >= ?", self.cid, self._day(before), self._day(since),
+        ):
             out[cid].add((stage, anchor))
         return out
 

@@ -33,7 +33,7 @@ The function has no I/O, no clock and no randomness: the same facts give the sam
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -136,23 +136,51 @@ def _days_for(f: AccountFacts, policy: Policy, ladder: Ladder) -> int | None:
     return d
 
 
+def _checks(c: Conditions) -> tuple[Callable[[AccountFacts, int | None, date], bool], ...]:
+    """The conditions a rule actually sets, as tests: a rule with one condition costs one test."""
+    out: list[Callable[[AccountFacts, int | None, date], bool]] = []
+
+    def rng(r: Range | None, get: Callable[[AccountFacts, int | None, date], int | None]) -> None:
+        if r is not None:
+            out.append(lambda f, d, t: _in(r, get(f, d, t)))
+
+    rng(c.days_past_due, lambda f, d, t: d)
+    rng(c.working_days_past_due, lambda f, d, t: f.working_days_past_due if d is not None else None)
+    rng(c.days_to_due, lambda f, d, t: f.days_to_due if not f.overdue else None)
+    rng(c.working_days_to_due, lambda f, d, t: f.working_days_to_due if not f.overdue else None)
+    rng(c.broken_promises, lambda f, d, t: f.broken_promises)
+    rng(c.day_of_month, lambda f, d, t: t.day)
+    rng(c.days_since_statement_sent, lambda f, d, t: f.days_since_statement_sent)
+    if c.has_overdue is not None:
+        want = c.has_overdue
+        out.append(lambda f, d, t: want == bool(f.overdue))
+    if c.promise_broken is not None:
+        want_broken = c.promise_broken
+        out.append(lambda f, d, t: want_broken == (f.broken_promise is not None))
+    if c.customer_types is not None:
+        types = c.customer_types
+        out.append(lambda f, d, t: f.customer_type in types)
+    if c.credit_status is not None:
+        statuses = c.credit_status
+        out.append(lambda f, d, t: f.credit_status in statuses)
+    if c.min_overdue_minor is not None:
+        least = c.min_overdue_minor
+        out.append(lambda f, d, t: f.overdue_minor >= least)
+    if c.statement is not None:
+        states = c.statement
+        out.append(lambda f, d, t: f.statement is not None and f.statement in states)
+    return tuple(out)
+
+
+_COMPILED: dict[int, tuple[Conditions, tuple[Callable[[AccountFacts, int | None, date], bool], ...]]] = {}
+
+
 def matches(c: Conditions, f: AccountFacts, days: int | None, today: date) -> bool:
-    wdpd = f.working_days_past_due if days is not None else None
-    return (
-        _in(c.days_past_due, days)
-        and _in(c.working_days_past_due, wdpd)
-        and _in(c.days_to_due, f.days_to_due if not f.overdue else None)
-        and _in(c.working_days_to_due, f.working_days_to_due if not f.overdue else None)
-        and (c.has_overdue is None or c.has_overdue == bool(f.overdue))
-        and _in(c.broken_promises, f.broken_promises)
-        and (c.promise_broken is None or c.promise_broken == (f.broken_promise is not None))
-        and (c.customer_types is None or f.customer_type in c.customer_types)
-        and (c.credit_status is None or f.credit_status in c.credit_status)
-        and (c.min_overdue_minor is None or f.overdue_minor >= c.min_overdue_minor)
-        and (c.statement is None or (f.statement is not None and f.statement in c.statement))
-        and _in(c.day_of_month, today.day)
-        and _in(c.days_since_statement_sent, f.days_since_statement_sent)
-    )
+    """All conditions the rule sets hold (AND); unset ones do not constrain."""
+    hit = _COMPILED.get(id(c))
+    if hit is None or hit[0] is not c:  # keyed by identity; the stored object guards against id reuse
+        hit = _COMPILED[id(c)] = (c, _checks(c))
+    return all(check(f, days, today) for check in hit[1])
 
 
 def _anchor(f: AccountFacts, ladder: Ladder) -> str | None:
