@@ -33,12 +33,12 @@ The function has no I/O, no clock and no randomness: the same facts give the sam
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from ..ledger import ActionKind, Channel, CreditStatus, OpenItem
-from .model import Conditions, Ladder, Policy, Range, Rule, StatementState
+from .model import Ladder, Policy, Rule, StatementState
 
 CUMULATIVE = (Ladder.MEASURES,)
 PRE_DUE_BUNDLE_DAYS = 7  # invoices falling due within a week of the next one are named together
@@ -117,15 +117,6 @@ class Action:
         return self.channels[0] if self.channels else None
 
 
-def _in(r: Range | None, v: int | None) -> bool:
-    if r is None:
-        return True
-    if v is None:
-        return False
-    lo, hi = r
-    return v >= lo and (hi is None or v <= hi)
-
-
 def _days_for(f: AccountFacts, policy: Policy, ladder: Ladder) -> int | None:
     d = f.days_past_due
     if d is None:
@@ -134,53 +125,6 @@ def _days_for(f: AccountFacts, policy: Policy, ladder: Ladder) -> int | None:
         d -= policy.settings.month_end_grace_days
         return d if d >= 1 else None
     return d
-
-
-def _checks(c: Conditions) -> tuple[Callable[[AccountFacts, int | None, date], bool], ...]:
-    """The conditions a rule actually sets, as tests: a rule with one condition costs one test."""
-    out: list[Callable[[AccountFacts, int | None, date], bool]] = []
-
-    def rng(r: Range | None, get: Callable[[AccountFacts, int | None, date], int | None]) -> None:
-        if r is not None:
-            out.append(lambda f, d, t: _in(r, get(f, d, t)))
-
-    rng(c.days_past_due, lambda f, d, t: d)
-    rng(c.working_days_past_due, lambda f, d, t: f.working_days_past_due if d is not None else None)
-    rng(c.days_to_due, lambda f, d, t: f.days_to_due if not f.overdue else None)
-    rng(c.working_days_to_due, lambda f, d, t: f.working_days_to_due if not f.overdue else None)
-    rng(c.broken_promises, lambda f, d, t: f.broken_promises)
-    rng(c.day_of_month, lambda f, d, t: t.day)
-    rng(c.days_since_statement_sent, lambda f, d, t: f.days_since_statement_sent)
-    if c.has_overdue is not None:
-        want = c.has_overdue
-        out.append(lambda f, d, t: want == bool(f.overdue))
-    if c.promise_broken is not None:
-        want_broken = c.promise_broken
-        out.append(lambda f, d, t: want_broken == (f.broken_promise is not None))
-    if c.customer_types is not None:
-        types = c.customer_types
-        out.append(lambda f, d, t: f.customer_type in types)
-    if c.credit_status is not None:
-        statuses = c.credit_status
-        out.append(lambda f, d, t: f.credit_status in statuses)
-    if c.min_overdue_minor is not None:
-        least = c.min_overdue_minor
-        out.append(lambda f, d, t: f.overdue_minor >= least)
-    if c.statement is not None:
-        states = c.statement
-        out.append(lambda f, d, t: f.statement is not None and f.statement in states)
-    return tuple(out)
-
-
-_COMPILED: dict[int, tuple[Conditions, tuple[Callable[[AccountFacts, int | None, date], bool], ...]]] = {}
-
-
-def matches(c: Conditions, f: AccountFacts, days: int | None, today: date) -> bool:
-    """All conditions the rule sets hold (AND); unset ones do not constrain."""
-    hit = _COMPILED.get(id(c))
-    if hit is None or hit[0] is not c:  # keyed by identity; the stored object guards against id reuse
-        hit = _COMPILED[id(c)] = (c, _checks(c))
-    return all(check(f, days, today) for check in hit[1])
 
 
 def _anchor(f: AccountFacts, ladder: Ladder) -> str | None:
@@ -245,9 +189,9 @@ def decide(f: AccountFacts, policy: Policy, today: date) -> tuple[Action, ...]:
         days = _days_for(f, policy, ladder)
         rules = policy.ladder(ladder)
         if ladder in CUMULATIVE:
-            hits = [r for r in rules if matches(r.when, f, days, today)]
+            hits = [r for r in rules if all(ch(f, days, today) for ch in policy.checks[r.id])]
         else:  # the most severe match: search from the end
-            hits = next(([r] for r in reversed(rules) if matches(r.when, f, days, today)), [])
+            hits = next(([r] for r in reversed(rules) if all(ch(f, days, today) for ch in policy.checks[r.id])), [])
         for rule in hits:
             action = _fire(rule, f, policy, today, ladder)
             if action is not None:

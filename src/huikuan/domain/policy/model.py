@@ -13,10 +13,16 @@ action per customer per day (the most severe matching rule — the last in file 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from ..ledger import ActionKind, Channel, LetterKind, RiskGrade, Role
+
+if TYPE_CHECKING:  # the facts type lives with decide; only annotations need it here
+    from .decide import AccountFacts
 
 
 class Ladder(StrEnum):
@@ -57,6 +63,54 @@ class Conditions:
     statement: tuple[StatementState, ...] | None = None
     day_of_month: Range | None = None
     days_since_statement_sent: Range | None = None
+
+
+Check = Callable[["AccountFacts", "int | None", date], bool]
+
+
+def _in(r: Range | None, v: int | None) -> bool:
+    if r is None:
+        return True
+    if v is None:
+        return False
+    lo, hi = r
+    return v >= lo and (hi is None or v <= hi)
+
+
+def compile_conditions(c: Conditions) -> tuple[Check, ...]:
+    """The conditions a rule actually sets, as tests: a rule with one condition costs one test."""
+    out: list[Check] = []
+
+    def rng(r: Range | None, get: Callable[[AccountFacts, int | None, date], int | None]) -> None:
+        if r is not None:
+            out.append(lambda f, d, t: _in(r, get(f, d, t)))
+
+    rng(c.days_past_due, lambda f, d, t: d)
+    rng(c.working_days_past_due, lambda f, d, t: f.working_days_past_due if d is not None else None)
+    rng(c.days_to_due, lambda f, d, t: f.days_to_due if not f.overdue else None)
+    rng(c.working_days_to_due, lambda f, d, t: f.working_days_to_due if not f.overdue else None)
+    rng(c.broken_promises, lambda f, d, t: f.broken_promises)
+    rng(c.day_of_month, lambda f, d, t: t.day)
+    rng(c.days_since_statement_sent, lambda f, d, t: f.days_since_statement_sent)
+    if c.has_overdue is not None:
+        want = c.has_overdue
+        out.append(lambda f, d, t: want == bool(f.overdue))
+    if c.promise_broken is not None:
+        want_broken = c.promise_broken
+        out.append(lambda f, d, t: want_broken == (f.broken_promise is not None))
+    if c.customer_types is not None:
+        types = c.customer_types
+        out.append(lambda f, d, t: f.customer_type in types)
+    if c.credit_status is not None:
+        statuses = c.credit_status
+        out.append(lambda f, d, t: f.credit_status in statuses)
+    if c.min_overdue_minor is not None:
+        least = c.min_overdue_minor
+        out.append(lambda f, d, t: f.overdue_minor >= least)
+    if c.statement is not None:
+        states = c.statement
+        out.append(lambda f, d, t: f.statement is not None and f.statement in states)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +190,12 @@ class Policy:
     rules: tuple[Rule, ...] = ()
     source: str = ""
     by_ladder: dict[Ladder, tuple[Rule, ...]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    checks: dict[str, tuple[Check, ...]] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Decided 10⁵ times a run: group the rules once.
+        # Decided 10⁵ times a run: group the rules and compile their conditions once, here.
         object.__setattr__(self, "by_ladder", {lad: tuple(r for r in self.rules if r.ladder is lad) for lad in Ladder})
+        object.__setattr__(self, "checks", {r.id: compile_conditions(r.when) for r in self.rules})
 
     def ladder(self, ladder: Ladder) -> tuple[Rule, ...]:
         return self.by_ladder[ladder]
