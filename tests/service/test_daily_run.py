@@ -213,3 +213,38 @@ def test_foreign_currency_invoices_are_not_added_to_the_customers_money(app):
     dunning = next(a for a in rep.actions if a.ladder == "dunning")
     assert dunning.amount_minor == 300_000 and "USD-1" not in dunning.invoices and dunning.currency == "CNY"
     assert [e["code"] for e in rep.errors] == ["run.foreign_currency"] and "USD" in rep.errors[0]["message_zh"]
+
+
+def test_a_promise_is_judged_with_the_customers_own_policy(app, tmp_path):
+    from dataclasses import replace
+
+    from huikuan.services.policies import SHIPPED, assign_segment
+
+    strict = (SHIPPED / "default.toml").read_text(encoding="utf-8").replace('id = "default"', 'id = "strict"', 1)
+    strict = strict.replace("promise_tolerance_working_days = 2", "promise_tolerance_working_days = 0")
+    (tmp_path / "strict.toml").write_text(strict, encoding="utf-8")
+    app.settings = replace(app.settings, policy_dir=str(tmp_path))
+    seed(app, 2)
+    with app.uow() as uow:
+        uow.customers.update_customer(uow.customers.by_code("KH1").id, segment="严格")
+        uow.commit()
+    assign_segment(app, "严格", "strict")
+    for code in ("KH0", "KH1"):
+        collect.record_promise(app, code, 100_000, date(2026, 11, 20), made_on=date(2026, 11, 18))
+    rep = run_daily(app, TODAY)  # the 20th passed unpaid: broken at once under "strict", not yet under default
+    broken = {a.customer_code for a in rep.actions if a.stage == "promise_broken"}
+    assert broken == {"KH1"}
+
+
+def test_customer_page_judges_instalments_as_the_run_does(app):
+    seed(app, 1)
+    for due in (date(2026, 11, 10), date(2026, 11, 17)):
+        collect.record_promise(app, "KH0", 50_000, due, made_on=date(2026, 11, 3))
+    with app.uow() as uow:
+        ledger.record_payment(uow, "KH0", Money.parse("600.00"), date(2026, 11, 9))
+        ledger.record_payment(uow, "KH0", Money.parse("5.00"), date(2026, 11, 30))  # after the page's date
+        uow.commit()
+    view = collect.customer_view(app, "KH0", TODAY)
+    assert sorted(state for _, state in view.promises) == ["kept", "partly_kept"]
+    rep = run_daily(app, TODAY)
+    assert ("promise_broken", "escalate") in [(a.stage, a.kind.value) for a in rep.actions]

@@ -6,10 +6,15 @@ their Chinese and English names live in ``glossary.py``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from itertools import groupby
 from typing import NewType
+
+from .calendar import WorkCalendar, add_workdays
+from .errors import CalendarUnknown
 
 CustomerId = NewType("CustomerId", int)
 InvoiceId = NewType("InvoiceId", int)
@@ -185,6 +190,31 @@ def promise_state(p: PromiseFacts, today: date, tolerance_deadline: date) -> Pro
     if today <= tolerance_deadline:
         return PromiseState.OPEN
     return PromiseState.PARTLY_KEPT if p.paid_since_minor > 0 else PromiseState.BROKEN
+
+
+def judge_promises(promises: Iterable[PromiseFacts], today: date, tolerance: int,
+                   cal: WorkCalendar) -> list[tuple[PromiseFacts, PromiseState, date]]:
+    """Each promise's state and tolerance deadline, in (made_on, promised_on, id) order.
+
+    Instalments made the same day are judged cumulatively: the second part is kept only when both
+    parts' money has arrived. The deadline is the promised date plus ``tolerance`` working days; for a
+    date in a year without calendar data it is taken as today, so the promise is not broken on a guess.
+    """
+    out: list[tuple[PromiseFacts, PromiseState, date]] = []
+    ordered = sorted(promises, key=lambda p: (p.made_on, p.promised_on, p.promise_id))
+    for _, group in groupby(ordered, key=lambda p: p.made_on):
+        cumulative = 0
+        for p in group:
+            cumulative += p.amount_minor
+            deadline = p.promised_on
+            if p.promised_on < today:
+                try:
+                    deadline = add_workdays(cal, p.promised_on, tolerance)
+                except CalendarUnknown:
+                    deadline = today
+            whole = PromiseFacts(p.promise_id, cumulative, p.promised_on, p.made_on, p.paid_since_minor)
+            out.append((p, promise_state(whole, today, deadline), deadline))
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..domain.aging import DEFAULT_BUCKETS, bucket_index
-from ..domain.calendar import add_workdays
 from ..domain.errors import InvalidInput, NotFound, RuleViolation
 from ..domain.ledger import (
     ActionKind,
@@ -19,8 +18,9 @@ from ..domain.ledger import (
     Excuse,
     Outcome,
     PromiseFacts,
+    PromiseState,
     RiskGrade,
-    promise_state,
+    judge_promises,
 )
 from .policies import load_policies
 
@@ -201,16 +201,14 @@ def customer_view(app: Any, code: str, as_of: date | None = None) -> CustomerVie
                 oldest = inv.due_on if oldest is None else min(oldest, inv.due_on)
         v.days_past_due = (today - oldest).days if oldest else None
         policy = load_policies(app.policy_dirs(), uow.collect.segment_policies()).for_customer(cust.policy, cust.segment)
-        broken = 0
-        for p in repo.promises(cust.id):
-            paid = repo.payments_since(cust.id, p.made_on)
-            if p.promised_on < today:
-                deadline = add_workdays(cal, p.promised_on, policy.settings.promise_tolerance_working_days)
-            else:
-                deadline = p.promised_on
-            state = promise_state(PromiseFacts(p.id, p.amount_minor, p.promised_on, p.made_on, paid), today, deadline)
-            broken += state.value in ("broken", "partly_kept") and p.made_on >= today - timedelta(days=365)
-            v.promises.append((p, state.value))
+        # Judged as the daily run judges them (same query, same instalment rule, same tolerance).
+        rows = uow.collect.promises(date.min, today, customer_id=cust.id)
+        facts = [PromiseFacts(r.id, r.amount_minor, r.promised_on, r.made_on, int(r.paid)) for r in rows]
+        judged = judge_promises(facts, today, policy.settings.promise_tolerance_working_days, cal)
+        states = {p.promise_id: state for p, state, _ in judged}
+        broken = sum(state in (PromiseState.BROKEN, PromiseState.PARTLY_KEPT) and p.made_on >= today - timedelta(days=365)
+                     for p, state, _ in judged)
+        v.promises = [(r, states[r.id].value) for r in sorted(rows, key=lambda r: (r.made_on, r.promised_on), reverse=True)]
         v.grade = policy.grades.grade(v.days_past_due, broken)
         v.disputes = repo.disputes(cust.id)
         v.activities = repo.activities(cust.id, 10)

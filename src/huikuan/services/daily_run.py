@@ -25,12 +25,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .. import i18n
-from ..domain.calendar import WorkCalendar, add_workdays
-from ..domain.errors import CalendarUnknown, Conflict, HuikuanError
-from ..domain.ledger import ActionKind, CreditStatus, OpenItem, PromiseFacts, PromiseState, promise_state
+from ..domain.calendar import WorkCalendar
+from ..domain.errors import Conflict, HuikuanError
+from ..domain.ledger import ActionKind, CreditStatus, OpenItem, PromiseFacts, PromiseState, judge_promises
 from ..domain.money import Money
 from ..domain.policy.decide import AccountFacts, Action, decide
-from ..domain.policy.model import StatementState
+from ..domain.policy.model import Policy, StatementState
 from ..domain.terms import is_month_end_terms, parse_terms
 from .policies import PolicySet, load_policies
 from .ports import NoProgress, ProgressSink
@@ -113,38 +113,22 @@ class _Context:
     is_workday: bool
     history: dict[int, set[tuple[str, str]]]
     pending: dict[int, set[str]]
-    promises: dict[int, list[Any]]
+    promises: dict[int, list[PromiseFacts]]
     last_payment: dict[int, date]
     statements: dict[int, Any]
 
 
-def _promise_facts(ctx: _Context, cid: int) -> tuple[date | None, int, tuple[int, int, date] | None]:
-    """(open until, broken count, latest recent broken promise). Instalments made together are
-    judged cumulatively: the second part is kept only when both parts' money has arrived."""
+def _promise_facts(ctx: _Context, cid: int, tolerance: int) -> tuple[date | None, int, tuple[int, int, date] | None]:
+    """(open until, broken count, latest recent broken promise) under the customer's own policy."""
     open_until: date | None = None
     broken, latest = 0, None
-    rows = ctx.promises.get(cid, [])
-    for _, group in itertools.groupby(rows, key=lambda r: r.made_on):
-        cumulative = 0
-        for r in group:
-            cumulative += r.amount_minor
-            if r.promised_on >= ctx.today:
-                state = PromiseState.KEPT if r.paid >= cumulative else PromiseState.OPEN
-                deadline = r.promised_on
-            else:
-                try:
-                    deadline = add_workdays(ctx.cal, r.promised_on, ctx.policies.policies["default"].settings
-                                            .promise_tolerance_working_days)
-                except CalendarUnknown:
-                    deadline = ctx.today
-                state = promise_state(PromiseFacts(r.id, cumulative, r.promised_on, r.made_on, r.paid),
-                                      ctx.today, deadline)
-            if state is PromiseState.OPEN:
-                open_until = max(open_until or deadline, deadline)
-            elif state in (PromiseState.BROKEN, PromiseState.PARTLY_KEPT):
-                broken += 1
-                if r.promised_on >= ctx.today - timedelta(days=60) and (latest is None or r.promised_on >= latest[2]):
-                    latest = (r.id, r.amount_minor, r.promised_on)
+    for p, state, deadline in judge_promises(ctx.promises.get(cid, ()), ctx.today, tolerance, ctx.cal):
+        if state is PromiseState.OPEN:
+            open_until = max(open_until or deadline, deadline)
+        elif state in (PromiseState.BROKEN, PromiseState.PARTLY_KEPT):
+            broken += 1
+            if p.promised_on >= ctx.today - timedelta(days=60) and (latest is None or p.promised_on >= latest[2]):
+                latest = (p.promise_id, p.amount_minor, p.promised_on)
     return open_until, broken, latest
 
 
@@ -154,7 +138,7 @@ def _month_end(terms: str) -> bool:
 
 
 def _facts(ctx: _Context, cust: Any, items: list[tuple[int, int, str, date, int, int, str]],
-           contacts_on: dict[str, date], actions_on: dict[str, date]) -> AccountFacts:
+           contacts_on: dict[str, date], actions_on: dict[str, date], policy: Policy) -> AccountFacts:
     today, cid = ctx.today, cust.id
     overdue: list[OpenItem] = []
     upcoming: list[OpenItem] = []
@@ -176,7 +160,7 @@ def _facts(ctx: _Context, cust: Any, items: list[tuple[int, int, str, date, int,
         dtd = (upcoming[0].due_on - today).days
         # Counting ahead needs next year's calendar only for invoices due within the reminder window.
         wdtd = ctx.wd.until(upcoming[0].due_on) if dtd <= 14 else None
-    open_until, broken, latest = _promise_facts(ctx, cid)
+    open_until, broken, latest = _promise_facts(ctx, cid, policy.settings.promise_tolerance_working_days)
     contacts = {ch: ctx.wd.since(d) for ch, d in contacts_on.items()}
     actions = {lad: ctx.wd.since(d) for lad, d in actions_on.items()}
     statement = sent_days = None
@@ -236,9 +220,10 @@ def gather_and_decide(app: Any, uow: Any, today: date, progress: ProgressSink) -
     repo = uow.collect
     policies = load_policies(app.policy_dirs(), repo.segment_policies())
     since = today - timedelta(days=HISTORY_DAYS)
-    promises: dict[int, list[Any]] = {}
+    promises: dict[int, list[PromiseFacts]] = {}
     for r in repo.promises(today - timedelta(days=365), today):
-        promises.setdefault(r.customer_id, []).append(r)
+        promises.setdefault(r.customer_id, []).append(
+            PromiseFacts(r.id, r.amount_minor, r.promised_on, r.made_on, int(r.paid)))
     ctx = _Context(
         today=today, cal=cal, wd=WorkdayCounter(cal, today), policies=policies, period=_prev_period(today),
         is_workday=is_wd, history=repo.history(today, since),
@@ -268,8 +253,8 @@ def gather_and_decide(app: Any, uow: Any, today: date, progress: ProgressSink) -
             errors.append(_error(cust.code, "run.foreign_currency", currencies=", ".join(foreign),
                                  currency=cust.currency))
         try:
-            facts = _facts(ctx, cust, items, contacts.get(cust.id, {}), last_actions.get(cust.id, {}))
             policy = policies.for_customer(cust.policy, cust.segment)
+            facts = _facts(ctx, cust, items, contacts.get(cust.id, {}), last_actions.get(cust.id, {}), policy)
             actions.extend(decide(facts, policy, today))
         except HuikuanError as e:
             errors.append(_error(cust.code, e.code, **e.params))

@@ -100,8 +100,9 @@ class CollectRepo:
             out[cid].add(kind)
         return out
 
-    def promises(self, since: date, upto: date) -> list[Any]:
-        """Promises made since ``since`` with the money received from their making up to ``upto``."""
+    def promises(self, since: date, upto: date, customer_id: int | None = None) -> list[Any]:
+        """Promises made since ``since`` (of one customer, or all) with the money received from their
+        making up to ``upto``."""
         p, pay = t.promise.c, t.payment.c
         paid = (
             select(func.coalesce(func.sum(pay.amount_minor), 0))
@@ -110,7 +111,8 @@ class CollectRepo:
             .scalar_subquery()
         )
         q = (select(p.id, p.customer_id, p.amount_minor, p.promised_on, p.made_on, paid.label("paid"))
-             .where(p.company_id == self.cid, p.made_on >= since, p.made_on <= upto)
+             .where(p.company_id == self.cid, p.made_on >= since, p.made_on <= upto,
+                    *([p.customer_id == customer_id] if customer_id is not None else []))
              .order_by(p.customer_id, p.made_on, p.promised_on, p.id))
         return list(self.c.execute(q))
 
@@ -311,11 +313,6 @@ class CustomerRepo:
         return list(self.c.execute(select(t.activity).where(a.company_id == self.cid, a.customer_id == customer_id)
                                    .order_by(a.at.desc(), a.id.desc()).limit(limit)))
 
-    def promises(self, customer_id: int) -> list[Any]:
-        p = t.promise.c
-        return list(self.c.execute(select(t.promise).where(p.company_id == self.cid, p.customer_id == customer_id)
-                                   .order_by(p.made_on.desc(), p.promised_on)))
-
     def disputes(self, customer_id: int) -> list[Any]:
         d, iv = t.dispute.c, t.invoice.c
         return list(self.c.execute(
@@ -331,11 +328,6 @@ class CustomerRepo:
         x = t.action.c
         return list(self.c.execute(select(t.action).where(
             x.company_id == self.cid, x.customer_id == customer_id, x.status == "open").order_by(x.run_on, x.id)))
-
-    def payments_since(self, customer_id: int, since: date) -> int:
-        pay = t.payment.c
-        return int(self.c.execute(select(func.coalesce(func.sum(pay.amount_minor), 0)).where(
-            pay.company_id == self.cid, pay.customer_id == customer_id, pay.paid_on >= since)).scalar_one())
 
     def upsert_statement(self, customer_id: int, period: str, **dates: date) -> None:
         s = t.statement.c
