@@ -248,3 +248,13 @@ def test_customer_page_judges_instalments_as_the_run_does(app):
     assert sorted(state for _, state in view.promises) == ["kept", "partly_kept"]
     rep = run_daily(app, TODAY)
     assert ("promise_broken", "escalate") in [(a.stage, a.kind.value) for a in rep.actions]
+
+
+def test_a_later_statement_step_fills_earlier_ones_and_keeps_their_dates(app):
+    seed(app, 1)
+    collect.mark_statement(app, "KH0", "2026-10", "prepared", date(2026, 11, 3))
+    collect.mark_statement(app, "KH0", "2026-10", "sent", date(2026, 11, 7))
+    with app.uow(write=False) as uow:
+        row = uow.collect.statements("2026-10")[uow.customers.by_code("KH0").id]
+    assert (row.prepared_on, row.checked_on, row.sent_on, row.confirmed_on) == (
+        date(2026, 11, 3), date(2026, 11, 7), date(2026, 11, 7), None)

@@ -142,15 +142,14 @@ def mark_statement(app: Any, customer_code: str, period: str, step: str, on: dat
     except ValueError as e:
         raise InvalidInput("statement.period", value=period) from e
     on = on or app.clock.today()
-    dates = {f"{s}_on": on for s in STATEMENT_STEPS[: STATEMENT_STEPS.index(step) + 1]}
     with app.uow() as uow:
         cust = _customer(uow, customer_code)
-        # Earlier steps keep their own dates when already set; a later step implies the earlier ones.
-        uow.customers.upsert_statement(cust.id, period, **{f"{step}_on": on})
-        existing = uow.collect.statements(period).get(cust.id)
-        fill = {k: v for k, v in dates.items() if existing is not None and getattr(existing, k) is None}
-        if fill:
-            uow.customers.upsert_statement(cust.id, period, **fill)
+        existing = uow.collect.statements(period, cust.id).get(cust.id)
+        # This step gets today's date; a later step implies the earlier ones, which keep their own
+        # dates when already set.
+        dates = {f"{s}_on": on for s in STATEMENT_STEPS[: STATEMENT_STEPS.index(step)]
+                 if existing is None or getattr(existing, f"{s}_on") is None}
+        uow.customers.upsert_statement(cust.id, period, **dates, **{f"{step}_on": on})
         uow.commit()
 
 

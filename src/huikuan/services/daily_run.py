@@ -214,8 +214,7 @@ class Decided:
     is_workday: bool
 
 
-def gather_and_decide(app: Any, uow: Any, today: date, progress: ProgressSink) -> Decided:
-    cal = app.calendar()
+def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progress: ProgressSink) -> Decided:
     is_wd = cal.is_workday(today)  # an unknown year stops the run here, with its message
     repo = uow.collect
     policies = load_policies(app.policy_dirs(), repo.segment_policies())
@@ -365,8 +364,9 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
     status = "failed"
     try:
         with app.uow(write=False) as uow:
-            got = gather_and_decide(app, uow, today, progress)
-            report.caught_up = [] if dry_run else _caught_up(uow, today, app.calendar())
+            cal = app.calendar()  # read once: the decision and the catch-up count the same days
+            got = gather_and_decide(app, uow, today, cal, progress)
+            report.caught_up = [] if dry_run else _caught_up(uow, today, cal)
         report.actions, report.errors, report.customers = got.actions, got.errors, got.customers
         report.non_workday = not got.is_workday
         if not dry_run:

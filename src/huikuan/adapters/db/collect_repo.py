@@ -121,10 +121,11 @@ class CollectRepo:
         q = select(pay.customer_id, func.max(pay.paid_on)).where(pay.company_id == self.cid).group_by(pay.customer_id)
         return dict(self.c.execute(q).all())  # type: ignore[arg-type]
 
-    def statements(self, period: str) -> dict[int, Any]:
+    def statements(self, period: str, customer_id: int | None = None) -> dict[int, Any]:
         s = t.statement.c
         q = select(s.customer_id, s.prepared_on, s.checked_on, s.sent_on, s.confirmed_on).where(
-            s.company_id == self.cid, s.period == period)
+            s.company_id == self.cid, s.period == period,
+            *([s.customer_id == customer_id] if customer_id is not None else []))
         return {r.customer_id: r for r in self.c.execute(q)}
 
     def segment_policies(self) -> dict[str, str]:

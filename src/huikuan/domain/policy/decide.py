@@ -161,11 +161,7 @@ def _subject(f: AccountFacts, ladder: Ladder, rule: Rule) -> tuple[int, tuple[st
                                                        "new_limit_minor": new_limit}
     if f.overdue:
         invoices = tuple(i.number for i in f.overdue)
-        days = f.days_past_due or 0
-        params: dict[str, object] = {"days": days}
-        if f.month_end_terms:
-            params |= {"grace": 0, "past": 0}
-        return f.overdue_minor, invoices, "reason.overdue", params
+        return f.overdue_minor, invoices, "reason.overdue", {"days": f.days_past_due or 0}
     first = f.upcoming[0].due_on
     bundle = tuple(i for i in f.upcoming if (i.due_on - first).days <= PRE_DUE_BUNDLE_DAYS)
     return (

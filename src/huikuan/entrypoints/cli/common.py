@@ -141,17 +141,10 @@ def parse_day(text: str | None, field_name: str = "date"):  # type: ignore[no-un
     if text is None:
         return None
     from ...domain.errors import InvalidInput
+    from ...domain.parsing import parse_date
 
     try:
-        from ...domain.parsing import parse_date  # the importer's parser, when present
-    except ImportError:
-        parse_date = None
-    try:
-        if parse_date is not None:
-            return parse_date(text)
-        from datetime import date
-
-        return date.fromisoformat(text)
+        return parse_date(text)
     except (ValueError, InvalidInput) as e:
         raise InvalidInput("input.date", field=field_name, value=text) from e
 
