@@ -29,17 +29,22 @@ class _State:
     database_url_override: str | None = None
     exit_code: int = 0
     _app: Any = field(default=None, repr=False)
+    _settings: Any = field(default=None, repr=False)  # (overrides, settings) of this invocation
 
     @property
     def settings(self):  # type: ignore[no-untyped-def]
+        """Read once per invocation (every translated line asks for the language)."""
         from ...config import load_settings
 
-        s = load_settings()
-        if self.database_url_override:
-            s = replace(s, database_url=self.database_url_override)
-        if self.lang_override:
-            s = replace(s, locale=self.lang_override)
-        return s
+        key = (self.database_url_override, self.lang_override)
+        if self._settings is None or self._settings[0] != key:
+            s = load_settings()
+            if self.database_url_override:
+                s = replace(s, database_url=self.database_url_override)
+            if self.lang_override:
+                s = replace(s, locale=self.lang_override)
+            self._settings = (key, s)
+        return self._settings[1]
 
     @property
     def lang(self) -> str:
@@ -64,6 +69,7 @@ class _State:
         self.lang_override = self.database_url_override = None
         self.exit_code = 0
         self._app = None
+        self._settings = None
 
     def app_failed_to_connect(self, e: Exception) -> bool:
         """True when the error happened while opening the database (bootstrap), not in the middle of work."""
