@@ -99,6 +99,7 @@ contact = Table(
     Column("email", String(200)),
     Column("best_time", String(60)),
     Column("do_not_contact", Boolean, nullable=False, server_default=text("false")),
+    Column("left_on", Date),  # the person left the customer (a warning sign)
     UniqueConstraint("company_id", "customer_id", "name", name="uq_contact_name"),
     _fk_customer("contact"),
 )
@@ -139,6 +140,7 @@ payment = Table(
     Column("currency", String(3), nullable=False, server_default="CNY"),
     Column("method", String(30), nullable=False, server_default="transfer"),
     Column("bill_matures_on", Date),  # 承兑汇票 maturity
+    Column("bill_kind", String(20)),  # 承兑汇票: bank (counts as paid) or commercial (exposure until maturity)
     Column("invoice_number", String(60)),  # as named by the import, if any
     Column("unapplied_minor", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("company_id", "number", name="uq_payment_number"),
@@ -348,4 +350,150 @@ segment_policy = Table(
     Column("segment", String(60), nullable=False),
     Column("policy", String(60), nullable=False),
     UniqueConstraint("company_id", "segment", name="uq_segment_policy"),
+)
+
+
+# ── credit control at the order desk (issue 10) ──────────────────────────────────────────────
+
+sales_order = Table(
+    "sales_order",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("number", String(60), nullable=False),
+    Column("ordered_on", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False, server_default="CNY"),
+    Column("status", String(20), nullable=False, server_default="open"),  # open, closed, cancelled
+    UniqueConstraint("company_id", "number", name="uq_sales_order_number"),
+    _fk_customer("sales_order"),
+    Index("ix_sales_order_customer", "company_id", "customer_id", "status"),
+)
+
+delivery = Table(
+    "delivery",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("number", String(60), nullable=False),  # 送货单号
+    Column("order_number", String(60)),
+    Column("delivered_on", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False, server_default="CNY"),
+    Column("signed_by", String(100)),
+    Column("signed_on", Date),
+    Column("invoice_number", String(60)),  # the invoice it is evidence for, once billed
+    UniqueConstraint("company_id", "number", name="uq_delivery_number"),
+    _fk_customer("delivery"),
+    Index("ix_delivery_customer", "company_id", "customer_id", "delivered_on"),
+)
+
+credit_check = Table(
+    "credit_check",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("order_number", String(60)),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("checked_at", DateTime(timezone=False), nullable=False),
+    Column("decision", String(20), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("exposure_minor", BigInteger, nullable=False),
+    Column("limit_minor", BigInteger, nullable=False),
+    Column("override_id", Integer),
+    Column("actor", String(60)),
+    _fk_customer("credit_check"),
+    Index("ix_credit_check_order", "company_id", "order_number"),
+)
+
+credit_override = Table(
+    "credit_override",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("order_number", String(60), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("requested_by", String(60), nullable=False),
+    Column("requested_at", DateTime(timezone=False), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(20), nullable=False, server_default="pending"),  # pending, approved, rejected
+    Column("decided_by", String(60)),
+    Column("decided_at", DateTime(timezone=False)),
+    Column("decision_note", Text),
+    _fk_customer("credit_override"),
+    Index("ix_credit_override_order", "company_id", "order_number"),
+)
+
+credit_application = Table(
+    "credit_application",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("requested_limit_minor", BigInteger, nullable=False),
+    Column("terms", String(40)),
+    Column("refs", Text),  # references (banks, other suppliers)
+    Column("reasoning", Text, nullable=False),  # the salesperson's reasoning
+    Column("requested_by", String(60), nullable=False),
+    Column("requested_on", Date, nullable=False),
+    Column("required_role", String(30), nullable=False),
+    Column("status", String(20), nullable=False, server_default="pending"),
+    Column("decided_by", String(60)),
+    Column("decided_on", Date),
+    Column("decision_note", Text),
+    _fk_customer("credit_application"),
+)
+
+credit_limit_change = Table(
+    "credit_limit_change",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("changed_on", Date, nullable=False),
+    Column("old_minor", BigInteger, nullable=False),
+    Column("new_minor", BigInteger, nullable=False),
+    Column("reason", String(30), nullable=False),  # application, review, resume_cut, blacklist, manual
+    Column("note", Text),
+    Column("by", String(60)),
+    Column("ref_id", Integer),  # the application or action behind it
+    _fk_customer("credit_limit_change"),
+    Index("ix_credit_limit_change_customer", "company_id", "customer_id", "changed_on"),
+)
+
+alert = Table(
+    "alert",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("anchor", String(60), nullable=False),  # the episode: an order number, a contact, or a start date
+    Column("raised_on", Date, nullable=False),
+    Column("closed_on", Date),
+    Column("move", String(30), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("reason_zh", Text, nullable=False),
+    Column("reason_en", Text, nullable=False),
+    UniqueConstraint("company_id", "customer_id", "kind", "anchor", name="uq_alert_episode"),
+    _fk_customer("alert"),
+    Index("ix_alert_open", "company_id", "closed_on", "raised_on"),
+)
+
+lever_record = Table(
+    "lever_record",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("lever", String(30), nullable=False),
+    Column("done_on", Date, nullable=False),
+    Column("by", String(60)),
+    Column("note", Text),
+    _fk_customer("lever_record"),
 )

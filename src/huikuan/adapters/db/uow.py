@@ -11,6 +11,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 
 from .collect_repo import CollectRepo, CustomerRepo
+from .credit_repo import CreditRepo
 
 
 class SqlUnitOfWork:
@@ -61,6 +62,10 @@ class SqlUnitOfWork:
     @property
     def customers(self) -> CustomerRepo:
         return CustomerRepo(self.c, self.company_id)
+
+    @property
+    def credit(self) -> CreditRepo:
+        return CreditRepo(self.c, self.company_id)
 
     def commit(self) -> None:
         self.c.commit()

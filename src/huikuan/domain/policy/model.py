@@ -19,6 +19,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from ..credit import CreditCheckRules
 from ..ledger import ActionKind, Channel, LetterKind, RiskGrade, Role
 
 if TYPE_CHECKING:  # the facts type lives with decide; only annotations need it here
@@ -189,6 +190,7 @@ class Policy:
     grades: GradeThresholds = field(default_factory=GradeThresholds)
     rules: tuple[Rule, ...] = ()
     source: str = ""
+    credit_check: CreditCheckRules = field(default_factory=CreditCheckRules)
     by_ladder: dict[Ladder, tuple[Rule, ...]] = field(default_factory=dict, compare=False, hash=False, repr=False)
     checks: dict[str, tuple[Check, ...]] = field(default_factory=dict, compare=False, hash=False, repr=False)
 

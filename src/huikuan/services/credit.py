@@ -1,0 +1,272 @@
+"""Credit control use cases: the order desk's check, overrides of a hold, orders and deliveries
+entered one at a time (the API), credit applications and the limit history.
+
+The rules are pure (``domain.credit``); this module gathers the customer's facts through
+``uow.credit`` / ``uow.customers``, records every check (who asked, when, what it answered) and
+renders reasons in zh-CN and en. Bad input raises before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, date
+from pathlib import Path
+from typing import Any
+
+from .. import i18n
+from ..domain.credit import (
+    CreditDecision,
+    CreditFacts,
+    Decision,
+    Exposure,
+    Override,
+    Reason,
+    UnpaidDelivery,
+    check_credit,
+)
+from ..domain.errors import InvalidInput, NotFound, RuleViolation
+from ..domain.ledger import CreditStatus
+from ..domain.money import Money
+from ..domain.policy.model import Policy
+from ..domain.terms import Cash, due_date, parse_terms
+from .policies import PolicySet, load_policies
+
+_POLICY_CACHE: dict[tuple[Any, ...], PolicySet] = {}
+
+
+def policies_for(app: Any, uow: Any) -> PolicySet:
+    """The policy set, parsed once per set of files and modification times (the order desk asks
+    many times a minute; re-reading TOML each time would cost more than the check itself)."""
+    from .policies import SHIPPED
+
+    dirs = [SHIPPED, *app.policy_dirs()]
+    stamp = tuple((str(p), os.stat(p).st_mtime_ns) for d in dirs for p in sorted(Path(d).glob("*.toml")))
+    segs = uow.collect.segment_policies()
+    key = (stamp, tuple(sorted(segs.items())))
+    found = _POLICY_CACHE.get(key)
+    if found is None:
+        found = load_policies(app.policy_dirs(), segs)
+        _POLICY_CACHE.clear()
+        _POLICY_CACHE[key] = found
+    return found
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    customer: str
+    customer_name: str
+    currency: str
+    amount_minor: int
+    as_of: date
+    order: str | None
+    result: CreditDecision
+    check_id: int
+
+    @property
+    def decision(self) -> Decision:
+        return self.result.decision
+
+    def to_json(self, lang: str) -> dict[str, Any]:
+        r = self.result
+        return {
+            "customer": self.customer,
+            "amount_minor": self.amount_minor,
+            "decision": r.decision.value,
+            "reasons": [{"code": x.code.value, "text": reason_text(x, lang, self.currency)} for x in r.reasons],
+            "exposure_minor": r.exposure_minor,
+            "limit_minor": r.limit_minor,
+            "available_minor": r.available_minor,
+            "as_of": self.as_of.isoformat(),
+        }
+
+
+def reason_text(r: Reason, lang: str, currency: str = "CNY") -> str:
+    params: dict[str, Any] = dict(r.params)
+    for k in ("exposure", "amount", "limit", "excess", "open"):
+        if k in params:
+            params[k] = Money(int(params[k]), currency).display()
+    params["decision"] = i18n.t(f"credit.decision.{r.decision.value}", lang)
+    return i18n.t(f"credit.reason.{r.code.value}", lang, **params)
+
+
+def _customer(uow: Any, code: str) -> Any:
+    row = uow.customers.by_code(code)
+    if row is None:
+        raise NotFound("customer.not_found", what="customer", value=code)
+    return row
+
+
+def _positive(amount_minor: int, field: str = "amount") -> None:
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
+        raise InvalidInput("credit.amount_not_positive", field=field, value=amount_minor)
+
+
+def gather_facts(uow: Any, cust: Any, today: date, exclude_order: str | None = None) -> CreditFacts:
+    """The customer's credit facts on ``today``: exposure and its unpaid deliveries."""
+    repo = uow.credit
+    cur = cust.currency
+    invoices = repo.unpaid_invoices(cust.id, cur)
+    unbilled = repo.unbilled_deliveries(cust.id, cur)
+    try:
+        terms = parse_terms(cust.terms)
+    except InvalidInput:
+        terms = Cash()
+    unpaid = [UnpaidDelivery(n, due, o - d) for n, due, o, d in invoices if o - d > 0]
+    unpaid += [UnpaidDelivery(n, due_date(on, terms), amt) for n, on, amt in unbilled if amt > 0]
+    exposure = Exposure(
+        open_ar_minor=sum(o for _, _, o, _ in invoices),
+        unbilled_deliveries_minor=sum(a for _, _, a in unbilled),
+        open_orders_minor=repo.open_orders_minor(cust.id, cur, exclude_order),
+        unmatured_commercial_minor=repo.unmatured_commercial_minor(cust.id, cur, today),
+    )
+    return CreditFacts(
+        credit_status=CreditStatus(cust.credit_status), shipment_locked=bool(cust.shipment_locked),
+        deliver_two_settle_one=bool(cust.deliver_two_settle_one), cash_terms=isinstance(terms, Cash),
+        limit_minor=int(cust.credit_limit_minor), exposure=exposure, unpaid=tuple(unpaid))
+
+
+def _policy(app: Any, uow: Any, cust: Any) -> Policy:
+    return policies_for(app, uow).for_customer(cust.policy, cust.segment)
+
+
+def check_order(app: Any, customer_code: str, amount_minor: int, *, order: str | None = None,
+                as_of: date | None = None, actor: str | None = None) -> CheckResult:
+    """May we ship this order on credit? Records the check; raises on bad input with nothing written."""
+    _positive(amount_minor)
+    order = (order or "").strip() or None
+    today = as_of or app.clock.today()
+    with app.uow() as uow:
+        cust = _customer(uow, customer_code)
+        repo = uow.credit
+        if order is not None:
+            known = repo.order(order)
+            if known is not None and known.customer_id != cust.id:
+                raise InvalidInput("credit.order_other_customer", order=order, customer=customer_code)
+            if known is not None and int(known.amount_minor) != amount_minor:
+                raise InvalidInput("credit.order_amount_differs", order=order,
+                                   amount=Money(int(known.amount_minor), cust.currency).display(),
+                                   given=Money(amount_minor, cust.currency).display())
+            earlier = repo.last_check_of_order(order)
+            if earlier is not None and (earlier.customer_id != cust.id or int(earlier.amount_minor) != amount_minor):
+                raise InvalidInput("credit.order_checked_other_amount", order=order,
+                                   amount=Money(int(earlier.amount_minor), cust.currency).display(),
+                                   given=Money(amount_minor, cust.currency).display())
+        facts = gather_facts(uow, cust, today, exclude_order=order)
+        policy = _policy(app, uow, cust)
+        ov = None
+        if order is not None:
+            row = repo.approved_override(cust.id, order)
+            if row is not None:
+                ov = Override(int(row.id), row.order_number, int(row.amount_minor), row.requested_by,
+                              row.decided_by or "", row.reason)
+        result = check_credit(facts, amount_minor, policy.credit_check, today, ov)
+        check_id = repo.add_check(
+            customer_id=cust.id, order_number=order, amount_minor=amount_minor, as_of=today,
+            checked_at=app.clock.now().astimezone(UTC).replace(tzinfo=None), decision=result.decision.value,
+            reasons=[{"code": r.code.value, "decision": r.decision.value, **r.param_dict()} for r in result.reasons],
+            exposure_minor=result.exposure_minor, limit_minor=result.limit_minor,
+            override_id=result.override.id if result.override else None, actor=actor)
+        uow.commit()
+    return CheckResult(cust.code, cust.name, cust.currency, amount_minor, today, order, result, check_id)
+
+
+# ── overrides: a hold lifted only through an approval on record ──────────────────────────────
+
+
+def request_override(app: Any, customer_code: str, order: str, amount_minor: int, *, requested_by: str,
+                     reason: str) -> int:
+    """Ask a supervisor to let this order ship despite a hold (who asks, why, which order and amount)."""
+    _positive(amount_minor)
+    order = (order or "").strip()
+    if not order:
+        raise InvalidInput("credit.override_needs_order")
+    if not (requested_by or "").strip():
+        raise InvalidInput("credit.override_needs_person", field="requested_by")
+    if not (reason or "").strip():
+        raise InvalidInput("credit.override_needs_reason")
+    with app.uow() as uow:
+        cust = _customer(uow, customer_code)
+        known = uow.credit.order(order)
+        if known is not None and known.customer_id != cust.id:
+            raise InvalidInput("credit.order_other_customer", order=order, customer=customer_code)
+        oid = uow.credit.add_override(
+            customer_id=cust.id, order_number=order, amount_minor=amount_minor, requested_by=requested_by.strip(),
+            requested_at=app.clock.now().astimezone(UTC).replace(tzinfo=None), reason=reason.strip(),
+            status="pending")
+        uow.commit()
+    return int(oid)
+
+
+def decide_override(app: Any, override_id: int, approve: bool, *, by: str, note: str | None = None) -> Any:
+    """A supervisor approves or rejects; the one who asked cannot approve their own request."""
+    if not (by or "").strip():
+        raise InvalidInput("credit.override_needs_person", field="by")
+    with app.uow() as uow:
+        row = uow.credit.override(override_id)
+        if row is None:
+            raise NotFound("credit.override_not_found", what="override", value=override_id)
+        if row.status != "pending":
+            raise RuleViolation("credit.override_already_decided", id=override_id, status=row.status)
+        if approve and row.requested_by == by.strip():
+            raise RuleViolation("credit.override_self_approval", id=override_id, person=by)
+        uow.credit.decide_override(override_id, "approved" if approve else "rejected", by.strip(),
+                                   app.clock.now().astimezone(UTC).replace(tzinfo=None), note)
+        uow.commit()
+        return uow.credit.override(override_id)
+
+
+def list_overrides(app: Any, status: str | None = None) -> list[Any]:
+    with app.uow(write=False) as uow:
+        return list(uow.credit.overrides(status))
+
+
+# ── orders and deliveries, one at a time (the ERP's POST /api/v1/orders) ─────────────────────
+
+
+def record_order(app: Any, number: str, customer_code: str, ordered_on: date, amount_minor: int) -> int:
+    """An open sales order; it counts in the customer's exposure until delivered, closed or cancelled.
+
+    Posting the same order again with the same figures changes nothing; with different figures it is
+    refused (an ERP resending an order must not silently change what was checked)."""
+    number = (number or "").strip()
+    if not number:
+        raise InvalidInput("order.number_missing")
+    _positive(amount_minor)
+    with app.uow() as uow:
+        cust = _customer(uow, customer_code)
+        known = uow.credit.order(number)
+        if known is not None:
+            if known.customer_id != cust.id or int(known.amount_minor) != amount_minor or known.ordered_on != ordered_on:
+                raise InvalidInput("order.conflict", order=number)
+            return int(known.id)
+        oid = uow.credit.add_order(customer_id=cust.id, number=number, ordered_on=ordered_on,
+                                   amount_minor=amount_minor, currency=cust.currency, status="open")
+        uow.commit()
+    return int(oid)
+
+
+def record_delivery(app: Any, number: str, customer_code: str, delivered_on: date, amount_minor: int, *,
+                    order: str | None = None, signed_by: str | None = None, signed_on: date | None = None,
+                    invoice: str | None = None) -> int:
+    """A delivery note (送货单). It names an order we know, of the same customer; once it names an
+    invoice it is that invoice's evidence and no longer unbilled."""
+    number = (number or "").strip()
+    if not number:
+        raise InvalidInput("delivery.number_missing")
+    _positive(amount_minor)
+    with app.uow() as uow:
+        cust = _customer(uow, customer_code)
+        if order:
+            known = uow.credit.order(order)
+            if known is None:
+                raise NotFound("delivery.unknown_order", order=order, delivery=number)
+            if known.customer_id != cust.id:
+                raise InvalidInput("credit.order_other_customer", order=order, customer=customer_code)
+        if uow.credit.delivery(number) is not None:
+            raise InvalidInput("delivery.duplicate", value=number)
+        did = uow.credit.add_delivery(customer_id=cust.id, number=number, order_number=order or None,
+                                      delivered_on=delivered_on, amount_minor=amount_minor, currency=cust.currency,
+                                      signed_by=signed_by, signed_on=signed_on, invoice_number=invoice or None)
+        uow.commit()
+    return int(did)
