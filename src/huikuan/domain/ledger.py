@@ -6,7 +6,7 @@ their Chinese and English names live in ``glossary.py``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -55,6 +55,7 @@ class ActionKind(StrEnum):
     ESCALATE = "escalate"
     STATEMENT = "statement"
     CREDIT_SUSPEND = "credit_suspend"
+    CREDIT_RESUME = "credit_resume"  # a suspension lifted once the overdue money is paid (a notice)
     CREDIT_STOP = "credit_stop"
     LIMIT_CUT = "limit_cut"
     BLACKLIST = "blacklist"
@@ -172,6 +173,26 @@ class OpenItem:
     @property
     def collectable_minor(self) -> int:
         return max(0, self.open_minor - self.disputed_minor)
+
+
+class ClosedBecause(StrEnum):
+    """Why a task closed itself: the money it chases is no longer collectable."""
+
+    PAID = "paid"  # paid, credited or written off: nothing of its invoices is open (已回款)
+    DISPUTED = "disputed"  # what is still open is all in dispute (已争议)
+
+
+def settled_reason(invoices: Iterable[str], collectable: Mapping[str, int]) -> ClosedBecause | None:
+    """Why a task about ``invoices`` has nothing left to chase, or None while some of it is collectable.
+
+    ``collectable`` maps the number of every invoice with money still open to its collectable
+    (open − disputed) amount; an invoice missing from it has nothing open. A task naming no
+    invoice (a statement, a resumption proposal, a broken promise) is never settled this way.
+    """
+    names = list(invoices)
+    if not names or any(collectable.get(n, 0) > 0 for n in names):
+        return None
+    return ClosedBecause.PAID if all(n not in collectable for n in names) else ClosedBecause.DISPUTED
 
 
 @dataclass(frozen=True, slots=True)

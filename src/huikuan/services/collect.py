@@ -91,6 +91,8 @@ def _effect(uow: Any, act: Any) -> None:
         repo.update_customer(act.customer_id, credit_status=CreditStatus.STOPPED.value)
     elif kind is ActionKind.CREDIT_SUSPEND:
         repo.update_customer(act.customer_id, credit_status=CreditStatus.SUSPENDED.value)
+    elif kind is ActionKind.CREDIT_RESUME:
+        repo.update_customer(act.customer_id, credit_status=CreditStatus.NORMAL.value)
     elif kind is ActionKind.BLACKLIST:
         repo.update_customer(act.customer_id, credit_status=CreditStatus.BLACKLISTED.value, credit_limit_minor=0,
                              terms="cash")

@@ -27,7 +27,15 @@ from typing import Any
 from .. import i18n
 from ..domain.calendar import WorkCalendar
 from ..domain.errors import Conflict, HuikuanError
-from ..domain.ledger import ActionKind, CreditStatus, OpenItem, PromiseFacts, PromiseState, judge_promises
+from ..domain.ledger import (
+    ActionKind,
+    CreditStatus,
+    OpenItem,
+    PromiseFacts,
+    PromiseState,
+    judge_promises,
+    settled_reason,
+)
 from ..domain.money import Money
 from ..domain.policy.decide import AccountFacts, Action, decide
 from ..domain.policy.model import Policy, StatementState
@@ -51,6 +59,7 @@ class RunReport:
     created: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     customers: int = 0
+    closed: int = 0  # open tasks closed because their money is no longer collectable (a dry run: would be)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -212,6 +221,7 @@ class Decided:
     collectors: dict[int, str | None]
     customers: int
     is_workday: bool
+    closures: list[tuple[int, str]] = field(default_factory=list)  # (action id, reason) of settled tasks
 
 
 def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progress: ProgressSink) -> Decided:
@@ -232,9 +242,11 @@ def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progre
     contacts = _index_by_customer(repo.last_activity(today))
     last_actions = _index_by_customer(repo.last_action(today))
     customers = repo.customers()
+    tasks = repo.open_task_invoices()
     progress.start(i18n.t("run.progress", app.settings.lang), len(customers))
     actions: list[Action] = []
     errors: list[dict[str, str]] = []
+    closures: list[tuple[int, str]] = []
     # Open invoices arrive grouped by customer in customer-id order, as the customers do: merge the two.
     groups = itertools.groupby(repo.open_items(), key=operator.itemgetter(0))
     group: tuple[int, Iterator[tuple[int, int, str, date, int, int, str]]] | None = next(groups, None)
@@ -245,6 +257,10 @@ def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progre
         if group is not None and group[0] == cust.id:
             items = list(group[1])
             group = next(groups, None)
+        if cust.id in tasks:  # tasks about money paid, credited, written off or disputed close themselves
+            still = {i[2]: i[4] - i[5] for i in items if i[4] > 0}
+            closures += [(aid, reason.value) for aid, invoices in tasks[cust.id]
+                         if (reason := settled_reason(invoices, still)) is not None]
         foreign = sorted({i[6] for i in items if i[6] != cust.currency})
         if foreign:
             # Money in two currencies is never added up: act on the customer's currency, say so loudly.
@@ -262,7 +278,7 @@ def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progre
         if n % 1000 == 0:
             progress.advance(1000)
     progress.advance(len(customers) % 1000)
-    return Decided(actions, errors, {c.id: c.collector for c in customers}, len(customers), is_wd)
+    return Decided(actions, errors, {c.id: c.collector for c in customers}, len(customers), is_wd, closures)
 
 
 def reason_text(a: Action, lang: str) -> str:
@@ -299,13 +315,15 @@ def action_row(a: Action, company_id: int, today: Any, run_id: int | None, colle
     )
 
 
-def _apply(app: Any, actions: list[Action], collectors: dict[int, str | None], today: date, run_id: int,
-           progress: ProgressSink) -> int:
+def _apply(app: Any, got: Decided, today: date, run_id: int, progress: ProgressSink) -> tuple[int, int]:
+    """Store the day's actions and their immediate effects; returns (created, closed)."""
     created = 0
+    actions, collectors = got.actions, got.collectors
     by_customer = sorted(actions, key=lambda a: a.customer_id)
     progress.start(i18n.t("run.progress_apply", app.settings.lang), len(by_customer))
     with app.uow() as uow:
         repo = uow.collect
+        closed = repo.close_actions(got.closures, today)
         day = repo.date_param(today)
         for i in range(0, len(by_customer), BATCH):
             batch = by_customer[i:i + BATCH]
@@ -314,11 +332,13 @@ def _apply(app: Any, actions: list[Action], collectors: dict[int, str | None], t
                                                        shared) for a in batch])
             suspend = [a.customer_id for a in batch if a.kind is ActionKind.CREDIT_SUSPEND and not a.needs_approval]
             repo.set_credit_status(suspend, CreditStatus.SUSPENDED.value)
+            lift = [a.customer_id for a in batch if a.kind is ActionKind.CREDIT_RESUME and not a.needs_approval]
+            repo.set_credit_status(lift, CreditStatus.NORMAL.value)
             uow.commit()
             progress.advance(len(batch))
         repo.supersede_tasks(today)
         uow.commit()
-    return created
+    return created, closed
 
 
 def _caught_up(uow: Any, today: date, cal: WorkCalendar) -> list[date]:
@@ -369,13 +389,14 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
             report.caught_up = [] if dry_run else _caught_up(uow, today, cal)
         report.actions, report.errors, report.customers = got.actions, got.errors, got.customers
         report.non_workday = not got.is_workday
+        report.closed = len(got.closures)
         if not dry_run:
-            report.created = _apply(app, got.actions, got.collectors, today, run_id, progress)
+            report.created, report.closed = _apply(app, got, today, run_id, progress)
         status = "done"
     finally:
         progress.finish()
         with app.uow() as uow:
-            uow.collect.finish_run(run_id, _now(app), status, report.counts | {"created": report.created},
+            uow.collect.finish_run(run_id, _now(app), status, report.counts | {"created": report.created, "closed": report.closed},
                                    [d.isoformat() for d in report.caught_up], report.errors)
             if not dry_run:
                 uow.collect.drop_lock(run_id)

@@ -713,7 +713,7 @@ class PostingImporter(_Importer):
         for number, values, _old, lines, _left in posted:
             rows += allocation_rows(self.uow, lines, values[1], **{self.fk: ids[number]})
         executemany(c, ALLOCATION_SQL, rows)
-        book.flush(self.uow)
+        book.flush(self.uow, self.today)  # and close the tasks about the money these payments settled
 
     named_only = False
 

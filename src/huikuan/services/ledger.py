@@ -30,7 +30,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from ..adapters.db import tables as t
 from ..domain.allocation import allocate
 from ..domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
-from ..domain.ledger import DisputeCategory, OpenItem, PaymentMethod
+from ..domain.ledger import DisputeCategory, OpenItem, PaymentMethod, settled_reason
 from ..domain.money import Money, format_minor
 from ..domain.parsing import parse_dispute_category, parse_payment_method
 
@@ -40,6 +40,9 @@ class Uow(Protocol):
 
     @property
     def c(self) -> Connection: ...
+
+    @property
+    def collect(self) -> Any: ...
 
 
 # ---- batched SQL helpers ----------------------------------------------------------------------
@@ -120,14 +123,37 @@ class OpenBook:
             item.dirty = True
         return list(result.lines), result.unapplied_minor
 
-    def flush(self, uow: Uow) -> int:
+    def flush(self, uow: Uow, on: date | None = None) -> int:
+        """Write the changed invoices; with ``on``, close the tasks about money these allocations settled."""
         rows = [(i.open_minor, i.disputed_minor, i.invoice_id)
                 for items in self.by_customer.values() for i in items if i.dirty]
         executemany(uow.c, INVOICE_OPEN_SQL, rows)
+        touched = {cid for cid, items in self.by_customer.items() if any(i.dirty for i in items)}
         for items in self.by_customer.values():
             for i in items:
                 i.dirty = False
+        if on is not None:
+            settle_tasks(uow, touched, on)
         return len(rows)
+
+
+def settle_tasks(uow: Uow, customer_ids: Iterable[int], on: date) -> int:
+    """Close these customers' open tasks and proposals whose invoices have nothing collectable left
+    (paid, credited, written off or disputed), with the reason; returns how many closed.
+
+    Called wherever money stops being collectable — a payment, a credit note, a write-off, a
+    dispute, an import — so the worklist never chases money already settled; the daily run does
+    the same for anything else (``daily_run``)."""
+    ids = set(customer_ids)
+    if not ids:
+        return 0
+    tasks = uow.collect.open_task_invoices(ids)
+    if not tasks:
+        return 0
+    still = uow.collect.collectable_by_number(tasks)
+    closures = [(aid, reason.value) for items in tasks.values() for aid, invoices in items
+                if (reason := settled_reason(invoices, still)) is not None]
+    return int(uow.collect.close_actions(closures, on))
 
 
 def allocation_rows(uow: Uow, lines: Iterable[tuple[int, int]], on: date, *, payment_id: int | None = None,
@@ -240,7 +266,7 @@ def record_payment(uow: Uow, customer_code: str, amount: Money, paid_on: date, *
         bill_matures_on=bill_matures_on, invoice_number=invoice_number, unapplied_minor=left,
     )).inserted_primary_key[0]
     executemany(uow.c, ALLOCATION_SQL, allocation_rows(uow, lines, paid_on, payment_id=pid))
-    book.flush(uow)
+    book.flush(uow, paid_on)
     names = _numbers(uow, (i for i, _ in lines))
     return PostingResult(int(pid), number, tuple((names[i], m) for i, m in lines), left)
 
@@ -264,7 +290,7 @@ def record_credit_note(uow: Uow, customer_code: str, amount: Money, note_on: dat
         note_on=note_on, amount_minor=amount.minor, currency=amount.currency, unapplied_minor=left,
     )).inserted_primary_key[0]
     executemany(uow.c, ALLOCATION_SQL, allocation_rows(uow, lines, note_on, credit_note_id=cid))
-    book.flush(uow)
+    book.flush(uow, note_on)
     names = _numbers(uow, (i for i, _ in lines))
     return PostingResult(int(cid), number, tuple((names[i], m) for i, m in lines), left)
 
@@ -297,7 +323,7 @@ def apply_unapplied_credit(uow: Uow, on: date, customer_ids: Iterable[int] | Non
     executemany(uow.c, ALLOCATION_SQL, alloc)
     executemany(uow.c, "UPDATE payment SET unapplied_minor = ? WHERE id = ?", pay_updates)
     executemany(uow.c, "UPDATE credit_note SET unapplied_minor = ? WHERE id = ?", note_updates)
-    book.flush(uow)
+    book.flush(uow, on)
     return applied
 
 
@@ -340,6 +366,7 @@ def write_off(uow: Uow, invoice_number: str, amount: Money, reason: str, on: dat
     )).inserted_primary_key[0]
     executemany(uow.c, ALLOCATION_SQL, allocation_rows(uow, [(inv.id, amount.minor)], on, write_off_id=wid))
     uow.c.execute(update(t.invoice).where(t.invoice.c.id == inv.id).values(open_minor=inv.open_minor - amount.minor))
+    settle_tasks(uow, [inv.customer_id], on)
     return int(wid)
 
 
@@ -369,6 +396,7 @@ def open_dispute(uow: Uow, invoice_number: str, amount: Money | None, category: 
         category=category.value, opened_on=opened_on, note=note,
     )).inserted_primary_key[0]
     uow.c.execute(update(t.invoice).where(t.invoice.c.id == inv.id).values(disputed_minor=inv.disputed_minor + minor))
+    settle_tasks(uow, [inv.customer_id], opened_on)
     return int(did)
 
 
@@ -383,6 +411,22 @@ def resolve_dispute(uow: Uow, dispute_id: int, resolved_on: date) -> None:
         raise RuleViolation("dispute.already_resolved", value=dispute_id, on=row[1].isoformat())
     uow.c.execute(update(t.dispute).where(d.id == dispute_id).values(resolved_on=resolved_on))
     refresh_disputed(uow, [int(row[0])])
+
+
+def unresolved_disputes(uow: Uow, paid_only: bool = False) -> list[Any]:
+    """Open disputes (id, amount_minor, category, opened_on, invoice, invoice_open_minor, currency,
+    customer); ``paid_only``: those on invoices already fully paid, credited or written off."""
+    return list(uow.collect.unresolved_disputes(paid_only))
+
+
+def resolve_paid_disputes(uow: Uow, on: date) -> list[Any]:
+    """Close, in one go, every dispute whose invoice has nothing open any more; returns those closed.
+
+    Nothing is left to argue about once the money is settled, and the invoice's disputed amount is
+    already 0 (it never exceeds what is open), so no collectable money changes."""
+    rows = unresolved_disputes(uow, paid_only=True)
+    uow.collect.resolve_disputes([r.id for r in rows], on)
+    return rows
 
 
 def disputed_sums(uow: Uow, invoice_ids: Iterable[int] | None = None) -> dict[int, int]:
@@ -459,5 +503,6 @@ def recompute_open(uow: Uow) -> list[Mismatch]:
 
 __all__ = [
     "Mismatch", "OpenBook", "PostingResult", "apply_unapplied_credit", "open_dispute", "record_credit_note",
-    "record_payment", "recompute_open", "resolve_dispute", "write_off",
+    "record_payment", "recompute_open", "resolve_dispute", "resolve_paid_disputes", "settle_tasks",
+    "unresolved_disputes", "write_off",
 ]

@@ -6,6 +6,7 @@ query per customer or per invoice. Writers never commit: the unit of work does.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
@@ -178,8 +179,75 @@ class CollectRepo:
                                          n.ladder == x.ladder, n.kind == x.kind, n.run_on == run_on).exists())
         r = self.c.execute(update(t.action).where(
             x.company_id == self.cid, x.status == "open", x.needs_approval.is_(False), x.run_on < run_on, today_same,
-        ).values(status="cancelled", decision_note="superseded"))
+        ).values(status="cancelled", decided_on=run_on, decision_note="superseded"))
         return int(r.rowcount or 0)
+
+    # ── tasks about money no longer collectable ────────────────────────────────────────────
+    def open_task_invoices(self, customer_ids: Iterable[int] | None = None) -> dict[int, list[tuple[int, list[str]]]]:
+        """customer → [(action id, invoice numbers)] of open actions that name invoices."""
+        sql = "SELECT customer_id, id, invoices FROM action WHERE company_id = ? AND status = 'open'"
+        params: list[Any] = [self.cid]
+        ids = None if customer_ids is None else sorted(set(customer_ids))
+        out: dict[int, list[tuple[int, list[str]]]] = defaultdict(list)
+        chunks: list[list[int] | None] = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
+        for chunk in chunks:
+            where = "" if chunk is None else f" AND customer_id IN ({', '.join('?' * len(chunk))})"
+            for cid, aid, invoices in self._raw(sql + where, *params, *(chunk or [])):
+                names = json.loads(invoices) if isinstance(invoices, str) else invoices
+                if names:
+                    out[cid].append((aid, list(names)))
+        return out
+
+    def collectable_by_number(self, customer_ids: Iterable[int]) -> dict[str, int]:
+        """invoice number → open − disputed, for these customers' invoices with money open."""
+        ids = sorted(set(customer_ids))
+        out: dict[str, int] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for number, open_minor, disputed in self._raw(
+                f"SELECT number, open_minor, disputed_minor FROM invoice WHERE company_id = ? AND open_minor > 0 "
+                f"AND customer_id IN ({', '.join('?' * len(chunk))})", self.cid, *chunk):
+                out[number] = int(open_minor) - int(disputed)
+        return out
+
+    def close_actions(self, closures: Sequence[tuple[int, str]], on: date) -> int:
+        """Close open actions (id, reason code) whose money is no longer collectable; returns how many."""
+        x = t.action.c
+        n = 0
+        by_reason: dict[str, list[int]] = defaultdict(list)
+        for aid, reason in closures:
+            by_reason[reason].append(aid)
+        for reason, ids in by_reason.items():
+            for i in range(0, len(ids), 500):
+                r = self.c.execute(update(t.action).where(
+                    x.company_id == self.cid, x.status == "open", x.id.in_(ids[i:i + 500]),
+                ).values(status="cancelled", decided_on=on, decision_note=reason))
+                n += int(r.rowcount or 0)
+        return n
+
+    # ── disputes ───────────────────────────────────────────────────────────────────────────
+    def unresolved_disputes(self, paid_only: bool = False) -> list[Any]:
+        """Unresolved disputes with their invoice and customer; ``paid_only``: those whose invoice has
+        nothing open any more (paid, credited or written off), which only wait to be closed."""
+        d, iv, cu = t.dispute.c, t.invoice.c, t.customer.c
+        q = (select(d.id, d.amount_minor, d.category, d.opened_on, iv.number.label("invoice"),
+                    iv.open_minor.label("invoice_open_minor"), iv.currency, cu.code.label("customer"))
+             .join(t.invoice, and_(iv.company_id == d.company_id, iv.id == d.invoice_id))
+             .join(t.customer, and_(cu.company_id == d.company_id, cu.id == d.customer_id))
+             .where(d.company_id == self.cid, d.resolved_on.is_(None),
+                    *([iv.open_minor <= 0] if paid_only else []))
+             .order_by(cu.code, d.opened_on, d.id))
+        return list(self.c.execute(q))
+
+    def resolve_disputes(self, dispute_ids: Sequence[int], on: date) -> int:
+        d = t.dispute.c
+        n = 0
+        ids = list(dispute_ids)
+        for i in range(0, len(ids), 500):
+            r = self.c.execute(update(t.dispute).where(d.company_id == self.cid, d.resolved_on.is_(None),
+                                                       d.id.in_(ids[i:i + 500])).values(resolved_on=on))
+            n += int(r.rowcount or 0)
+        return n
 
     def set_credit_status(self, customer_ids: Iterable[int], status: str) -> None:
         cu = t.customer.c
@@ -317,7 +385,7 @@ class CustomerRepo:
     def disputes(self, customer_id: int) -> list[Any]:
         d, iv = t.dispute.c, t.invoice.c
         return list(self.c.execute(
-            select(t.dispute, iv.number.label("invoice_number"))
+            select(t.dispute, iv.number.label("invoice_number"), iv.open_minor.label("invoice_open_minor"))
             .join(t.invoice, and_(iv.company_id == d.company_id, iv.id == d.invoice_id))
             .where(d.company_id == self.cid, d.customer_id == customer_id).order_by(d.opened_on.desc())))
 

@@ -22,10 +22,17 @@ Semantics (the reference for docs/policies.md):
    stage in an episode (e.g. an escalation task). Otherwise the rule fires when its last touch is at
    least ``every_working_days`` working days ago (default 1); the last touch is the latest of the
    ladder's own last action and the last logged contact on any of the rule's channels — manual
-   contacts count.
+   contacts count. Only touches inside the current overdue episode count: a pre-due reminder, or
+   anything on or before the episode's due date, is not a touch of an overdue stage, so the first
+   contact of a new overdue episode is due on its first working day (also after a long holiday).
 7. Measures already in force are not proposed again (a locked customer gets no shipment-lock
    proposal), nor while that stage's proposal awaits approval.
-8. Missed days are not replayed: the decision depends only on today's facts, so a run after a gap
+8. The primary channel follows the kind: a ``call`` is made by phone, a ``visit`` in person, a
+   ``reminder`` or notice by the first listed written channel (e-mail or SMS); the other channels
+   of the rule come after it.
+9. A suspension of credit sales lifts by itself (``credit_resume``, a notice to sales) when the
+   ladder's rule says so — the default: the suspended customer has no collectable overdue money.
+10. Missed days are not replayed: the decision depends only on today's facts, so a run after a gap
    acts once, at today's stage.
 
 The function has no I/O, no clock and no randomness: the same facts give the same actions.
@@ -41,6 +48,8 @@ from ..ledger import ActionKind, Channel, CreditStatus, OpenItem
 from .model import Ladder, Policy, Rule, StatementState
 
 CUMULATIVE = (Ladder.MEASURES,)
+EPISODE_LADDERS = (Ladder.DUNNING, Ladder.MEASURES, Ladder.CREDIT)  # anchored on the oldest overdue due date
+CONTACT_KINDS = (ActionKind.CALL, ActionKind.REMINDER, ActionKind.VISIT)
 PRE_DUE_BUNDLE_DAYS = 7  # invoices falling due within a week of the next one are named together
 MEASURE_STATE = {
     ActionKind.CREDIT_SUSPEND: (CreditStatus.SUSPENDED, CreditStatus.STOPPED, CreditStatus.BLACKLISTED),
@@ -144,7 +153,26 @@ def _cadence_due(rule: Rule, f: AccountFacts) -> bool:
     ago = [f.last_action.get(rule.ladder.value)]
     ago += [f.last_contact.get(ch.value) for ch in rule.then.channels]
     known = [a for a in ago if a is not None]
+    if f.overdue and rule.ladder in EPISODE_LADDERS and f.working_days_past_due is not None:
+        # Touches on or before the episode began (a pre-due reminder, a call about older money)
+        # are not touches of this overdue episode: its first working day always gets the contact.
+        known = [a for a in known if a < f.working_days_past_due]
     return not known or min(known) >= every
+
+
+PRIMARY_CHANNEL = {ActionKind.CALL: Channel.PHONE, ActionKind.VISIT: Channel.VISIT}
+
+
+def channels_for(kind: ActionKind, channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
+    """The rule's channels with the one the kind is carried out by first (a call by phone, a visit in
+    person; a reminder by its first written channel), so the kind and the channel always agree."""
+    primary = PRIMARY_CHANNEL.get(kind)
+    if primary is None:
+        written = tuple(c for c in channels if c is not Channel.PHONE)
+        return written + tuple(c for c in channels if c is Channel.PHONE)
+    if primary in channels:
+        return (primary,) + tuple(c for c in channels if c is not primary)
+    return channels
 
 
 def _subject(f: AccountFacts, ladder: Ladder, rule: Rule) -> tuple[int, tuple[str, ...], str, dict[str, object]]:
@@ -154,6 +182,8 @@ def _subject(f: AccountFacts, ladder: Ladder, rule: Rule) -> tuple[int, tuple[st
     if ladder is Ladder.PROMISE and f.broken_promise:
         pid, amount, on = f.broken_promise
         return amount, (), "reason.promise_broken", {"date": on.isoformat(), "amount_minor": amount}
+    if rule.then.kind is ActionKind.CREDIT_RESUME:
+        return 0, (), "reason.credit_lifted", {"limit_minor": f.credit_limit_minor}
     if rule.then.kind is ActionKind.LIMIT_CUT:
         pct = rule.then.limit_cut_percent or 0
         new_limit = f.credit_limit_minor * (100 - pct) // 100
@@ -204,6 +234,8 @@ def _fire(rule: Rule, f: AccountFacts, policy: Policy, today: date, ladder: Ladd
         return None
     if then.kind in MEASURE_STATE and f.credit_status in MEASURE_STATE[then.kind]:
         return None
+    if then.kind is ActionKind.CREDIT_RESUME and f.credit_status != CreditStatus.SUSPENDED:
+        return None
     if then.kind is ActionKind.SHIPMENT_LOCK and f.shipment_locked:
         return None
     if then.needs_approval and then.stage in f.pending:
@@ -224,7 +256,7 @@ def _fire(rule: Rule, f: AccountFacts, policy: Policy, today: date, ladder: Ladd
         key, params = "reason.overdue_grace", {"days": days, "grace": grace, "past": max(0, days - grace)}
     return Action(
         customer_id=f.customer_id, customer_code=f.customer_code, ladder=ladder.value, stage=then.stage,
-        kind=kind, channels=then.channels if kind in (ActionKind.CALL, ActionKind.REMINDER) else (),
+        kind=kind, channels=channels_for(kind, then.channels) if kind in CONTACT_KINDS else (),
         assignee_role=assignee.value, letter=then.letter.value if then.letter else None,
         needs_approval=then.needs_approval, rule_id=rule.id, policy_id=policy.id, policy_version=policy.version,
         anchor=anchor, amount_minor=amount, currency=f.currency, invoices=invoices, reason_key=key,

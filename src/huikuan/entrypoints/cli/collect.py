@@ -68,6 +68,7 @@ def run_cmd(
             "caught_up": [d.isoformat() for d in report.caught_up],
             "dry_run": report.dry_run,
             "created": report.created,
+            "closed": report.closed,
             "actions": actions,
             "errors": report.errors,
         }
@@ -76,6 +77,8 @@ def run_cmd(
         con = console()
         con.print(tr("run.summary", date=report.as_of.isoformat(), customers=report.customers,
                      actions=len(report.actions), created=report.created))
+        if report.closed:
+            con.print(tr("run.closed_settled", count=report.closed))
         if report.dry_run:
             con.print(tr("run.dry"))
         if report.non_workday:
@@ -256,7 +259,8 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
                           "made_on": p.made_on.isoformat(), "state": s} for p, s in v.promises],
             "disputes": [{"id": d.id, "invoice": d.invoice_number, "amount": format_minor(d.amount_minor, cur),
                           "category": d.category, "opened_on": d.opened_on.isoformat(),
-                          "resolved_on": d.resolved_on.isoformat() if d.resolved_on else None} for d in v.disputes],
+                          "resolved_on": d.resolved_on.isoformat() if d.resolved_on else None,
+                          "invoice_paid": d.invoice_open_minor <= 0} for d in v.disputes],
             "activities": [{"at": x.at.isoformat(), "channel": x.channel, "outcome": x.outcome, "excuse": x.excuse,
                             "note": x.note} for x in v.activities],
             "open_actions": [{"id": x.id, "kind": x.kind, "stage": x.stage, "run_on": x.run_on.isoformat()}
@@ -296,7 +300,8 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
             t.add_column(tr(col))
         for d in v.disputes:
             t.add_row(str(d.id), d.invoice_number, money_text(d.amount_minor, cur), tr(f"dispute.{d.category}"),
-                      d.opened_on.isoformat(), tr("dispute.resolved") if d.resolved_on else tr("dispute.open"))
+                      d.opened_on.isoformat(), tr("dispute.resolved") if d.resolved_on
+                      else tr("dispute.invoice_paid") if d.invoice_open_minor <= 0 else tr("dispute.open"))
         con.print(t)
     t = Table(title=tr("customer.activities"))
     for col in ("col.at", "col.channel", "col.outcome", "col.excuse", "col.note"):
@@ -337,7 +342,7 @@ def runs_cmd(limit: int = typer.Option(20, "--limit"), as_json: bool = typer.Opt
         return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
 
     for r in rows:
-        counts = ", ".join(f"{_kind(k) if k != 'created' else tr('run.created')} {v}" for k, v in (r.counts or {}).items())
+        counts = ", ".join(f"{tr('run.' + k) if k in ('created', 'closed') else _kind(k)} {v}" for k, v in (r.counts or {}).items())
         status = tr(f"runstatus.{r.status}") + (f" ({tr('run.dry_short')})" if r.dry_run else "")
         t.add_row(str(r.id), r.as_of.isoformat(), local(r.started_at).strftime("%Y-%m-%d %H:%M:%S"),
                   local(r.finished_at).strftime("%H:%M:%S") if r.finished_at else "-", status, counts,

@@ -36,7 +36,7 @@ def _root(
 
 def _register() -> None:
     # Each area module adds its commands to ``app``; order is the order in --help.
-    from . import collect, imports, reports  # noqa: F401
+    from . import collect, disputes, imports, reports  # noqa: F401
 
     for optional in ("calendar_cmds", "credit_cmds", "demo", "bench_cmd"):
         try:
