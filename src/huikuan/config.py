@@ -73,6 +73,27 @@ def load_settings(env: dict[str, str] | None = None, path: str | Path | None = N
         v = env.get("HUIKUAN_" + key.upper())
         if v is not None and v != "":
             s = replace(s, **{key: _coerce(key, v, "HUIKUAN_" + key.upper())})
-    if s.locale.lower().replace("_", "-") not in ("zh-cn", "zh", "en", "en-us", "en-gb"):
-        raise InvalidInput("config.invalid", key="locale", value=s.locale, source="settings")
+    check_locale(s.locale, "settings")
+    check_database_url(s.database_url, "settings")
     return s
+
+
+LOCALES = ("zh-CN", "zh", "en", "en-US", "en-GB")
+# What make_engine can open; anything else would fail deep inside SQLAlchemy (a missing driver module).
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+
+
+def check_locale(value: str, source: str) -> str:
+    """``value`` if it names a language the interface speaks (zh-CN or en), else InvalidInput naming ``source``."""
+    if value.lower().replace("_", "-") not in {x.lower() for x in LOCALES}:
+        raise InvalidInput("config.locale_unsupported", value=value, source=source, allowed="zh-CN, en")
+    return value
+
+
+def check_database_url(url: str, source: str) -> str:
+    """``url`` if its scheme is one huikuan can open, else InvalidInput naming the supported schemes."""
+    scheme = url.split(":", 1)[0].strip().lower() if ":" in url else ""
+    if scheme not in DATABASE_SCHEMES:
+        raise InvalidInput("config.database_url_unsupported", scheme=scheme or url[:40], source=source,
+                           allowed=", ".join(f"{x}://" for x in DATABASE_SCHEMES))
+    return url

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
 from pathlib import Path
+from typing import TextIO
 
 from ..domain.errors import ImportRejected, Problem
 
@@ -216,14 +218,100 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+# --------------------------------------------------------------------------- writing files people open in Excel
+
+# OWASP's rule for CSV/formula injection: a cell beginning with one of these is read by Excel, LibreOffice
+# or Google Sheets as a formula (``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``, ``+1+1``, ``@SUM(…)``).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A plain signed number (``-1,234.50``, ``+3``) is data, not a formula: it stays as it is.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")
+
+
+def safe_cell(value: object) -> object:
+    """A cell value that no spreadsheet evaluates: text beginning with = + - @ tab or CR gets a leading
+    apostrophe (shown by Excel as part of the text, never run). Numbers, dates and plain signed
+    numbers in text are returned unchanged. Every file this program writes for people goes through it."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def write_csv(target: str | Path | TextIO, rows: Iterable[Iterable[object]]) -> int:
+    """Rows as CSV, every cell through ``safe_cell``; a path is written as UTF-8 with a BOM (so a Chinese
+    Excel opens it correctly), a stream as it is. Returns the number of rows written."""
+    def write(fh: TextIO) -> int:
+        w = csv.writer(fh)
+        n = 0
+        for row in rows:
+            w.writerow([safe_cell(cell_text(c) if not isinstance(c, str) else c) for c in row])
+            n += 1
+        return n
+
+    if isinstance(target, str | Path):
+        with Path(target).open("w", encoding="utf-8-sig", newline="") as fh:
+            return write(fh)
+    return write(target)
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _hex(m: re.Match[str]) -> str:
+    return f"\\x{ord(m.group()):02x}"
+
+
+def write_xlsx(path: str | Path, sheet: str, title: str | None, header: list[str],
+               rows: Iterable[list[object]], bold_rows: Iterable[int] = (), money_from_col: int | None = None,
+               freeze: str | None = None) -> int:
+    """One worksheet: an optional bold title row, a bold header, then ``rows``. Text cells are written as
+    text (never as live formulas, and through ``safe_cell``); ``Decimal``/int/float as numbers, formatted
+    ``#,##0.00`` from column ``money_from_col`` (1-based) on. ``bold_rows`` are indexes into ``rows``
+    (a totals row). Returns the number of data rows."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import TYPE_STRING
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+    r = 0
+    if title is not None:
+        r += 1
+        c = ws.cell(r, 1, None)
+        c.value, c.data_type, c.font = _XML_ILLEGAL.sub(_hex, str(safe_cell(title))), TYPE_STRING, Font(bold=True, size=13)
+    r += 1
+    for j, h in enumerate(header, start=1):
+        c = ws.cell(r, j)
+        c.value, c.data_type, c.font = _XML_ILLEGAL.sub(_hex, str(safe_cell(h))), TYPE_STRING, Font(bold=True)
+    first = r + 1
+    bold = set(bold_rows)
+    n = 0
+    for i, row in enumerate(rows):
+        r += 1
+        n += 1
+        for j, v in enumerate(row, start=1):
+            c = ws.cell(r, j)
+            if isinstance(v, str):
+                # Assigning a str beginning with "=" makes openpyxl write a formula: set the type after.
+                # Characters XML cannot hold (ESC, NUL …) would make openpyxl refuse the whole file:
+                # they are written as visible \xNN instead.
+                c.value = _XML_ILLEGAL.sub(_hex, str(safe_cell(v)))
+                c.data_type = TYPE_STRING
+            else:
+                c.value = v
+                if money_from_col is not None and j >= money_from_col and v is not None:
+                    c.number_format = "#,##0.00"
+            if i in bold:
+                c.font = Font(bold=True)
+    if freeze:
+        ws.freeze_panes = freeze.replace("{first}", str(first))
+    wb.save(path)
+    return n
+
+
 def write_rejects(path: str | Path, headers: list[str], rejects: Iterable[tuple[dict[str, object], str]],
                   reason_header: str) -> int:
-    """Write rejected rows (as they were, plus a reason column) as UTF-8 CSV with a BOM, for Excel."""
-    n = 0
-    with Path(path).open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow([*headers, reason_header])
-        for row, reason in rejects:
-            w.writerow([*(cell_text(row.get(h)) for h in headers), reason])
-            n += 1
-    return n
+    """Write rejected rows (as they were, plus a reason column) as UTF-8 CSV with a BOM, for Excel;
+    cells that a spreadsheet would run as formulas are neutralised (``safe_cell``)."""
+    rows = ([*(cell_text(row.get(h)) for h in headers), reason] for row, reason in rejects)
+    return write_csv(path, chain([[*headers, reason_header]], rows)) - 1

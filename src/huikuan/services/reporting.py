@@ -38,13 +38,17 @@ class AgingReport:
     def labels(self, lang: str) -> list[str]:
         return bucket_labels(self.buckets, lang)
 
-    def totals(self) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {}
+    def totals(self) -> list[AgingRow]:
+        """One totals row per currency (in order of first appearance), summing every column: each
+        bucket, the total, the collectable overdue and the disputed money."""
+        out: dict[str, AgingRow] = {}
         for r in self.rows:
-            acc = out.setdefault(r.currency, [0] * (len(self.buckets) + 1))
+            acc = out.setdefault(r.currency, AgingRow("", "", r.currency, [0] * (len(self.buckets) + 1)))
             for i, a in enumerate(r.amounts):
-                acc[i] += a
-        return out
+                acc.amounts[i] += a
+            acc.disputed += r.disputed
+            acc.overdue += r.overdue
+        return list(out.values())
 
 
 def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_BUCKETS, by: str = "customer") -> AgingReport:

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+import os
+
+from sqlalchemy import Engine, create_engine, event, make_url
+
+
+def _create_private(url: str) -> None:
+    """Create a new SQLite file readable by its owner only (0600) before SQLite creates it with the
+    umask's mode (usually world-readable); its -wal and -shm files inherit the mode from it."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:  # exists already, or the folder does not: SQLite reports the latter itself
+        return
+    os.close(fd)
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        _create_private(url)
         engine = create_engine(url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")

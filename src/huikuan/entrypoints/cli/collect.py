@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import typer
@@ -93,7 +93,7 @@ def run_cmd(
                 t.add_row(_kind(k), str(n))
             con.print(t)
         for e in report.errors[:20]:
-            con.print(f"[red]{e['customer']}: {e['message_' + lang]}[/red]")
+            con.print(f"{e['customer']}: {e['message_' + lang]}", style="red")
         if report.errors:
             con.print(tr("run.errors", count=len(report.errors)))
             state.exit_code = 1
@@ -277,7 +277,7 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
     if c.paused:
         flags.append(tr("customer.is_paused"))
     if flags:
-        con.print("[bold red]" + " · ".join(flags) + "[/bold red]")
+        con.print(" · ".join(flags), style="bold red")
     con.print(tr("customer.balance", open=money_text(v.open_minor, cur), overdue=money_text(v.overdue_minor, cur),
                  disputed=money_text(v.disputed_minor, cur), days=v.days_past_due if v.days_past_due is not None else 0,
                  grade=tr(f"grade.{v.grade.value}")))
@@ -326,20 +326,22 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
 def runs_cmd(limit: int = typer.Option(20, "--limit"), as_json: bool = typer.Option(False, "--json")) -> None:
     """每日运行记录 / the run log."""
     rows = list_runs(state.app(), limit)
-    if as_json:
-        typer.echo(json.dumps([
-            {"id": r.id, "as_of": r.as_of.isoformat(), "started_at": r.started_at.isoformat(),
-             "finished_at": r.finished_at.isoformat() if r.finished_at else None, "status": r.status,
-             "dry_run": r.dry_run, "counts": r.counts, "caught_up": r.caught_up, "errors": len(r.errors)}
-            for r in rows], ensure_ascii=False, indent=2))
-        return
-    t = Table(title=tr("runs.title"))
-    for col in ("col.id", "col.date", "col.started", "col.finished", "col.state", "col.counts", "col.caught_up", "col.errors"):
-        t.add_column(tr(col), overflow="fold")
     tz = ZoneInfo(state.app().settings.timezone)
 
     def local(at: datetime) -> datetime:
-        return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
+        # Stored in UTC without a zone; shown (and written to JSON) in the company's time zone, with its offset.
+        return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(tz)
+
+    if as_json:
+        typer.echo(json.dumps([
+            {"id": r.id, "as_of": r.as_of.isoformat(), "started_at": local(r.started_at).isoformat(),
+             "finished_at": local(r.finished_at).isoformat() if r.finished_at else None, "status": r.status,
+             "dry_run": r.dry_run, "counts": r.counts, "caught_up": r.caught_up, "errors": len(r.errors)}
+            for r in rows], ensure_ascii=False, indent=2))
+        return
+    t = Table(title=tr("runs.title", tz=str(tz)))
+    for col in ("col.id", "col.date", "col.started", "col.finished", "col.state", "col.counts", "col.caught_up", "col.errors"):
+        t.add_column(tr(col), overflow="fold")
 
     for r in rows:
         counts = ", ".join(f"{tr('run.' + k) if k in ('created', 'closed') else _kind(k)} {v}" for k, v in (r.counts or {}).items())

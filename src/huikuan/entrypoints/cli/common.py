@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import sys
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -83,23 +85,113 @@ class _State:
         except Exception:  # noqa: BLE001 — only for an error message
             return "?"
 
-    def crash_log(self) -> Path:
-        return Path(tempfile.gettempdir()) / "huikuan-crash.log"
 
 
 state = _State()
+
+
+def data_dir() -> Path:
+    """The user's data folder for huikuan: ``$XDG_DATA_HOME/huikuan`` (``~/.local/share/huikuan``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "huikuan"
+
+
+def write_crash_log(text: str) -> Path:
+    """A new crash log for this crash (never overwriting an earlier one), readable by its owner only:
+    ``<data folder>/crash/crash-<UTC time>-<pid>.log``. Raises OSError when it cannot be written."""
+    from datetime import UTC, datetime
+
+    folder = data_dir() / "crash"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    path = folder / f"crash-{stamp}-{os.getpid()}.log"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return path
+
+
+def guard_output(path: Path, force: bool, inputs: tuple[Path | None, ...] = ()) -> None:
+    """Before a command writes ``path``: never over the database or a file this command reads (not even
+    with ``--force``), nor over a directory; an existing file only with ``--force`` or after the user
+    said yes at a terminal."""
+    from ...domain.errors import InvalidInput
+
+    target = path.expanduser().resolve()
+    if target.is_dir():
+        raise InvalidInput("output.is_dir", path=str(path))
+    for p in inputs:
+        if p is not None and p.expanduser().resolve() == target:
+            raise InvalidInput("output.is_input", path=str(path))
+    if _is_database(target):
+        raise InvalidInput("output.is_database", path=str(path))
+    if not target.exists() or force:
+        return
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        import typer
+
+        if typer.confirm(tr("output.confirm", path=str(path)), default=False):
+            return
+        raise InvalidInput("output.kept", path=str(path))
+    raise InvalidInput("output.exists", path=str(path))
+
+
+def _is_database(target: Path) -> bool:
+    """The configured SQLite database (or its -wal/-shm/-journal), or any SQLite file by its header."""
+    url = ""
+    with contextlib.suppress(Exception):  # a broken setting is reported elsewhere; the header check still runs
+        url = state.settings.database_url
+    if url.startswith("sqlite") and "///" in url:
+        db = Path(url.split("///", 1)[1].split("?", 1)[0]).expanduser().resolve()
+        if target in {db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))}:
+            return True
+    try:
+        with target.open("rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def tr(key: str, **params: Any) -> str:
     return i18n.t(key, state.lang, **params)
 
 
+# C0/C1 control characters (but line feed and tab), DEL, and the bidirectional overrides that make text
+# read differently from what it is ("Trojan Source"): shown as visible \\xNN / \\uNNNN, never sent raw.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character and bidi override replaced by a visible escape."""
+    return _UNSAFE.sub(_visible, text)
+
+
+class SafeConsole(Console):
+    """A Rich console for text that may hold values from the database (a customer named ``[/bold]``,
+    ``[link=…]`` or carrying terminal escape sequences): markup and emoji codes are off, so every
+    string prints literally, and control characters are shown as visible escapes. Styling is done
+    with ``style=`` or ``rich.text.Text`` spans, never with markup inside a string."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        kwargs["markup"] = False
+        kwargs["emoji"] = False
+        return super().render_str(terminal_safe(text), **kwargs)
+
+
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    return SafeConsole(soft_wrap=True)
 
 
 def console_err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return SafeConsole(stderr=True, soft_wrap=True)
 
 
 def print_problems(problems: list[Problem], lang: str, limit: int = 200) -> None:

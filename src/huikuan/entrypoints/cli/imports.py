@@ -18,7 +18,7 @@ from ...domain.money import format_minor
 from ...domain.parsing import parse_dispute_category, parse_payment_method, parse_positive_amount
 from ...services import ledger
 from ...services.import_ import ImportReport, import_file
-from .common import RichProgress, console, parse_day, print_problems, state, tr
+from .common import RichProgress, console, guard_output, parse_day, print_problems, state, tr
 from .main import app
 
 import_app = typer.Typer(help="导入客户、联系人、发票、收款、红字发票 / import ledger data from CSV or XLSX",
@@ -29,10 +29,16 @@ _FILE = typer.Argument(..., exists=False, help="CSV（UTF-8 或 GB18030）或 XL
 _SKIP = typer.Option(False, "--skip-invalid", help="导入有效行，无效行另存 / import the good rows, save the rest")
 _REJECTS = typer.Option(None, "--rejects", help="无效行保存位置 / where to save rejected rows")
 _JSON = typer.Option(False, "--json", help="输出 JSON / print JSON")
+_FORCE = typer.Option(False, "--force", help="覆盖已有的无效行文件 / overwrite an existing rejects file")
 
 
-def _run_import(kind: str, file: Path, skip_invalid: bool, rejects: Path | None, as_json: bool) -> None:
+def _run_import(kind: str, file: Path, skip_invalid: bool, rejects: Path | None, as_json: bool,
+                force: bool = False) -> None:
     a = state.app()
+    if skip_invalid:
+        # Checked before anything is imported: a refused rejects file must not leave a half-done import.
+        rejects = rejects or file.with_name(file.name + ".rejects.csv")
+        guard_output(rejects, force, inputs=(file,))
     report = import_file(a, kind, file, skip_invalid=skip_invalid, rejects_path=rejects,
                          progress=RichProgress(not as_json))
     if as_json:
@@ -56,7 +62,7 @@ def _render(report: ImportReport) -> None:
     if report.unapplied_minor:
         con.print(tr("import.unapplied", amount=format_minor(report.unapplied_minor)))
     for w in report.warnings:
-        con.print("[yellow]" + tr(w.code, **w.params) + "[/yellow]")
+        con.print(tr(w.code, **w.params), style="yellow")
     if report.problems:
         print_problems(report.problems, state.lang)
     if report.rejects_path:
@@ -65,37 +71,37 @@ def _render(report: ImportReport) -> None:
 
 @import_app.command("customers")
 def import_customers(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                     as_json: bool = _JSON) -> None:
+                     as_json: bool = _JSON, force: bool = _FORCE) -> None:
     """导入客户 / import customers."""
-    _run_import("customers", file, skip_invalid, rejects, as_json)
+    _run_import("customers", file, skip_invalid, rejects, as_json, force)
 
 
 @import_app.command("contacts")
 def import_contacts(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                    as_json: bool = _JSON) -> None:
+                    as_json: bool = _JSON, force: bool = _FORCE) -> None:
     """导入联系人 / import contacts."""
-    _run_import("contacts", file, skip_invalid, rejects, as_json)
+    _run_import("contacts", file, skip_invalid, rejects, as_json, force)
 
 
 @import_app.command("invoices")
 def import_invoices(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                    as_json: bool = _JSON) -> None:
+                    as_json: bool = _JSON, force: bool = _FORCE) -> None:
     """导入应收发票 / import invoices."""
-    _run_import("invoices", file, skip_invalid, rejects, as_json)
+    _run_import("invoices", file, skip_invalid, rejects, as_json, force)
 
 
 @import_app.command("payments")
 def import_payments(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                    as_json: bool = _JSON) -> None:
+                    as_json: bool = _JSON, force: bool = _FORCE) -> None:
     """导入收款（回款）/ import payments."""
-    _run_import("payments", file, skip_invalid, rejects, as_json)
+    _run_import("payments", file, skip_invalid, rejects, as_json, force)
 
 
 @import_app.command("credit-notes")
 def import_credit_notes(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                        as_json: bool = _JSON) -> None:
+                        as_json: bool = _JSON, force: bool = _FORCE) -> None:
     """导入红字发票 / import credit notes."""
-    _run_import("credit-notes", file, skip_invalid, rejects, as_json)
+    _run_import("credit-notes", file, skip_invalid, rejects, as_json, force)
 
 
 @app.command("pay")

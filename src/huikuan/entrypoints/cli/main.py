@@ -14,7 +14,7 @@ import typer
 
 from ... import i18n
 from ...domain.errors import Conflict, HuikuanError, ImportRejected, PolicyInvalid
-from .common import console_err, state
+from .common import console_err, state, write_crash_log
 
 app = typer.Typer(
     name="huikuan",
@@ -30,8 +30,14 @@ def _root(
     lang: str = typer.Option(None, "--lang", help="zh-CN（默认）或 en / zh-CN (default) or en"),
     database_url: str = typer.Option(None, "--database-url", envvar=None, help="覆盖数据库连接 / override database URL"),
 ) -> None:
+    from ...config import check_database_url, check_locale
+
     state.lang_override = lang
     state.database_url_override = database_url
+    if lang is not None:
+        check_locale(lang, "--lang")
+    if database_url is not None:
+        check_database_url(database_url, "--database-url")
 
 
 def _register() -> None:
@@ -88,8 +94,12 @@ def main(argv: list[str] | None = None) -> int:
             console_err().print(i18n.t("cli.db_unreachable", state.lang, url=state.safe_url(),
                                        reason=str(e.orig).splitlines()[0] if e.orig else type(e).__name__))
             return 2
-        log = state.crash_log()
-        log.write_text("".join(traceback.format_exception(e)), encoding="utf-8")
+        try:
+            log = write_crash_log("".join(traceback.format_exception(e)))
+        except Exception as log_error:  # noqa: BLE001 — still one line, never a traceback
+            console_err().print(i18n.t("cli.unexpected_no_log", state.lang, detail=type(e).__name__,
+                                       reason=f"{type(log_error).__name__}: {log_error}"))
+            return 4
         console_err().print(i18n.t("cli.unexpected", state.lang, log=str(log), detail=type(e).__name__))
         return 4
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ...domain.aging import parse_buckets
 from ...domain.errors import InvalidInput
 from ...domain.money import format_minor
-from ...services.reporting import aging
-from .common import console, money_text, parse_day, state, tr
+from ...services.reporting import AgingRow, aging
+from .common import console, guard_output, money_text, parse_day, state, tr
 from .main import app
 
 policy_app = typer.Typer(help="催收策略 / collection policies", no_args_is_help=True)
@@ -34,6 +34,7 @@ def aging_cmd(
     by: str = typer.Option("customer", "--by", help="customer|collector|segment|grade"),
     fmt: str = typer.Option("table", "--format", help="table|csv|xlsx|json"),
     output: Path = typer.Option(None, "--output", "-o", help="输出文件（xlsx 必填）/ output file (required for xlsx)"),
+    force: bool = typer.Option(False, "--force", help="覆盖已有的输出文件 / overwrite an existing output file"),
     limit: int = typer.Option(40, "--limit", help="表格最多显示行数 / rows shown in the table"),
 ) -> None:
     """账龄分析 / aging report."""
@@ -41,60 +42,54 @@ def aging_cmd(
         raise InvalidInput("input.enum", field="--format", value=fmt, allowed=", ".join(FORMATS))
     if fmt == "xlsx" and output is None:
         raise InvalidInput("aging.xlsx_needs_output")
+    if output is not None:
+        guard_output(output, force)
     rep = aging(state.app(), parse_day(as_of, "--as-of"), parse_buckets(buckets), by)
     lang = state.lang
     labels = rep.labels(lang)
     head = [tr(f"by.{by}"), tr("col.name"), tr("col.currency"), *labels, tr("col.total"), tr("col.overdue_collectable"),
             tr("col.disputed")]
+    totals = rep.totals()
 
-    def values(r):  # type: ignore[no-untyped-def]
-        return [_key_text(by, r.key), r.name, r.currency, *r.amounts, r.total, r.overdue, r.disputed]
+    def money(r: AgingRow) -> list[int]:
+        return [*r.amounts, r.total, r.overdue, r.disputed]
+
+    def line(r: AgingRow, key: str | None = None) -> list[str]:
+        # A totals row carries the word 合计 / Total in the key column and every money column summed.
+        return [key if key is not None else _key_text(by, r.key), r.name, r.currency]
 
     if fmt == "json":
+        def doc(r: AgingRow) -> dict[str, object]:
+            return {"amounts": [format_minor(x, r.currency) for x in r.amounts], "total": format_minor(r.total, r.currency),
+                    "overdue_collectable": format_minor(r.overdue, r.currency),
+                    "disputed": format_minor(r.disputed, r.currency)}
+
         typer.echo(json.dumps({
             "as_of": rep.as_of.isoformat(), "by": by, "buckets": list(rep.buckets), "labels": labels,
-            "rows": [{"key": r.key, "name": r.name, "currency": r.currency,
-                      "amounts": [format_minor(x, r.currency) for x in r.amounts], "total": format_minor(r.total, r.currency),
-                      "overdue_collectable": format_minor(r.overdue, r.currency),
-                      "disputed": format_minor(r.disputed, r.currency)} for r in rep.rows],
-            "totals": {cur: [format_minor(x, cur) for x in v] for cur, v in rep.totals().items()},
+            "rows": [{"key": r.key, "name": r.name, "currency": r.currency, **doc(r)} for r in rep.rows],
+            "totals": {r.currency: doc(r) for r in totals},
         }, ensure_ascii=False, indent=2))
         return
+    total_word = tr("col.total")
     if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(head)
-        for r in rep.rows:
-            w.writerow([*values(r)[:3], *[format_minor(x, r.currency) for x in values(r)[3:]]])
+        from ...adapters.files import write_csv
+
+        rows = [head, *([*line(r), *(format_minor(x, r.currency) for x in money(r))] for r in rep.rows),
+                *([*line(r, total_word), *(format_minor(x, r.currency) for x in money(r))] for r in totals)]
         if output:
-            output.write_text(buf.getvalue(), encoding="utf-8-sig")  # BOM: Excel opens Chinese CSV correctly
+            write_csv(output, rows)
             console().print(tr("aging.written", path=str(output), rows=len(rep.rows)))
         else:
-            sys.stdout.write(buf.getvalue())
+            write_csv(sys.stdout, rows)
         return
     if fmt == "xlsx":
-        from openpyxl import Workbook
-        from openpyxl.styles import Font
+        from ...adapters.files import write_xlsx
 
-        wb = Workbook()
-        ws = wb.active
-        ws.title = tr("aging.sheet")
-        ws.append([tr("aging.title", date=rep.as_of.isoformat(), by=tr(f"by.{by}"))])
-        ws["A1"].font = Font(bold=True, size=13)
-        ws.append(head)
-        for cell in ws[2]:
-            cell.font = Font(bold=True)
-        for r in rep.rows:
-            vals = values(r)
-            # Money as exact decimal numbers built from integer fen (no binary float arithmetic on our side).
-            from decimal import Decimal
-
-            ws.append(vals[:3] + [Decimal(format_minor(x, r.currency)) for x in vals[3:]])
-        for row in ws.iter_rows(min_row=3, min_col=4):
-            for cell in row:
-                cell.number_format = "#,##0.00"
-        ws.freeze_panes = "D3"
-        wb.save(output)
+        # Money as exact decimal numbers built from integer fen (no binary float arithmetic on our side).
+        data = [[*line(r), *(Decimal(format_minor(x, r.currency)) for x in money(r))] for r in rep.rows]
+        data += [[*line(r, total_word), *(Decimal(format_minor(x, r.currency)) for x in money(r))] for r in totals]
+        write_xlsx(output, tr("aging.sheet"), tr("aging.title", date=rep.as_of.isoformat(), by=tr(f"by.{by}")), head,
+                   data, bold_rows=range(len(rep.rows), len(data)), money_from_col=4, freeze="D{first}")
         console().print(tr("aging.written", path=str(output), rows=len(rep.rows)))
         return
     t = Table(title=tr("aging.title", date=rep.as_of.isoformat(), by=tr(f"by.{by}")))
@@ -103,12 +98,10 @@ def aging_cmd(
         if i != 1 or named:
             t.add_column(h, justify="right" if i >= 3 else "left", overflow="fold")
     for r in rep.rows[:limit]:
-        vals = values(r)
-        t.add_row(*[str(x) for i, x in enumerate(vals[:3]) if i != 1 or named], *[money_text(x, r.currency) for x in vals[3:]])
-    for cur, tot in rep.totals().items():
-        t.add_row(f"[bold]{tr('col.total')}[/bold]", *([""] if named else []), cur, *[money_text(x, cur) for x in tot],
-                  money_text(sum(tot), cur), money_text(sum(r.overdue for r in rep.rows if r.currency == cur), cur),
-                  money_text(sum(r.disputed for r in rep.rows if r.currency == cur), cur))
+        t.add_row(*[x for i, x in enumerate(line(r)) if i != 1 or named], *[money_text(x, r.currency) for x in money(r)])
+    for r in totals:
+        t.add_row(*[Text(x, style="bold") for i, x in enumerate(line(r, total_word)) if i != 1 or named],
+                  *[money_text(x, r.currency) for x in money(r)])
     console().print(t)
     if len(rep.rows) > limit:
         console().print(tr("aging.more", count=len(rep.rows) - limit))
