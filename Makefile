@@ -1,6 +1,8 @@
 # huikuan — the two commands of the README, and their helpers.
 #
-#   make demo   virtual env + package, a fresh SQLite demo database, today's daily run, the worklist
+#   make demo   virtual env + package, a fresh SQLite demo database, today's daily run, the worklist,
+#               then the web workbench at http://127.0.0.1:8000 with one demo user per role (Ctrl-C stops)
+#   make demo-build   the same without serving (for CI and scripts: never blocks)
 #   make test   virtual env + package + system packages (PostgreSQL), then the whole suite on
 #               SQLite and PostgreSQL
 #
@@ -17,7 +19,7 @@ PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: venv sysdeps demo test lint clean
+.PHONY: venv sysdeps demo demo-build test lint clean
 
 # A venv whose interpreter no longer runs (Python upgraded or moved) is rebuilt, stamp or not.
 venv:
@@ -45,19 +47,29 @@ $(STAMP): pyproject.toml
 	fi
 	@touch $(STAMP)
 
-# PostgreSQL server binaries for the test clusters; apt only when none are installed.
+# PostgreSQL server binaries for the test clusters, and Chromium (with CJK fonts) for the browser tests;
+# apt only when missing.
 sysdeps:
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
 	  echo "PostgreSQL server found: $$(ls -d /usr/lib/postgresql/*/bin | tail -n 1)"; \
 	else \
 	  $(APT) update && $(APT) install -y --no-install-recommends postgresql; \
 	fi
+	@if [ -x /usr/bin/chromium ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1; then \
+	  echo "Chromium found: /usr/bin/chromium"; \
+	else \
+	  $(APT) update && $(APT) install -y --no-install-recommends chromium fonts-noto-cjk; \
+	fi
 
-demo: venv
+demo: demo-build
+	$(HUIKUAN) serve --host 127.0.0.1 --port 8000
+
+demo-build: venv
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(HUIKUAN) demo-data --customers 300 --months 14 --seed 7
 	$(HUIKUAN) run
 	$(HUIKUAN) worklist
+	$(HUIKUAN) user demo
 
 # pytest exits 5 when it collected no test: a suite that ran nothing has not passed.
 test: venv sysdeps lint

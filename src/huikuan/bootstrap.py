@@ -7,7 +7,7 @@ exists, and returns an ``App`` whose ``uow()`` gives a fresh unit of work. Tests
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
@@ -18,8 +18,9 @@ from .adapters.db import tables as t
 from .adapters.db.engine import make_engine
 from .adapters.db.migrate import upgrade
 from .adapters.db.uow import SqlUnitOfWork
+from .adapters.passwords import Argon2Hasher
 from .config import Settings, load_settings
-from .services.ports import Clock
+from .services.ports import Clock, PasswordHasher
 
 
 @dataclass
@@ -28,6 +29,7 @@ class App:
     engine: Engine
     company_id: int
     clock: Clock
+    hasher: PasswordHasher = field(default_factory=Argon2Hasher)
 
     def uow(self, write: bool = True) -> SqlUnitOfWork:
         """A unit of work; ``write=False`` for read-only work (SQLite: no write lock taken)."""

@@ -74,6 +74,8 @@ class Role(StrEnum):
     GM = "gm"
     OWNER = "owner"
     FINANCE = "finance"
+    ADMIN = "admin"  # users, policies, settings; edits no customer's money
+    AUDITOR = "auditor"  # reads everything and the audit log; changes nothing
 
 
 class LetterKind(StrEnum):

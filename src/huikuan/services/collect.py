@@ -22,6 +22,7 @@ from ..domain.ledger import (
     RiskGrade,
     judge_promises,
 )
+from . import audit
 from .policies import load_policies
 
 CONTACT_TASKS = (ActionKind.CALL.value, ActionKind.REMINDER.value, ActionKind.VISIT.value)
@@ -216,3 +217,25 @@ def customer_view(app: Any, code: str, as_of: date | None = None) -> CustomerVie
         v.contacts = repo.contacts(cust.id)
         v.open_actions = repo.open_actions(cust.id)
     return v
+
+
+def reassign(app: Any, customer_codes: list[str] | tuple[str, ...], collector: str, *, actor: str | None = None,
+             scope: Any = None) -> int:
+    """Give customers (and so their open tasks) to another collector; one audit row per customer."""
+    collector = (collector or "").strip()
+    if not collector:
+        raise InvalidInput("input.required", field="collector")
+    codes = list(dict.fromkeys(c.strip() for c in customer_codes if c and c.strip()))
+    if not codes:
+        raise InvalidInput("input.required", field="customers")
+    with app.uow() as uow:
+        for code in codes:
+            cust = uow.customers.by_code(code, scope)
+            if cust is None:
+                raise NotFound("customer.not_found", what="customer", value=code)
+            uow.customers.update_customer(cust.id, collector=collector)
+            uow.customers.reassign_open_tasks(cust.id, collector)
+            audit.record(uow, app.clock.now(), actor, "customer.reassigned", "customer", code, customer_id=cust.id,
+                         before={"collector": cust.collector}, after={"collector": collector})
+        uow.commit()
+    return len(codes)

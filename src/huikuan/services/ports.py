@@ -56,3 +56,10 @@ class NoProgress:
 
     def finish(self) -> None:
         pass
+
+
+class PasswordHasher(Protocol):
+    """Password hashing (argon2 in production, wired by ``bootstrap``)."""
+
+    def hash(self, password: str) -> str: ...
+    def verify(self, hashed: str, password: str) -> bool: ...

@@ -87,14 +87,45 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
     return report
 
 
-def worklist(app: Any, as_of: date | None = None, assignee: str | None = None) -> list[Any]:
-    """Open tasks and proposals up to the date, most valuable first; ``assignee`` is a role or a person."""
+def worklist(app: Any, as_of: date | None = None, assignee: str | None = None, *, scope: Any = None,
+             stage: str | None = None, segment: str | None = None, collector: str | None = None,
+             approvals: bool | None = None, roles: Sequence[str] | None = None, limit: int | None = None,
+             after: tuple[int, int] | None = None) -> list[Any]:
+    """Open tasks and proposals up to the date, most valuable first; ``assignee`` is a role or a person.
+
+    ``scope`` (a ``domain.access.Scope``) and the filters are applied in the query; ``limit``/``after``
+    page through it ((amount_minor, id) of the previous page's last row)."""
     today = as_of or app.clock.today()
     with app.uow(write=False) as uow:
-        rows = uow.customers.open_tasks(today)
+        rows = uow.customers.open_tasks(today, scope, stage=stage or None, segment=segment or None,
+                                        collector=collector or None, approvals=approvals, roles=roles,
+                                        limit=None if assignee else limit, after=after)
     if assignee:
         rows = [r for r in rows if assignee in (r.assignee_role, r.assignee)]
+        rows = rows[:limit] if limit is not None else rows
     return rows
+
+
+@dataclass
+class TaskDetail:
+    """A worklist row with what the collector needs before dialling."""
+
+    task: Any
+    last_contact: Any = None  # the customer's latest activity (summary, excuse)
+    promises_due: list[Any] = field(default_factory=list)  # promises due on the day
+    best_time: str | None = None
+
+
+def worklist_details(app: Any, rows: Sequence[Any], as_of: date | None = None) -> list[TaskDetail]:
+    """The page's rows with the customer's last contact, today's promises and the best time to call —
+    three set-based reads for the page, never one per row."""
+    today = as_of or app.clock.today()
+    ids = sorted({r.customer_id for r in rows})
+    with app.uow(write=False) as uow:
+        last = uow.customers.last_activities(ids)
+        due = uow.customers.promises_due(ids, today)
+        best = uow.customers.best_times(ids)
+    return [TaskDetail(r, last.get(r.customer_id), due.get(r.customer_id, []), best.get(r.customer_id)) for r in rows]
 
 
 def runs(app: Any, limit: int = 30) -> list[Any]:

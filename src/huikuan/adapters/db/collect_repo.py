@@ -12,9 +12,22 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, insert, select, update
+from sqlalchemy import Connection, and_, case, false, func, insert, or_, select, update
 
 from . import tables as t
+
+
+def scope_condition(scope: Any) -> list[Any]:
+    """The WHERE terms that keep a query inside a ``domain.access.Scope`` (none for everything / None)."""
+    if scope is None or scope.everything:
+        return []
+    cu = t.customer.c
+    terms = []
+    if scope.person and scope.as_collector:
+        terms.append(cu.collector == scope.person)
+    if scope.person and scope.as_sales:
+        terms.append(cu.sales_owner == scope.person)
+    return [or_(*terms)] if terms else [false()]
 
 
 class CollectRepo:
@@ -334,9 +347,11 @@ class CustomerRepo:
         self.c = conn
         self.cid = company_id
 
-    def by_code(self, code: str) -> Any:
+    def by_code(self, code: str, scope: Any = None) -> Any:
+        """The customer with ``code``, or None — also when it lies outside ``scope`` (as if it did not exist)."""
         cu = t.customer.c
-        return self.c.execute(select(t.customer).where(cu.company_id == self.cid, cu.code == code)).first()
+        return self.c.execute(select(t.customer).where(cu.company_id == self.cid, cu.code == code,
+                                                       *scope_condition(scope))).first()
 
     def invoice_by_number(self, number: str) -> Any:
         iv = t.invoice.c
@@ -377,6 +392,13 @@ class CustomerRepo:
         self.c.execute(update(t.customer).where(cu.company_id == self.cid, cu.id == customer_id)
                        .values(version=cu.version + 1, **values))
 
+    def reassign_open_tasks(self, customer_id: int, collector: str) -> None:
+        """Open collector tasks follow the customer to its new collector."""
+        x = t.action.c
+        self.c.execute(update(t.action).where(x.company_id == self.cid, x.customer_id == customer_id,
+                                              x.status == "open", x.assignee_role == "collector")
+                       .values(assignee=collector))
+
     def activities(self, customer_id: int, limit: int = 10) -> list[Any]:
         a = t.activity.c
         return list(self.c.execute(select(t.activity).where(a.company_id == self.cid, a.customer_id == customer_id)
@@ -408,12 +430,65 @@ class CustomerRepo:
         else:
             self.c.execute(update(t.statement).where(s.id == row.id).values(**dates))
 
-    def open_tasks(self, upto: date) -> list[Any]:
+    def open_tasks(self, upto: date, scope: Any = None, *, stage: str | None = None, segment: str | None = None,
+                   collector: str | None = None, kinds: Sequence[str] | None = None,
+                   approvals: bool | None = None, roles: Sequence[str] | None = None,
+                   limit: int | None = None, after: tuple[int, int] | None = None) -> list[Any]:
+        """Open tasks up to ``upto``, most valuable first; ``scope`` (domain.access.Scope) and the filters
+        apply in the query. ``after`` = (amount_minor, id) of the last row of the previous page."""
         x, cu = t.action.c, t.customer.c
+        cond = [x.company_id == self.cid, x.status == "open", x.run_on <= upto, *scope_condition(scope)]
+        if stage:
+            cond.append(x.stage == stage)
+        if segment:
+            cond.append(cu.segment == segment)
+        if collector:
+            cond.append(cu.collector == collector)
+        if kinds:
+            cond.append(x.kind.in_(list(kinds)))
+        if approvals is not None:
+            cond.append(x.needs_approval.is_(approvals))
+        if roles is not None:
+            cond.append(x.assignee_role.in_(list(roles)))
+        if after is not None:
+            cond.append(or_(x.amount_minor < after[0], and_(x.amount_minor == after[0], x.id > after[1])))
         q = (select(t.action, cu.code.label("customer_code"), cu.name.label("customer_name"),
-                    cu.collector.label("collector"))
+                    cu.collector.label("collector"), cu.segment.label("segment"))
              .join(t.customer, and_(cu.company_id == x.company_id, cu.id == x.customer_id))
-             .where(x.company_id == self.cid, x.status == "open", x.run_on <= upto)
-             .order_by(x.amount_minor.desc(), x.run_on, x.id))
+             .where(*cond)
+             .order_by(x.amount_minor.desc(), x.id))
+        if limit is not None:
+            q = q.limit(limit)
         return list(self.c.execute(q))
 
+    # ── the worklist page's extras: one statement each for a page of customers ─────────────────
+    def last_activities(self, customer_ids: Sequence[int]) -> dict[int, Any]:
+        if not customer_ids:
+            return {}
+        a = t.activity.c
+        latest = (select(a.customer_id, func.max(a.id).label("id"))
+                  .where(a.company_id == self.cid, a.customer_id.in_(list(customer_ids)))
+                  .group_by(a.customer_id).subquery())
+        q = select(t.activity).join(latest, latest.c.id == a.id)
+        return {r.customer_id: r for r in self.c.execute(q)}
+
+    def promises_due(self, customer_ids: Sequence[int], on: date) -> dict[int, list[Any]]:
+        if not customer_ids:
+            return {}
+        p = t.promise.c
+        out: dict[int, list[Any]] = defaultdict(list)
+        for r in self.c.execute(select(t.promise).where(p.company_id == self.cid, p.customer_id.in_(list(customer_ids)),
+                                                        p.promised_on == on).order_by(p.id)):
+            out[r.customer_id].append(r)
+        return out
+
+    def best_times(self, customer_ids: Sequence[int]) -> dict[int, str]:
+        if not customer_ids:
+            return {}
+        k = t.contact.c
+        out: dict[int, str] = {}
+        for cid, best in self.c.execute(select(k.customer_id, k.best_time).where(
+                k.company_id == self.cid, k.customer_id.in_(list(customer_ids)), k.best_time.is_not(None),
+                k.do_not_contact.is_(False)).order_by(k.customer_id, k.id)):
+            out.setdefault(cid, best)
+        return out

@@ -497,3 +497,87 @@ lever_record = Table(
     Column("note", Text),
     _fk_customer("lever_record"),
 )
+
+# ── web workbench: users, roles, API tokens, sessions, settings, and the append-only audit log ──────
+
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("name", String(60), nullable=False),
+    Column("password_hash", String(200)),
+    Column("collector_name", String(60)),  # as on customer.collector / customer.sales_owner
+    Column("lang", String(5), nullable=False, server_default="zh"),
+    Column("disabled", Boolean, nullable=False, server_default=text("false")),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=False)),  # UTC
+    Column("created_at", DateTime(timezone=False), nullable=False),
+    UniqueConstraint("company_id", "name", name="uq_app_user_name"),
+    UniqueConstraint("company_id", "id", name="uq_app_user_company_id"),
+)
+
+user_role = Table(
+    "user_role",
+    metadata,
+    _company(),
+    Column("user_id", Integer, nullable=False),
+    Column("role", String(30), nullable=False),
+    UniqueConstraint("company_id", "user_id", "role", name="uq_user_role"),
+    ForeignKeyConstraint(["company_id", "user_id"], ["app_user.company_id", "app_user.id"],
+                         name="fk_user_role_user"),
+)
+
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("user_id", Integer, nullable=False),
+    Column("token_hash", String(64), nullable=False),  # sha256 hex; the token itself is shown once
+    Column("created_at", DateTime(timezone=False), nullable=False),
+    Column("revoked", Boolean, nullable=False, server_default=text("false")),
+    UniqueConstraint("company_id", "token_hash", name="uq_api_token_hash"),
+    ForeignKeyConstraint(["company_id", "user_id"], ["app_user.company_id", "app_user.id"],
+                         name="fk_api_token_user"),
+)
+
+web_session = Table(
+    "web_session",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("id_hash", String(64), nullable=False),  # sha256 hex of the cookie's session id
+    Column("user_id", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=False), nullable=False),
+    Column("seen_at", DateTime(timezone=False), nullable=False),
+    UniqueConstraint("company_id", "id_hash", name="uq_web_session_id_hash"),
+    ForeignKeyConstraint(["company_id", "user_id"], ["app_user.company_id", "app_user.id"],
+                         name="fk_web_session_user"),
+)
+
+app_setting = Table(
+    "app_setting",
+    metadata,
+    _company(),
+    Column("key", String(60), nullable=False),
+    Column("value", Text, nullable=False),
+    UniqueConstraint("company_id", "key", name="uq_app_setting"),
+)
+
+# Append-only: the application only inserts and selects; database triggers refuse UPDATE and DELETE.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("at", DateTime(timezone=False), nullable=False),  # UTC
+    Column("actor", String(60), nullable=False),  # a user name, or "cli" / "system"
+    Column("action", String(60), nullable=False),  # contact.logged, promise.recorded, user.added ...
+    Column("entity", String(30), nullable=False),  # customer, action, user, import ...
+    Column("entity_key", String(120)),
+    Column("customer_id", Integer),
+    Column("before", JSON),
+    Column("after", JSON),
+    Index("ix_audit_log_at", "company_id", "at"),
+)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine
 
 from .collect_repo import CollectRepo, CustomerRepo
 from .credit_repo import CreditRepo
+from .web_repo import AuditRepo, SettingRepo, UserRepo
 
 
 class SqlUnitOfWork:
@@ -66,6 +67,18 @@ class SqlUnitOfWork:
     @property
     def credit(self) -> CreditRepo:
         return CreditRepo(self.c, self.company_id)
+
+    @property
+    def users(self) -> UserRepo:
+        return UserRepo(self.c, self.company_id)
+
+    @property
+    def audit(self) -> AuditRepo:
+        return AuditRepo(self.c, self.company_id)
+
+    @property
+    def app_settings(self) -> SettingRepo:
+        return SettingRepo(self.c, self.company_id)
 
     def commit(self) -> None:
         self.c.commit()

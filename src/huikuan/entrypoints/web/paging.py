@@ -1,0 +1,27 @@
+"""Cursor paging shared by pages and the API: ``{"items": [...], "next": cursor | null}``. A cursor is the
+sort key of the last row of a page, as opaque text; a malformed one is a 422, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from ...domain.errors import InvalidInput
+
+
+def encode_cursor(*key: int) -> str:
+    return base64.urlsafe_b64encode(":".join(str(int(k)) for k in key).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[int, int] | None:
+    """(sort value, id) of the previous page's last row."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        values = tuple(int(x) for x in raw.split(":"))
+    except (ValueError, binascii.Error, UnicodeDecodeError) as e:
+        raise InvalidInput("input.cursor", field="after", value=cursor[:40]) from e
+    if len(values) != 2:
+        raise InvalidInput("input.cursor", field="after", value=cursor[:40])
+    return values[0], values[1]

@@ -1,0 +1,59 @@
+"""The audit trail: every change (contact logged, promise, dispute, approval, payment, import, user change)
+writes one append-only row — who, when, what, before → after — in the same unit of work as the change.
+
+Services call ``record(uow, ...)`` before their ``uow.commit()``; nothing can update or delete a row
+(the repository has no such method and the database refuses it). ``find`` serves the auditor's page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+SYSTEM = "system"
+CLI = "cli"
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple | set):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return str(v)
+    return v
+
+
+def record(uow: Any, at: datetime, actor: str | None, action: str, entity: str, key: object = None, *,
+           customer_id: int | None = None, before: dict[str, Any] | None = None,
+           after: dict[str, Any] | None = None) -> int:
+    """Append one audit row in ``uow``'s transaction (committed, or rolled back, with the change)."""
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return int(uow.audit.add(at=at, actor=(actor or CLI)[:60], action=action, entity=entity,
+                             entity_key=None if key is None else str(key)[:120], customer_id=customer_id,
+                             before=_jsonable(before), after=_jsonable(after)))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_key: str | None
+    before: Any
+    after: Any
+
+
+def find(app: Any, *, actor: str | None = None, action: str | None = None, entity_key: str | None = None,
+         before_id: int | None = None, limit: int = 50) -> list[AuditEntry]:
+    """Newest first; ``before_id`` pages on (the id of the last row of the previous page)."""
+    with app.uow(write=False) as uow:
+        rows = uow.audit.find(actor=actor, action=action, entity_key=entity_key, before_id=before_id, limit=limit)
+    return [AuditEntry(r.id, r.at, r.actor, r.action, r.entity, r.entity_key, r.before, r.after) for r in rows]
