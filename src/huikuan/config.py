@@ -11,6 +11,7 @@
 | timezone       | HUIKUAN_TIMEZONE         | Asia/Shanghai                    |
 | policy_dir     | HUIKUAN_POLICY_DIR       | (shipped policies only)          |
 | roll_due_to_workday | HUIKUAN_ROLL_DUE_TO_WORKDAY | false (ADR 0005)            |
+| import_date_window_years | HUIKUAN_IMPORT_DATE_WINDOW_YEARS | 30 (imported dates within ± that many years of today) |
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     policy_dir: str | None = None
     roll_due_to_workday: bool = False  # ADR 0005: contractual dates stay as written
+    import_date_window_years: int = 30  # an imported date further than this from today is refused
 
     @property
     def lang(self) -> str:
@@ -50,6 +52,14 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         if v in ("0", "false", "no", "否", "off"):
             return False
         raise InvalidInput("config.invalid", key=name, value=value, source=source)
+    if name == "import_date_window_years":
+        try:
+            years = value if isinstance(value, int) and not isinstance(value, bool) else int(str(value).strip())
+        except ValueError:
+            years = 0
+        if not 1 <= years <= 200:
+            raise InvalidInput("config.invalid", key=name, value=value, source=source)
+        return years
     if not isinstance(value, str):
         raise InvalidInput("config.invalid", key=name, value=value, source=source)
     return value

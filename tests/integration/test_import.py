@@ -290,10 +290,10 @@ def test_unreadable_stored_terms_are_not_guessed(seeded: App) -> None:
 def test_calendar_gap_is_a_row_problem(seeded: App) -> None:
     seeded.settings = replace(seeded.settings, roll_due_to_workday=True)
     with pytest.raises(ImportRejected) as e:
-        import_rows(seeded, "invoices", [{"invoice_no": "Q", "customer_code": "C001", "invoice_date": "2199-01-05",
+        import_rows(seeded, "invoices", [{"invoice_no": "Q", "customer_code": "C001", "invoice_date": "2049-01-05",
                                           "amount": "1"}])
     assert spots(e.value.problems) == [(2, "invoice_date", "calendar.unknown_year")]
-    assert e.value.problems[0].params["year"] == 2199
+    assert e.value.problems[0].params["year"] == 2049
 
 
 def test_skip_invalid_imports_good_rows_and_writes_rejects(seeded: App, tmp_path: Path) -> None:
@@ -512,10 +512,10 @@ def test_million_row_file_with_one_bad_row_writes_nothing(sqlite_app: App, tmp_p
         for i in range(n):
             amount = "12.3.4" if i + 2 == bad_row else f"{i % 99999 + 1}.{i % 100:02d}"
             fh.write(f"INV{i:08d},K{i % 500:04d},{days[i % 600]},{amount}\n")
-    started = time.perf_counter()
+    started = time.process_time()  # CPU, not wall time: other work on a shared machine must not fail it
     with pytest.raises(ImportRejected) as e:
         import_file(sqlite_app, "invoices", path)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert spots(e.value.problems) == [(bad_row, "amount", "amount.invalid")]
     assert e.value.problems[0].params["value"] == "12.3.4"
     assert count(sqlite_app, t.invoice) == 0

@@ -12,6 +12,13 @@ streams the file in 1 MiB chunks, so a million-row file is never held in memory 
 
 Problems with the file itself (missing, empty, header only, unreadable) raise ``ImportRejected``
 with one ``Problem`` located at ``文件 / file``.
+
+Hostile files get a message, in bounded time and memory, never a crash: a CSV with an unbalanced
+quote or another malformed record is refused naming the row it starts on; a CSV field over
+128 KiB, a header over ``MAX_COLUMNS`` columns, an XLSX whose parts declare more than
+``XLSX_MAX_PART`` bytes (or inflate more than ``XLSX_MAX_RATIO`` times — a "zip bomb" cell), an
+XLSX carrying a DTD (external entities, entity bombs) are refused before they are parsed. A sheet's
+declared dimension (``A1:XFD1048576``) is ignored: only the cells actually written are read.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import codecs
 import csv
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,9 +37,15 @@ from pathlib import Path
 from typing import TextIO
 
 from ..domain.errors import ImportRejected, Problem
+from ..domain.parsing import strip_controls
 
 FILE_WHERE = "文件 / file"
 _CHUNK = 1 << 20
+CSV_FIELD_LIMIT = 128 * 1024  # characters in one CSV field
+MAX_COLUMNS = 1024  # the widest real export seen (金蝶 EAS vouchers) has 67
+XLSX_MAX_PART = 1 << 30  # declared uncompressed bytes of one part of an XLSX
+XLSX_MAX_RATIO = 200  # XML compresses 5–30×; a part inflating more than this is a bomb
+XLSX_RATIO_FLOOR = 16 << 20  # small parts may compress as well as they like
 
 Row = tuple[int, dict[str, object]]
 
@@ -74,29 +88,96 @@ def _blank(cells: list[object]) -> bool:
 
 
 def _csv_cells(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
-    """Non-blank records numbered from 1 (a quoted multi-line cell is one record, as Excel shows it)."""
+    """Non-blank records numbered from 1 (a quoted multi-line cell is one record, as Excel shows it).
+
+    Read strictly: a quote that never closes, or text after a closing quote, refuses the file with
+    the row the broken record starts on instead of swallowing the rows after it into one cell.
+    """
+    csv.field_size_limit(CSV_FIELD_LIMIT)
     with path.open("r", encoding=encoding, newline="") as fh:
-        for n, cells in enumerate(csv.reader(fh), start=1):
-            if "".join(cells).strip():
+        reader = csv.reader(fh, strict=True)
+        n = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                row, detail = n + 1, str(e)
+                if "field larger than field limit" in detail:
+                    raise _reject(path.name, "file.csv_field_too_large", row=row,
+                                  limit=f"{CSV_FIELD_LIMIT // 1024} KiB") from None
+                raise _reject(path.name, "file.csv_malformed", row=row, line=reader.line_num,
+                              detail=detail) from None
+            n += 1
+            joined = "".join(cells)
+            if not joined.isprintable():  # one test per record; the rare dirty one is cleaned cell by cell
+                cells = [strip_controls(c) for c in cells]
+                joined = "".join(cells)
+            if joined.strip():
                 yield n, cells
+
+
+def _check_xlsx_parts(path: Path) -> None:
+    """Refuse an XLSX whose parts would inflate beyond sane sizes or that carries a DTD, unparsed."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                size, packed = info.file_size, max(info.compress_size, 1)
+                if size > XLSX_MAX_PART or (size > XLSX_RATIO_FLOOR and size / packed > XLSX_MAX_RATIO):
+                    raise _reject(path.name, "file.xlsx_too_large", part=info.filename,
+                                  size=f"{size / (1 << 20):,.0f} MiB")
+                if info.filename.endswith((".xml", ".rels")) and size:
+                    with zf.open(info) as fh:
+                        head = fh.read(4096)
+                    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                        raise _reject(path.name, "file.xlsx_dtd", part=info.filename)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+        raise _reject(path.name, "file.xlsx_invalid", detail=type(e).__name__) from e
 
 
 def _xlsx_cells(path: Path) -> Iterator[tuple[int, list[object]]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_xlsx_parts(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as e:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError,
+            SyntaxError) as e:  # SyntaxError: xml.etree's ParseError
         raise _reject(path.name, "file.xlsx_invalid", detail=type(e).__name__) from e
     try:
         if not wb.worksheets:
             return
         ws = wb.worksheets[0]
-        for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield n, list(values)
+        # Why: a declared dimension such as A1:XFD1048576 makes openpyxl pad every row to 16,384
+        # cells and emit a million empty rows; without it only the cells really written are read.
+        reset = getattr(ws, "reset_dimensions", None)
+        if reset is not None:
+            reset()
+        rows = ws.iter_rows(values_only=True)
+        n = 0
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as e:
+                raise _reject(path.name, "file.xlsx_invalid", detail=type(e).__name__) from e
+            n += 1
+            if len(values) > MAX_COLUMNS:
+                values = _trim(values)
+            yield n, [strip_controls(v) if type(v) is str else v for v in values]
     finally:
         wb.close()
+
+
+def _trim(values: tuple[object, ...]) -> tuple[object, ...]:
+    """A row without its trailing empty cells (a formatted but empty column far to the right)."""
+    end = len(values)
+    while end and values[end - 1] is None:
+        end -= 1
+    return values[:end]
 
 
 _TITLE_ROWS = 10  # ERP exports (金蝶, 用友) put a title and a date range above the header
@@ -133,8 +214,12 @@ def open_table(path: str | Path, is_header: Callable[[list[str]], bool] | None =
         if headers is None:
             raise _reject(source, "file.empty")
         stream = chain(pushed_back, raw) if pushed_back else raw
+        while headers and not headers[-1]:
+            headers.pop()
+        if len(headers) > MAX_COLUMNS:
+            raise _reject(source, "file.too_many_columns", count=len(headers), limit=MAX_COLUMNS)
         named = [h for h in headers if h]
-        dupes = sorted({h for h in named if named.count(h) > 1})
+        dupes = sorted(h for h, k in Counter(named).items() if k > 1)
         if dupes:
             raise _reject(source, "file.duplicate_header", header=", ".join(dupes))
         first = _next_data(stream)

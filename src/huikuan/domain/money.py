@@ -3,6 +3,11 @@
 ``Money.parse`` is the one text constructor. It accepts what Chinese finance exports contain
 (``¥1,234.50``, ``1234.5元``, full-width digits, ``RMB 12.00``, accounting negatives ``(12.00)``)
 and rejects floats and digits beyond the currency's precision.
+
+Commas are thousands separators only where they group three digits (``1,234,567.00``): ``1,00`` and
+``1,2,3`` are refused rather than read as 100 or 123. No amount above ``MAX_MAJOR`` (10¹³ yuan)
+is accepted: nothing a company books is that large, and the bound keeps every sum far inside the
+databases' 64-bit integers.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ _EXPONENT = {"CNY": 2, "USD": 2, "EUR": 2, "HKD": 2, "JPY": 0, "KRW": 0, "GBP": 
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋（）￥", "0123456789.,-+()¥")
 _NUMBER = re.compile(r"^([+-]?)(\d+)(?:\.(\d*))?$")
+_GROUPED = re.compile(r"^[+-]?\(?[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\)?$")
+MAX_MAJOR = 10**13  # the largest amount accepted, in major units (yuan)
+_MAX_TEXT = 64  # longer amount text is refused before any digit is converted
 _CURRENCY_MARKS = ("¥", "￥", "元", "RMB", "CNY", "人民币", "$", "USD", "€", "EUR", "HK$", "HKD")
 
 
@@ -56,10 +64,16 @@ class Money:
         if not isinstance(text, str):
             raise InvalidInput("amount.not_text", value=repr(text))
         raw = text
+        if len(text) > _MAX_TEXT:
+            raise InvalidInput("amount.too_large", value=text[:20] + "…", max=f"{MAX_MAJOR:,}")
         t = text.translate(_FULLWIDTH).strip().replace(" ", "").replace("\u00a0", "")
         for mark in _CURRENCY_MARKS:
             t = t.replace(mark, "")
-        t = t.replace(",", "").replace("_", "")
+        if "," in t:
+            if not _GROUPED.match(t):
+                raise InvalidInput("amount.grouping", value=raw)
+            t = t.replace(",", "")
+        t = t.replace("_", "")
         negative = False
         if t.startswith("(") and t.endswith(")"):
             negative, t = True, t[1:-1]
@@ -72,6 +86,9 @@ class Money:
         if len(frac.rstrip("0")) > exp:
             raise InvalidInput("amount.too_precise", value=raw, digits=exp)
         frac = (frac + "0" * exp)[:exp]
+        whole = whole.lstrip("0") or "0"
+        if len(whole) > 14 or int(whole) > MAX_MAJOR or (int(whole) == MAX_MAJOR and frac.strip("0")):
+            raise InvalidInput("amount.too_large", value=raw, max=f"{MAX_MAJOR:,}")
         minor = int(whole) * 10**exp + (int(frac) if frac else 0)
         if sign == "-" or negative:
             minor = -minor

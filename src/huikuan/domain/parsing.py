@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from .errors import InvalidInput
 from .ledger import ContactRole, CustomerType, DisputeCategory, PaymentMethod
-from .money import Money, exponent
+from .money import MAX_MAJOR, Money, exponent
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 after Excel's phantom 1900-02-29
 _SERIAL_MIN, _SERIAL_MAX = 1, 2_958_465  # 1900-01-01 .. 9999-12-31
@@ -33,7 +33,48 @@ _DATE_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DATE_SERIAL = re.compile(r"^(\d{1,7})(?:\.0*)?$")
 _TIME_SUFFIX = re.compile(r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
-_PLAIN_DECIMAL = re.compile(r"^\d{1,15}(?:\.\d{1,2})?$")
+_PLAIN_DECIMAL = re.compile(r"^\d{1,13}(?:\.\d{1,2})?$")  # below MAX_MAJOR: no bound check needed
+
+
+# Control characters never belong in a ledger value: C0/C1 controls (terminal escapes among them)
+# and the bidirectional overrides that make text display in another order than it is stored.
+# Line breaks and tabs inside a cell become a space.
+_CONTROLS: dict[int, str | None] = {
+    c: None for c in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0x200E, 0x200F,
+                      *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+_CONTROLS.update({0x09: " ", 0x0A: " ", 0x0D: " "})
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (tabs and line breaks become spaces)."""
+    if text.isprintable():
+        return text
+    return text.translate(_CONTROLS)
+
+
+# Rows an ERP writes between the data: subtotals per customer or month, totals, running totals and
+# the closing balance. They restate money already in the file, so an import skips (and counts) them.
+_TOTAL_ROW = re.compile(
+    r"^.{0,60}?(小计|合计|总计|累计|期末余额|sub\s*-?\s*total|grand\s+total|total)\s*(?:[:：].{0,60})?$",
+    re.IGNORECASE | re.DOTALL)
+_TOTAL_KIND = {"小计": "subtotal", "合计": "total", "总计": "total", "累计": "cumulative",
+               "期末余额": "closing_balance"}
+
+
+def total_row_kind(text: str) -> str | None:
+    """``subtotal``, ``total``, ``cumulative`` or ``closing_balance`` when a cell marks a total row.
+
+    ``小计``, ``合  计``, ``本月合计``, ``本年累计``, ``期末余额``, ``华东五金 小计``, ``合计：``, ``Total``,
+    ``Sub-total``; not a name that merely contains the word (``合计贸易公司``).
+    """
+    if not ("计" in text or "余额" in text or "otal" in text or "OTAL" in text):
+        return None  # the common cell: one substring scan, no regular expression
+    m = _TOTAL_ROW.match(re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", text.strip()))
+    if m is None:
+        return None
+    word = m.group(1).lower().replace(" ", "").replace("-", "")
+    return _TOTAL_KIND.get(word, "subtotal" if word.startswith("sub") else "total")
 
 
 def _nfkc(text: str) -> str:
@@ -146,6 +187,8 @@ def parse_amount(value: object, currency: str = "CNY") -> Money:
             raise e from None
         if not d.is_finite():
             raise e from None
+        if d.adjusted() > 15:  # 1e20, 1E+999999999: refused before the digits are ever written out
+            raise InvalidInput("amount.too_large", value=text, max=f"{MAX_MAJOR:,}") from None
         return Money.parse(format(d, "f"), currency)
 
 

@@ -23,9 +23,9 @@ insert, unchanged on update).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
@@ -51,6 +51,8 @@ from ..domain.parsing import (
     parse_payment_method,
     parse_positive_amount,
     resolve_headers,
+    strip_controls,
+    total_row_kind,
 )
 from ..domain.terms import Terms, due_date, parse_terms
 from .ledger import (
@@ -64,10 +66,17 @@ from .ledger import (
 )
 from .ports import NoProgress, ProgressSink
 
-_PLAIN_AMOUNT = re.compile(r"^(\d{1,15})(?:\.(\d{1,2}))?$")
+_PLAIN_AMOUNT = re.compile(r"^(\d{1,13})(?:\.(\d{1,2}))?$")  # below MAX_MAJOR
 _TWO_DECIMALS = frozenset(c for c in ("CNY", "USD", "EUR", "HKD", "GBP", "TWD", "SGD") if exponent(c) == 2)
 
 KINDS = ("customers", "contacts", "invoices", "payments", "credit-notes")
+# The column that names a row; a row without it but with 合计/小计 in some cell is a total row.
+KEY_COLUMN = {"customers": "customer_code", "contacts": "name", "invoices": "invoice_no",
+              "payments": "payment_no", "credit-notes": "credit_note_no"}
+# Longest text accepted per column (a 10 MB customer name is refused, not stored); others: _MAX_TEXT.
+MAX_LENGTH = {"customer_code": 64, "invoice_no": 64, "payment_no": 64, "credit_note_no": 64, "name": 200}
+_MAX_TEXT = 1000
+_MAX_VALUE = 200  # a date, amount, yes/no or code is never longer
 HEADER_WHERE = "表头 / header"
 _TICK = 5000
 
@@ -86,12 +95,21 @@ class ImportReport:
     rejects_path: str | None = None
     applied_credit_minor: int = 0  # unapplied customer credit used on the imported invoices
     unapplied_minor: int = 0  # payments/credit notes: money that found no open invoice
+    skipped: dict[str, int] = field(default_factory=dict)  # rows skipped by kind: total, subtotal, …
 
     def as_dict(self, lang: str = "en") -> dict[str, Any]:
         d = asdict(self)
         d["warnings"] = [_problem_dict(p, lang) for p in self.warnings]
         d["problems"] = [_problem_dict(p, lang) for p in self.problems]
         return d
+
+
+def refused_dict(kind: str, source: str, problems: list[Problem], lang: str = "en") -> dict[str, Any]:
+    """The JSON report of a refused file: the counts of ``ImportReport`` (all 0) plus every problem."""
+    d = ImportReport(kind, source).as_dict(lang)
+    d["refused"] = True
+    d["problems"] = [_problem_dict(p, lang) for p in problems]
+    return d
 
 
 def _problem_dict(p: Problem, lang: str) -> dict[str, Any]:
@@ -160,8 +178,33 @@ def import_rows(app: Any, kind: str, rows: Iterable[dict[str, object]], *, sourc
                     headers.append(k)
     numbered = ((n, r) for n, r in enumerate(chain([first], it), start=2))
     total = len(rows) if isinstance(rows, list | tuple) else None
-    report, _ = _run(app, kind, source, headers, numbered, total, skip_invalid, progress)
+    report, _ = _run(app, kind, source, headers, _clean_rows(numbered), total, skip_invalid, progress)
     return report
+
+
+def _keyless(key: object) -> bool:
+    """A row's number is missing, blank, or a total marker itself (合计 in the number column)."""
+    text = _text(key)
+    return not text or total_row_kind(text) is not None
+
+
+def _clean_rows(rows: Iterable[tuple[int, dict[str, object]]]) -> Iterator[tuple[int, dict[str, object]]]:
+    """Rows given as dicts (``import_rows``) without control characters (files are cleaned as read)."""
+    for n, row in rows:
+        for h, v in row.items():
+            if type(v) is str and not v.isprintable():
+                row[h] = strip_controls(v)
+        yield n, row
+
+
+def _total_row(row: dict[str, object]) -> str | None:
+    """The kind of total row (``subtotal``, ``total`` …) when a cell of a row without a number says so."""
+    for v in row.values():
+        if type(v) is str and v:
+            kind = total_row_kind(v)
+            if kind is not None:
+                return kind
+    return None
 
 
 def _looks_like_header(kind: str, cells: list[str]) -> bool:
@@ -202,6 +245,8 @@ def _run(app: Any, kind: str, source: str, headers: list[str], rows: Iterable[tu
     if file_problems:
         raise ImportRejected(file_problems)
     report = ImportReport(kind, source, warnings=warnings)
+    skipped = report.skipped
+    key_header = columns.get(KEY_COLUMN[kind])
     lang = app.settings.lang
     cal = app.calendar() if kind == "invoices" and app.settings.roll_due_to_workday else None
     rejects: list[tuple[dict[str, object], list[Problem]]] = []
@@ -211,8 +256,17 @@ def _run(app: Any, kind: str, source: str, headers: list[str], rows: Iterable[tu
         progress.start(i18n.t("import.progress.validate", lang, source=source), total)
         pending = 0
         for n, row in rows:
-            report.rows += 1
+            # A total row has no number of its own (or 合计 in its place); checked only for a row
+            # without a number or with problems, so the common row pays one dict lookup.
+            key = row.get(key_header) if key_header else None
+            if not key and (total := _total_row(row)) is not None:
+                skipped[total] = skipped.get(total, 0) + 1
+                continue
             found = importer.check(n, row)
+            if found and _keyless(key) and (total := _total_row(row)) is not None:
+                skipped[total] = skipped.get(total, 0) + 1
+                continue
+            report.rows += 1
             if found:
                 all_problems.extend(found)
                 if skip_invalid:
@@ -245,6 +299,9 @@ class _Importer:
         self.company_id = uow.company_id
         self.today: date = app.clock.today()
         self.currency: str = app.settings.currency
+        years = app.settings.import_date_window_years
+        span = timedelta(days=round(365.25 * years))
+        self.window = (self.today - span, self.today + span)
         self._found: list[Problem] = []
         self._dates: dict[object, date] = {}
         self._currencies: dict[str, str] = {}
@@ -265,6 +322,10 @@ class _Importer:
         value = _text(self.raw(row, column))
         if required and not value:
             self.problem(n, column, "value.missing", value="")
+        limit = MAX_LENGTH.get(column, _MAX_TEXT)
+        if len(value) > limit:
+            self.problem(n, column, "value.too_long", value=value[:20] + "…", length=len(value), limit=limit)
+            return ""
         return value
 
     def parse(self, row: dict[str, object], column: str, n: int, fn: Callable[..., Any], *args: Any,
@@ -273,6 +334,10 @@ class _Importer:
         if not _given(value):
             if required:
                 self.problem(n, column, "value.missing", value="")
+            return None
+        if isinstance(value, str) and len(value) > _MAX_VALUE:
+            self.problem(n, column, "value.too_long", value=value[:20] + "…", length=len(value),
+                         limit=_MAX_VALUE)
             return None
         try:
             return fn(value, *args)
@@ -289,6 +354,10 @@ class _Importer:
             if hit is not None:
                 return hit
         d = self.parse(row, column, n, parse_date, required=required)
+        if d is not None and not self.window[0] <= d <= self.window[1]:
+            self.problem(n, column, "date.out_of_window", value=_text(value), first=self.window[0].isoformat(),
+                         last=self.window[1].isoformat(), years=self.app.settings.import_date_window_years)
+            return None
         if d is not None and isinstance(value, str | int | float):
             self._dates[value] = d
         return d
@@ -540,6 +609,8 @@ class InvoiceImporter(_Importer):
         due_raw = g(h_due) if h_due is not None else None
         cur_raw = g(h_cur) if h_cur is not None else None
         number = number.strip()
+        if len(number) > 64 or not number.isprintable():
+            return False
         customer = self.known.get(code.strip())
         invoice_on = self._dates.get(day)
         m = _PLAIN_AMOUNT.match(amount)

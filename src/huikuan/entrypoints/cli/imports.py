@@ -14,10 +14,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from ...domain.errors import ImportRejected
 from ...domain.money import format_minor
 from ...domain.parsing import parse_dispute_category, parse_payment_method, parse_positive_amount
 from ...services import ledger
-from ...services.import_ import ImportReport, import_file
+from ...services.import_ import ImportReport, import_file, refused_dict
 from .common import RichProgress, console, guard_output, parse_day, print_problems, state, tr
 from .main import app
 
@@ -39,8 +40,14 @@ def _run_import(kind: str, file: Path, skip_invalid: bool, rejects: Path | None,
         # Checked before anything is imported: a refused rejects file must not leave a half-done import.
         rejects = rejects or file.with_name(file.name + ".rejects.csv")
         guard_output(rejects, force, inputs=(file,))
-    report = import_file(a, kind, file, skip_invalid=skip_invalid, rejects_path=rejects,
-                         progress=RichProgress(not as_json))
+    try:
+        report = import_file(a, kind, file, skip_invalid=skip_invalid, rejects_path=rejects,
+                             progress=RichProgress(not as_json))
+    except ImportRejected as e:
+        if as_json:  # the JSON report on stdout even for a refused file; the problems go to stderr too
+            typer.echo(json.dumps(refused_dict(kind, file.name, e.problems, state.lang), ensure_ascii=False,
+                                  indent=2))
+        raise
     if as_json:
         typer.echo(json.dumps(report.as_dict(state.lang), ensure_ascii=False, indent=2))
     else:
@@ -56,6 +63,8 @@ def _render(report: ImportReport) -> None:
     table.add_column(tr("import.col.count"), justify="right")
     for key in ("rows", "inserted", "updated", "unchanged", "rejected"):
         table.add_row(tr(f"import.count.{key}"), str(getattr(report, key)))
+    for what, count in report.skipped.items():
+        table.add_row(tr("import.count.skipped") + " · " + tr(f"import.skipped.{what}"), str(count))
     con.print(table)
     if report.applied_credit_minor:
         con.print(tr("import.applied_credit", amount=format_minor(report.applied_credit_minor)))
