@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -350,6 +351,49 @@ segment_policy = Table(
     Column("segment", String(60), nullable=False),
     Column("policy", String(60), nullable=False),
     UniqueConstraint("company_id", "segment", name="uq_segment_policy"),
+)
+
+
+# ── analytics (issue 11): KPI targets, stored prediction models, stored cash forecasts ──────────────
+kpi_target = Table(
+    "kpi_target",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("month", String(7), nullable=False),  # YYYY-MM
+    Column("scope", String(20), nullable=False),  # company, segment, collector
+    Column("scope_key", String(60), nullable=False),  # "" for the company
+    Column("metric", String(40), nullable=False),
+    Column("value", Float, nullable=False),  # a percentage or a number of days, not money
+    UniqueConstraint("company_id", "month", "scope", "scope_key", "metric", name="uq_kpi_target"),
+)
+
+prediction_model = Table(
+    "prediction_model",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("kind", String(20), nullable=False),  # payment, consumer
+    Column("version", Integer, nullable=False),
+    Column("as_of", Date, nullable=False),  # trained on what was settled before this day
+    Column("trained_at", DateTime(timezone=False), nullable=False),  # UTC
+    Column("meta", JSON, nullable=False),
+    Column("blob", Text, nullable=False),  # the model as text (LightGBM's own format inside JSON)
+    UniqueConstraint("company_id", "kind", "version", name="uq_prediction_model_version"),
+)
+
+forecast_week = Table(
+    "forecast_week",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("made_on", Date, nullable=False),
+    Column("week", String(8), nullable=False),  # ISO week, 2026-W48
+    Column("week_start", Date, nullable=False),
+    Column("expected_minor", BigInteger, nullable=False),
+    Column("low_minor", BigInteger, nullable=False),
+    Column("high_minor", BigInteger, nullable=False),
+    UniqueConstraint("company_id", "made_on", "week", name="uq_forecast_week"),
 )
 
 

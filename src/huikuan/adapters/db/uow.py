@@ -10,6 +10,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
+from .analytics_repo import AnalyticsRepo
 from .collect_repo import CollectRepo, CustomerRepo
 from .credit_repo import CreditRepo
 from .web_repo import AuditRepo, SettingRepo, UserRepo
@@ -59,6 +60,10 @@ class SqlUnitOfWork:
         from .calendar_repo import SqlCalendarRepo  # calendar overrides (services/calendar.py)
 
         return SqlCalendarRepo(self.c, self.company_id)
+
+    @property
+    def analytics(self) -> AnalyticsRepo:
+        return AnalyticsRepo(self.c, self.company_id)
 
     @property
     def customers(self) -> CustomerRepo:

@@ -1,0 +1,195 @@
+"""Reads behind the KPIs, the payment model and the forecast; KPI targets, stored models and forecasts.
+
+Each read is one statement over the company's rows. Dates come back as ``date`` on both databases
+(SQLite's raw cursors return ISO text, parsed here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from . import tables as t
+
+
+def _d(v: Any) -> Any:
+    return date.fromisoformat(v[:10]) if isinstance(v, str) else v
+
+
+class AnalyticsRepo:
+    def __init__(self, conn: Connection, company_id: int) -> None:
+        self.c = conn
+        self.cid = company_id
+
+    @property
+    def _sqlite(self) -> bool:
+        return self.c.dialect.name == "sqlite"
+
+    def _raw(self, sql: str, *params: Any) -> Iterator[tuple[Any, ...]]:
+        mark = "?" if self._sqlite else "%s"
+        cur = self.c.exec_driver_sql(sql.replace("?", mark), tuple(params)).cursor
+        while chunk := cur.fetchmany(50_000):
+            yield from chunk
+
+    def _p(self, d: date) -> Any:
+        return d.isoformat() if self._sqlite else d
+
+    def company_currency(self) -> str:
+        return str(self.c.execute(select(t.company.c.currency).where(t.company.c.id == self.cid)).scalar() or "CNY")
+
+    # ── KPIs ───────────────────────────────────────────────────────────────────────────────────
+    def kpi_invoices(self, since: date, upto: date, currency: str) -> Iterator[tuple[Any, ...]]:
+        """Invoices issued by ``upto`` that were open at some point from ``since`` on, one row per
+        allocation: (invoice_id, customer_id, invoice_on, due_on, amount, allocated_on, alloc_minor, cash),
+        ordered by invoice (allocation columns None when it has none)."""
+        rows = self._raw(
+            "SELECT i.id, i.customer_id, i.invoice_on, i.due_on, i.amount_minor, a.allocated_on, a.amount_minor, "
+            "CASE WHEN a.payment_id IS NULL THEN 0 ELSE 1 END "
+            "FROM invoice i LEFT JOIN allocation a ON a.company_id = i.company_id AND a.invoice_id = i.id "
+            "WHERE i.company_id = ? AND i.currency = ? AND i.invoice_on <= ? AND (i.open_minor <> 0 OR i.id IN "
+            "(SELECT invoice_id FROM allocation WHERE company_id = ? AND allocated_on >= ?)) ORDER BY i.id",
+            self.cid, currency, self._p(upto), self.cid, self._p(since))
+        for iid, cid, ion, due, amt, aon, amin, cash in rows:
+            yield iid, cid, _d(ion), _d(due), amt, _d(aon), amin, bool(cash)
+
+    def monthly_sales(self, since: date, upto: date, currency: str, by_customer: bool) -> list[tuple[Any, ...]]:
+        """Credit sales per month (``YYYY-MM``), per customer when asked: (customer_id or 0, month, minor)."""
+        month = "substr(invoice_on, 1, 7)" if self._sqlite else "to_char(invoice_on, 'YYYY-MM')"
+        who, group = ("customer_id", f"customer_id, {month}") if by_customer else ("0", month)
+        return list(self._raw(
+            f"SELECT {who}, {month}, sum(amount_minor) FROM invoice WHERE company_id = ? AND currency = ? "
+            f"AND invoice_on >= ? AND invoice_on <= ? GROUP BY {group}",
+            self.cid, currency, self._p(since), self._p(upto)))
+
+    def disputes(self, upto: date) -> list[tuple[Any, ...]]:
+        """(invoice_id, customer_id, amount, opened_on, resolved_on) of disputes opened by ``upto``."""
+        return [(a, b, c, _d(d), _d(e)) for a, b, c, d, e in self._raw(
+            "SELECT invoice_id, customer_id, amount_minor, opened_on, resolved_on FROM dispute "
+            "WHERE company_id = ? AND opened_on <= ?", self.cid, self._p(upto))]
+
+    def promises(self, since: date, upto: date) -> list[tuple[Any, ...]]:
+        """(customer_id, amount, made_on, promised_on) of promises made by ``upto`` falling due from ``since``."""
+        return [(a, b, _d(c), _d(d)) for a, b, c, d in self._raw(
+            "SELECT customer_id, amount_minor, made_on, promised_on FROM promise WHERE company_id = ? "
+            "AND made_on <= ? AND promised_on >= ?", self.cid, self._p(upto), self._p(since))]
+
+    def payments(self, since: date, upto: date) -> list[tuple[Any, ...]]:
+        """(customer_id, paid_on, amount) received in the window."""
+        return [(a, _d(b), c) for a, b, c in self._raw(
+            "SELECT customer_id, paid_on, amount_minor FROM payment WHERE company_id = ? AND paid_on >= ? "
+            "AND paid_on <= ?", self.cid, self._p(since), self._p(upto))]
+
+    def customers(self) -> list[tuple[Any, ...]]:
+        """(id, code, name, type, segment, collector, policy)."""
+        cu = t.customer.c
+        return [tuple(r) for r in self.c.execute(
+            select(cu.id, cu.code, cu.name, cu.type, cu.segment, cu.collector, cu.policy)
+            .where(cu.company_id == self.cid))]
+
+    def latest_excuses(self, upto: date) -> dict[int, str]:
+        """Each customer's latest excuse recorded by ``upto`` (the "cause" of collector effectiveness)."""
+        out: dict[int, str] = {}
+        for cid, excuse, _on, _id in self._raw(
+            'SELECT customer_id, excuse, "on", id FROM activity WHERE company_id = ? AND excuse IS NOT NULL '
+            'AND "on" <= ? ORDER BY "on", id', self.cid, self._p(upto)):
+            out[cid] = excuse
+        return out
+
+    # ── targets ────────────────────────────────────────────────────────────────────────────────
+    def set_target(self, month: str, scope: str, key: str, metric: str, value: float) -> None:
+        k = t.kpi_target.c
+        self.c.execute(delete(t.kpi_target).where(k.company_id == self.cid, k.month == month, k.scope == scope,
+                                                  k.scope_key == key, k.metric == metric))
+        self.c.execute(insert(t.kpi_target).values(company_id=self.cid, month=month, scope=scope, scope_key=key,
+                                                   metric=metric, value=value))
+
+    def targets(self, month: str | None) -> list[tuple[str, str, str, str, float]]:
+        """(month, scope, key, metric, value)."""
+        k = t.kpi_target.c
+        q = select(k.month, k.scope, k.scope_key, k.metric, k.value).where(k.company_id == self.cid)
+        if month:
+            q = q.where(k.month == month)
+        return [(a, b, c, d, float(e)) for a, b, c, d, e in self.c.execute(q.order_by(k.month, k.scope, k.scope_key,
+                                                                                      k.metric))]
+
+    # ── the payment model ──────────────────────────────────────────────────────────────────────
+    def payment_facts(self, before: date, currency: str | None = None) -> Iterator[tuple[Any, ...]]:
+        """Invoices issued before ``before``: (id, number, customer_id, invoice_on, due_on, amount, currency,
+        settled_on, paid_before) — settled_on is the last allocation's date when nothing is open now (None
+        otherwise), paid_before the money allocated before ``before``. Callers treat an invoice settled on
+        or after ``before`` as open then: nothing dated on or after it is used."""
+        rows = self._raw(
+            "SELECT i.id, i.number, i.customer_id, i.invoice_on, i.due_on, i.amount_minor, i.currency, i.open_minor, "
+            "max(a.allocated_on), coalesce(sum(CASE WHEN a.allocated_on < ? THEN a.amount_minor ELSE 0 END), 0) "
+            "FROM invoice i LEFT JOIN allocation a ON a.company_id = i.company_id AND a.invoice_id = i.id "
+            "WHERE i.company_id = ? AND i.invoice_on < ? "
+            + ("AND i.currency = ? " if currency else "")
+            + "GROUP BY i.id, i.number, i.customer_id, i.invoice_on, i.due_on, i.amount_minor, i.currency, "
+            "i.open_minor ORDER BY i.invoice_on, i.id",
+            self._p(before), self.cid, self._p(before), *([currency] if currency else []))
+        for iid, num, cid, ion, due, amt, cur, open_minor, last, paid in rows:
+            yield iid, num, cid, _d(ion), _d(due), amt, cur, (_d(last) if open_minor == 0 and last else None), int(paid)
+
+    def promise_facts(self, before: date) -> list[tuple[Any, ...]]:
+        """(customer_id, made_on, promised_on, amount, paid from making to the promised day) made before."""
+        return [(a, _d(b), _d(c), d, int(e or 0)) for a, b, c, d, e in self._raw(
+            "SELECT p.customer_id, p.made_on, p.promised_on, p.amount_minor, (SELECT sum(y.amount_minor) FROM payment y "
+            "WHERE y.company_id = p.company_id AND y.customer_id = p.customer_id AND y.paid_on >= p.made_on "
+            "AND y.paid_on <= p.promised_on) FROM promise p WHERE p.company_id = ? AND p.made_on < ?",
+            self.cid, self._p(before))]
+
+    def dispute_facts(self, before: date) -> list[tuple[Any, ...]]:
+        """(invoice_id, customer_id, opened_on, resolved_on) opened before."""
+        return [(a, b, _d(c), _d(d)) for a, b, c, d in self._raw(
+            "SELECT invoice_id, customer_id, opened_on, resolved_on FROM dispute WHERE company_id = ? AND opened_on < ?",
+            self.cid, self._p(before))]
+
+    def contact_facts(self, before: date) -> list[tuple[Any, ...]]:
+        """(customer_id, on, outcome) of contacts logged before."""
+        return [(a, _d(b), c) for a, b, c in self._raw(
+            'SELECT customer_id, "on", outcome FROM activity WHERE company_id = ? AND "on" < ?',
+            self.cid, self._p(before))]
+
+    def customer_codes(self) -> dict[int, str]:
+        cu = t.customer.c
+        return {int(a): str(b) for a, b in self.c.execute(select(cu.id, cu.code).where(cu.company_id == self.cid))}
+
+    def save_model(self, kind: str, as_of: date, trained_at: datetime, meta: dict[str, Any], blob: str) -> int:
+        m = t.prediction_model.c
+        version = int(self.c.execute(select(func.coalesce(func.max(m.version), 0)).where(
+            m.company_id == self.cid, m.kind == kind)).scalar() or 0) + 1
+        self.c.execute(insert(t.prediction_model).values(company_id=self.cid, kind=kind, version=version, as_of=as_of,
+                                                         trained_at=trained_at, meta=meta, blob=blob))
+        return version
+
+    def latest_model(self, kind: str) -> Any:
+        m = t.prediction_model.c
+        return self.c.execute(select(t.prediction_model).where(m.company_id == self.cid, m.kind == kind)
+                              .order_by(m.version.desc()).limit(1)).first()
+
+    def save_forecast(self, made_on: date, weeks: list[tuple[str, date, int, int, int]]) -> None:
+        f = t.forecast_week.c
+        self.c.execute(delete(t.forecast_week).where(f.company_id == self.cid, f.made_on == made_on))
+        if weeks:
+            self.c.execute(insert(t.forecast_week), [
+                {"company_id": self.cid, "made_on": made_on, "week": w, "week_start": s, "expected_minor": e,
+                 "low_minor": lo, "high_minor": hi} for w, s, e, lo, hi in weeks])
+
+    def past_forecasts(self, before: date) -> list[tuple[Any, ...]]:
+        """The latest forecast made before ``before`` for each week: (week, week_start, expected, low, high, made_on)."""
+        f = t.forecast_week.c
+        rows = self.c.execute(select(f.week, f.week_start, f.expected_minor, f.low_minor, f.high_minor, f.made_on)
+                              .where(f.company_id == self.cid, f.made_on < before, f.week_start < before)
+                              .order_by(f.week, f.made_on)).all()
+        latest: dict[str, tuple[Any, ...]] = {}
+        for r in rows:
+            latest[r[0]] = (r[0], _d(r[1]), int(r[2]), int(r[3]), int(r[4]), _d(r[5]))
+        return list(latest.values())
+
+    def cash_received(self, since: date, upto: date) -> list[tuple[date, int]]:
+        """(allocated_on, minor) of payments' allocations in the window (what a forecast is compared with)."""
+        return [(_d(a), int(b)) for a, b in self._raw(
+            "SELECT allocated_on, sum(amount_minor) FROM allocation WHERE company_id = ? AND payment_id IS NOT NULL "
+            "AND allocated_on >= ? AND allocated_on <= ? GROUP BY allocated_on", self.cid, self._p(since), self._p(upto))]

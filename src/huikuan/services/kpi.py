@@ -1,0 +1,190 @@
+"""KPIs for a month (company and by segment, collector or risk grade) against their targets; setting targets.
+
+The formulas live in ``domain/kpi.py`` (docs/metrics.md); this module loads one ``Book`` through the unit
+of work, cuts it into groups and pairs each figure with its target. Money is the company currency's."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from ..domain.errors import InvalidInput
+from ..domain.kpi import (
+    LOWER_IS_BETTER,
+    METRICS,
+    TARGET_METRICS,
+    Book,
+    CustomerInfo,
+    DisputeFacts,
+    Effectiveness,
+    InvoiceFacts,
+    KpiSet,
+    PromiseFacts,
+    Settlement,
+    collector_effectiveness,
+    kpis,
+    month_of,
+    parse_month,
+)
+from .policies import load_policies
+
+GROUPINGS = ("segment", "collector", "grade")
+SCOPES = ("company", "segment", "collector")
+SALES_MONTHS = 24  # the countback never walks further back
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    metric: str
+    target: float
+    actual: float | None
+
+    @property
+    def met(self) -> bool | None:
+        if self.actual is None:
+            return None
+        return self.actual <= self.target if self.metric in LOWER_IS_BETTER else self.actual >= self.target
+
+
+@dataclass
+class KpiGroup:
+    key: str
+    kpis: KpiSet
+    targets: list[TargetCheck] = field(default_factory=list)
+
+
+@dataclass
+class KpiReport:
+    month: str
+    currency: str
+    company: KpiGroup
+    by: str | None
+    groups: list[KpiGroup]
+    effectiveness: list[Effectiveness]
+
+
+def default_month(today: date) -> str:
+    """The last complete month."""
+    return month_of(today.replace(day=1) - timedelta(days=1))
+
+
+def load_book(app: Any, month: str, per_customer_sales: bool = False) -> tuple[Book, dict[int, dict[str, int]], str]:
+    """The facts a month's KPIs need, and (when asked) each customer's monthly sales for group countbacks."""
+    start, end = parse_month(month)
+    since = start - timedelta(days=1)
+    sales_from = (start - timedelta(days=31 * SALES_MONTHS)).replace(day=1)
+    with app.uow(write=False) as uow:
+        repo = uow.analytics
+        currency = repo.company_currency()
+        invoices: list[InvoiceFacts] = []
+        cur: InvoiceFacts | None = None
+        sett: list[Settlement] = []
+        for iid, cid, ion, due, amt, aon, amin, cash in repo.kpi_invoices(since, end, currency):
+            if cur is None or iid != cur.invoice_id:
+                if cur is not None:
+                    invoices.append(InvoiceFacts(cur.invoice_id, cur.customer_id, cur.invoice_on, cur.due_on,
+                                                 cur.amount_minor, tuple(sett)))
+                cur, sett = InvoiceFacts(iid, cid, ion, due, int(amt)), []
+            if aon is not None:
+                sett.append(Settlement(aon, int(amin), cash))
+        if cur is not None:
+            invoices.append(InvoiceFacts(cur.invoice_id, cur.customer_id, cur.invoice_on, cur.due_on,
+                                         cur.amount_minor, tuple(sett)))
+        company_sales: dict[str, int] = {}
+        per_customer: dict[int, dict[str, int]] = defaultdict(dict)
+        for cid, m, minor in repo.monthly_sales(sales_from, end, currency, per_customer_sales):
+            if per_customer_sales:
+                per_customer[cid][m] = int(minor)
+            company_sales[m] = company_sales.get(m, 0) + int(minor)
+        disputes = [DisputeFacts(*r) for r in repo.disputes(end)]
+        promises = [PromiseFacts(*r) for r in repo.promises(start, end)]
+        payments: dict[int, list[tuple[date, int]]] = defaultdict(list)
+        for cid, on, minor in repo.payments(start - timedelta(days=366), end):
+            payments[cid].append((on, int(minor)))
+        excuses = repo.latest_excuses(end)
+        customers = {r[0]: CustomerInfo(r[1], r[3] or "-", r[4] or "-", r[5] or "-", excuses.get(r[0], "-"))
+                     for r in repo.customers()}
+    book = Book(invoices, company_sales, disputes, promises, dict(payments), customers)
+    return book, dict(per_customer), currency
+
+
+def _grades(app: Any, book: Book, end: date) -> dict[int, str]:
+    with app.uow(write=False) as uow:
+        seg = uow.collect.segment_policies()
+        rows = uow.analytics.customers()
+    policies = load_policies(app.policy_dirs(), seg)
+    oldest: dict[int, date] = {}
+    for i in book.invoices:
+        if i.due_on < end and i.open_at(end) > 0 and (i.customer_id not in oldest or i.due_on < oldest[i.customer_id]):
+            oldest[i.customer_id] = i.due_on
+    out: dict[int, str] = {}
+    for cid, _code, _name, _type, segment, _collector, policy in rows:
+        dpd = (end - oldest[cid]).days if cid in oldest else None
+        out[cid] = policies.for_customer(policy, segment).grades.grade(dpd).value
+    return out
+
+
+def _checks(targets: list[tuple[str, str, str, str, float]], scope: str, key: str, ks: KpiSet) -> list[TargetCheck]:
+    return [TargetCheck(metric, value, ks.values.get(metric))
+            for _m, sc, k, metric, value in targets if sc == scope and k == key]
+
+
+def kpi_report(app: Any, month: str | None = None, by: str | None = None) -> KpiReport:
+    if by is not None and by not in GROUPINGS:
+        raise InvalidInput("input.enum", field="--by", value=by, allowed=", ".join(GROUPINGS))
+    month = month or default_month(app.clock.today())
+    _, end = parse_month(month)
+    book, per_customer, currency = load_book(app, month, per_customer_sales=by is not None)
+    with app.uow(write=False) as uow:
+        targets = uow.analytics.targets(month)
+    company = kpis(book, month)
+    report = KpiReport(month, currency, KpiGroup("", company, _checks(targets, "company", "", company)), by, [],
+                       collector_effectiveness(book, month))
+    if by is None:
+        return report
+    if by == "grade":
+        key_of = _grades(app, book, end)
+    else:
+        key_of = {cid: (c.segment if by == "segment" else c.collector) for cid, c in book.customers.items()}
+    members: dict[str, set[int]] = defaultdict(set)
+    for cid, key in key_of.items():
+        members[key or "-"].add(cid)
+    for key in sorted(members):
+        ids = members[key]
+        sales: dict[str, int] = defaultdict(int)
+        for cid in ids:
+            for m, v in per_customer.get(cid, {}).items():
+                sales[m] += v
+        sub = book.only(ids.__contains__, dict(sales))
+        if not sub.invoices:
+            continue
+        ks = kpis(sub, month)
+        report.groups.append(KpiGroup(key, ks, _checks(targets, by, key, ks) if by in SCOPES else []))
+    return report
+
+
+def set_target(app: Any, month: str, metric: str, value: float, *, segment: str | None = None,
+               collector: str | None = None) -> None:
+    parse_month(month)
+    if metric not in TARGET_METRICS:
+        raise InvalidInput("input.enum", field="--metric", value=metric, allowed=", ".join(TARGET_METRICS))
+    if segment and collector:
+        raise InvalidInput("kpi.one_scope")
+    if not 0 <= value <= 10_000:
+        raise InvalidInput("kpi.target_value", value=str(value))
+    scope, key = ("segment", segment) if segment else ("collector", collector) if collector else ("company", "")
+    with app.uow() as uow:
+        uow.analytics.set_target(month, scope, key or "", metric, float(value))
+        uow.commit()
+
+
+def targets(app: Any, month: str | None = None) -> list[tuple[str, str, str, str, float]]:
+    if month:
+        parse_month(month)
+    with app.uow(write=False) as uow:
+        return list(uow.analytics.targets(month))
+
+
+__all__ = ["METRICS", "TARGET_METRICS", "KpiReport", "kpi_report", "set_target", "targets"]
