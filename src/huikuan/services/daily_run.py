@@ -42,6 +42,7 @@ from ..domain.policy.model import Policy, StatementState
 from ..domain.terms import is_month_end_terms, parse_terms
 from .policies import PolicySet, load_policies
 from .ports import NoProgress, ProgressSink
+from .risk import raise_alerts
 
 HISTORY_DAYS = 400
 STALE_LOCK = timedelta(hours=3)
@@ -60,6 +61,8 @@ class RunReport:
     errors: list[dict[str, str]] = field(default_factory=list)
     customers: int = 0
     closed: int = 0  # open tasks closed because their money is no longer collectable (a dry run: would be)
+    alerts_raised: int = 0  # early warnings raised for the credit manager (services/risk.py)
+    warnings_seconds: float = 0.0
 
     @property
     def counts(self) -> dict[str, int]:
@@ -392,6 +395,8 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
         report.closed = len(got.closures)
         if not dry_run:
             report.created, report.closed = _apply(app, got, today, run_id, progress)
+            alerts = raise_alerts(app, today, run_id)
+            report.alerts_raised, report.warnings_seconds = alerts.raised, alerts.seconds
         status = "done"
     finally:
         progress.finish()

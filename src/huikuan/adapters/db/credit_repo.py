@@ -174,3 +174,146 @@ class CreditRepo:
         a = t.credit_application.c
         self.c.execute(update(t.credit_application).where(a.company_id == self.cid, a.id == app_id)
                        .values(status=status, decided_by=by, decided_on=on, decision_note=note))
+
+    # ── debtor kind: one customer's record ───────────────────────────────────────────────────
+    def activities_since(self, customer_id: int, since: date) -> list[tuple[date, str, str, str | None]]:
+        """(on, channel, outcome, excuse), oldest first."""
+        a = t.activity.c
+        q = (select(a.on, a.channel, a.outcome, a.excuse)
+             .where(a.company_id == self.cid, a.customer_id == customer_id, a.on >= since).order_by(a.at, a.id))
+        return [(r[0], r[1], r[2], r[3]) for r in self.c.execute(q)]
+
+    def disputes_since(self, customer_id: int, since: date) -> list[tuple[date, date | None]]:
+        d = t.dispute.c
+        q = select(d.opened_on, d.resolved_on).where(
+            d.company_id == self.cid, d.customer_id == customer_id,
+            (d.opened_on >= since) | d.resolved_on.is_(None))
+        return [(r[0], r[1]) for r in self.c.execute(q)]
+
+    def payment_days(self, customer_id: int, since: date) -> list[date]:
+        p = t.payment.c
+        q = select(p.paid_on).where(p.company_id == self.cid, p.customer_id == customer_id, p.paid_on >= since)
+        return [r[0] for r in self.c.execute(q)]
+
+    def paid_invoices(self, since: date, customer_ids: Sequence[int] | None = None) -> list[tuple[int, date, date, date]]:
+        """(customer_id, invoice_on, due_on, paid_on) of invoices fully paid by payments, paid on or after
+        ``since``, by customer then paid date. The paid date is the last payment allocated to it."""
+        i, a = t.invoice.c, t.allocation.c
+        paid_on = func.max(a.allocated_on)
+        q = (select(i.customer_id, i.invoice_on, i.due_on, paid_on)
+             .select_from(t.invoice.join(t.allocation, and_(a.company_id == i.company_id, a.invoice_id == i.id)))
+             .where(i.company_id == self.cid, i.open_minor == 0, a.payment_id.is_not(None),
+                    *([i.customer_id.in_(list(customer_ids))] if customer_ids is not None else []))
+             .group_by(i.id, i.customer_id, i.invoice_on, i.due_on)
+             .having(paid_on >= since)
+             .order_by(i.customer_id, paid_on, i.id))
+        return [(r[0], r[1], r[2], r[3]) for r in self.c.execute(q)]
+
+    def part_paid_invoices(self, since: date, customer_ids: Sequence[int] | None = None) -> dict[int, int]:
+        """customer → invoices paid in parts since ``since``: a payment left the invoice open, or it took
+        two payments or more."""
+        i, a = t.invoice.c, t.allocation.c
+        q = (select(i.customer_id, i.id, func.count(), i.open_minor)
+             .select_from(t.allocation.join(t.invoice, and_(i.company_id == a.company_id, i.id == a.invoice_id)))
+             .where(a.company_id == self.cid, a.payment_id.is_not(None), a.allocated_on >= since,
+                    *([i.customer_id.in_(list(customer_ids))] if customer_ids is not None else []))
+             .group_by(i.customer_id, i.id, i.open_minor))
+        out: dict[int, int] = {}
+        for cid, _, n, open_minor in self.c.execute(q):
+            if open_minor > 0 or n >= 2:
+                out[cid] = out.get(cid, 0) + 1
+        return out
+
+    def promises_made(self, since: date) -> dict[int, int]:
+        p = t.promise.c
+        q = select(p.customer_id, func.count()).where(p.company_id == self.cid, p.made_on >= since).group_by(p.customer_id)
+        return {r[0]: int(r[1]) for r in self.c.execute(q)}
+
+    def recent_orders(self, since: date) -> dict[int, list[tuple[str, date, int]]]:
+        o = t.sales_order.c
+        out: dict[int, list[tuple[str, date, int]]] = {}
+        for cid, number, on, amount in self.c.execute(
+                select(o.customer_id, o.number, o.ordered_on, o.amount_minor)
+                .where(o.company_id == self.cid, o.ordered_on >= since, o.status == "open")):
+            out.setdefault(cid, []).append((number, on, int(amount)))
+        return out
+
+    def invoice_amounts(self, customer_ids: Sequence[int], since: date) -> dict[int, list[tuple[date, int]]]:
+        i = t.invoice.c
+        out: dict[int, list[tuple[date, int]]] = {}
+        if not customer_ids:
+            return out
+        for cid, on, amount in self.c.execute(select(i.customer_id, i.invoice_on, i.amount_minor).where(
+                i.company_id == self.cid, i.customer_id.in_(list(customer_ids)), i.invoice_on >= since)):
+            out.setdefault(cid, []).append((on, int(amount)))
+        return out
+
+    def contacts_state(self) -> list[tuple[int, int, str, str, date | None]]:
+        """(customer_id, contact id, name, role, left_on) of every contact."""
+        c = t.contact.c
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in self.c.execute(
+            select(c.customer_id, c.id, c.name, c.role, c.left_on).where(c.company_id == self.cid))]
+
+    def oldest_overdue(self, customer_ids: Sequence[int], today: date) -> dict[int, date]:
+        i = t.invoice.c
+        if not customer_ids:
+            return {}
+        q = (select(i.customer_id, func.min(i.due_on)).where(
+            i.company_id == self.cid, i.customer_id.in_(list(customer_ids)), i.open_minor > i.disputed_minor,
+            i.due_on < today).group_by(i.customer_id))
+        return {r[0]: r[1] for r in self.c.execute(q)}
+
+    def set_contact_left(self, customer_id: int, name: str, on: date | None) -> int:
+        c = t.contact.c
+        r = self.c.execute(update(t.contact).where(c.company_id == self.cid, c.customer_id == customer_id,
+                                                    c.name == name).values(left_on=on))
+        return int(r.rowcount or 0)
+
+    # ── alerts and levers ──────────────────────────────────────────────────────────────────
+    def alert_keys(self) -> tuple[set[tuple[int, str, str]], dict[tuple[int, str], list[int]]]:
+        """(every (customer, kind, anchor) ever raised, open alerts by (customer, kind) → ids)."""
+        a = t.alert.c
+        seen: set[tuple[int, str, str]] = set()
+        open_: dict[tuple[int, str], list[int]] = {}
+        for aid, cid, kind, anchor, closed in self.c.execute(
+                select(a.id, a.customer_id, a.kind, a.anchor, a.closed_on).where(a.company_id == self.cid)):
+            seen.add((cid, kind, anchor))
+            if closed is None:
+                open_.setdefault((cid, kind), []).append(aid)
+        return seen, open_
+
+    def add_alerts(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.c.execute(insert(t.alert), [{"company_id": self.cid, **r} for r in rows])
+
+    def close_alerts(self, ids: Sequence[int], on: date) -> None:
+        a = t.alert.c
+        if ids:
+            self.c.execute(update(t.alert).where(a.company_id == self.cid, a.id.in_(list(ids))).values(closed_on=on))
+
+    def alerts(self, open_only: bool, since: date | None = None, customer_id: int | None = None) -> list[Any]:
+        a, cu = t.alert.c, t.customer.c
+        q = (select(t.alert, cu.code.label("customer_code"), cu.name.label("customer_name"))
+             .join(t.customer, and_(cu.company_id == a.company_id, cu.id == a.customer_id))
+             .where(a.company_id == self.cid, *([a.closed_on.is_(None)] if open_only else []),
+                    *([a.raised_on >= since] if since else []),
+                    *([a.customer_id == customer_id] if customer_id is not None else []))
+             .order_by(a.raised_on.desc(), a.id.desc()))
+        return list(self.c.execute(q))
+
+    def add_lever(self, **values: Any) -> int:
+        r = self.c.execute(insert(t.lever_record).values(company_id=self.cid, **values))
+        return _pk(r)
+
+    def levers_done(self, customer_id: int) -> list[Any]:
+        x = t.lever_record.c
+        return list(self.c.execute(select(t.lever_record).where(x.company_id == self.cid, x.customer_id == customer_id)
+                                   .order_by(x.done_on, x.id)))
+
+    def add_task(self, **values: Any) -> None:
+        """A task the warnings set (a visit), under the run's once-a-day key (customer, stage, day)."""
+        x = t.action.c
+        exists = self.c.execute(select(x.id).where(x.company_id == self.cid, x.customer_id == values["customer_id"],
+                                                   x.stage == values["stage"], x.run_on == values["run_on"])).first()
+        if exists is None:
+            self.c.execute(insert(t.action).values(company_id=self.cid, **values))

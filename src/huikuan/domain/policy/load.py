@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import PolicyInvalid, Problem
 from ..ledger import ActionKind, Channel, CreditStatus, CustomerType, LetterKind, Role
 from ..money import Money
-from .credit_load import parse_credit_check
+from .credit_load import parse_credit_check, parse_debtor, parse_warnings
 from .model import (
     Conditions,
     Entry,
@@ -186,7 +186,7 @@ def parse_policy(text: str, source: str) -> Policy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise PolicyInvalid([Problem(source, "", "policy.toml", {"reason": str(e)})]) from e
-    _unknown(data, {"policy", "settings", "grades", "credit_check", *(lad.value for lad in Ladder)}, "", p)
+    _unknown(data, {"policy", "settings", "grades", "credit_check", "debtor_kind", "lever", "debtor", "warnings", *(lad.value for lad in Ladder)}, "", p)
 
     head = data.get("policy")
     if not isinstance(head, dict):
@@ -259,9 +259,12 @@ def parse_policy(text: str, source: str) -> Policy:
             stages.add(then.stage)
             rules.append(Rule(rid, ladder, when, then))
     credit_check = parse_credit_check(data.get("credit_check"), p)
+    debtor = parse_debtor(data, p)
+    warnings = parse_warnings(data.get("warnings"), p)
     if p.problems:
         raise PolicyInvalid(p.problems)
     return Policy(
         id=str(pid), version=str(version), name_zh=name["zh"], name_en=name["en"], settings=settings,
         grades=grades, rules=tuple(rules), source=source, credit_check=credit_check,
+        debtor=debtor, warnings=warnings,
     )

@@ -20,7 +20,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from ..credit import CreditCheckRules
+from ..debtor import DebtorRules
 from ..ledger import ActionKind, Channel, LetterKind, RiskGrade, Role
+from ..warnings import WarningRules
 
 if TYPE_CHECKING:  # the facts type lives with decide; only annotations need it here
     from .decide import AccountFacts
@@ -191,6 +193,8 @@ class Policy:
     rules: tuple[Rule, ...] = ()
     source: str = ""
     credit_check: CreditCheckRules = field(default_factory=CreditCheckRules)
+    debtor: DebtorRules = field(default_factory=DebtorRules)
+    warnings: WarningRules = field(default_factory=WarningRules)
     by_ladder: dict[Ladder, tuple[Rule, ...]] = field(default_factory=dict, compare=False, hash=False, repr=False)
     checks: dict[str, tuple[Check, ...]] = field(default_factory=dict, compare=False, hash=False, repr=False)
 

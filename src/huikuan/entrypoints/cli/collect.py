@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -83,6 +84,8 @@ def run_cmd(
             con.print(tr("run.dry"))
         if report.non_workday:
             con.print(tr("run.non_workday"))
+        if report.alerts_raised:
+            con.print(tr("run.alerts", count=report.alerts_raised))
         if report.caught_up:
             con.print(tr("run.caught_up", days=", ".join(d.isoformat() for d in report.caught_up)))
         if report.counts:
@@ -239,6 +242,18 @@ def resume_cmd(code: str) -> None:
     console().print(tr("customer.resumed", code=code))
 
 
+def debtor_json(code: str, as_of: Any) -> Any:
+    from .credit_cmds import debtor_json as section  # credit_cmds registers on customer_app: import late
+
+    return section(code, as_of)
+
+
+def print_debtor(code: str, as_of: Any) -> None:
+    from .credit_cmds import print_debtor as section
+
+    section(code, as_of)
+
+
 @customer_app.command("show")
 def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: bool = typer.Option(False, "--json")) -> None:
     """客户概况：余额、账龄、风险等级、承诺、争议、最近 10 次催收 / a customer at a glance."""
@@ -265,6 +280,7 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
                             "note": x.note} for x in v.activities],
             "open_actions": [{"id": x.id, "kind": x.kind, "stage": x.stage, "run_on": x.run_on.isoformat()}
                              for x in v.open_actions],
+            "debtor": debtor_json(c.code, v.as_of),
         }, ensure_ascii=False, indent=2))
         return
     con = console()
@@ -281,6 +297,7 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
     con.print(tr("customer.balance", open=money_text(v.open_minor, cur), overdue=money_text(v.overdue_minor, cur),
                  disputed=money_text(v.disputed_minor, cur), days=v.days_past_due if v.days_past_due is not None else 0,
                  grade=tr(f"grade.{v.grade.value}")))
+    print_debtor(c.code, v.as_of)
     t = Table(title=tr("customer.aging"))
     for label in bucket_labels(v.buckets, lang):
         t.add_column(label, justify="right")

@@ -4,14 +4,19 @@ approve, reject, list) — a hold is lifted only through an approval on record."
 from __future__ import annotations
 
 import json
+from datetime import date
+from typing import Any
 
 import typer
 from rich.table import Table
 
 from ...domain.credit import Decision
+from ...domain.debtor import Lever
 from ...domain.errors import InvalidInput
 from ...domain.money import Money, format_minor
 from ...services import credit as svc
+from ...services import risk
+from .collect import customer_app
 from .common import console, money_text, parse_day, state, tr
 from .main import app
 
@@ -128,4 +133,96 @@ def list_cmd(
     for r in rows:
         t.add_row(str(r.id), f"{r.customer_code} {r.customer_name}", r.order_number, money_text(r.amount_minor),
                   r.requested_by, r.reason, tr(f"credit.override_status.{r.status}"), r.decided_by or "-")
+    console().print(t)
+
+
+# ── debtor kind, levers, warnings ─────────────────────────────────────────────────────────────
+
+
+def debtor_json(code: str, as_of: date | None) -> dict[str, Any]:
+    """The debtor section of ``customer show --json``."""
+    p = risk.debtor_profile(state.app(), code, as_of)
+    lang = state.lang
+    c = p.classification
+    return {
+        "kind": c.kind.value if c else None,
+        "style": c.style.value if c else None,
+        "rule": c.rule_id if c else None,
+        "approach": tr(f"debtor.approach.{c.kind.value}") if c else None,
+        "evidence": [{"fact": k, "value": v, "text": risk.evidence_text(k, v, lang)} for k, v in c.evidence] if c else [],
+        "grade": p.grade.value,
+        "levers": [{"lever": lv.value, "text": tr(f"lever.{lv.value}"),
+                    "done": [{"on": d.done_on.isoformat(), "by": d.by} for d in p.done if d.lever == lv.value]}
+                   for lv in p.levers],
+    }
+
+
+def print_debtor(code: str, as_of: date | None) -> None:
+    """The debtor section of ``customer show``: kind, style, approach, evidence, levers."""
+    d = debtor_json(code, as_of)
+    con = console()
+    if d["kind"] is None:
+        con.print(tr("debtor.none"))
+        return
+    con.print("[bold]" + tr("debtor.title", kind=tr(f"debtor.kind.{d['kind']}"), style=tr(f"debtor.style.{d['style']}"))
+              + "[/bold]" + (f" ({tr('debtor.rule', rule=d['rule'])})" if d["rule"] else ""))
+    con.print(tr("debtor.approach", text=d["approach"]))
+    con.print(tr("debtor.evidence") + "：" + "；".join(e["text"] for e in d["evidence"]), markup=False)
+    if d["levers"]:
+        con.print(tr("debtor.levers") + "：")
+        for lv in d["levers"]:
+            done = "; ".join(tr("debtor.lever_done", on=x["on"], by=x["by"] or "-") for x in lv["done"])
+            con.print(f"  • {lv['text']} [{lv['lever']}]" + (f" — {done}" if done else ""), markup=False)
+
+
+@customer_app.command("lever")
+def lever_cmd(
+    code: str = typer.Argument(..., help="客户编号 / customer code"),
+    lever: str = typer.Argument(..., help="手段 / lever: " + ", ".join(x.value for x in Lever)),
+    by: str = typer.Option(None, "--by", help="执行人 / who"),
+    note: str = typer.Option(None, "--note"),
+    on: str = typer.Option(None, "--date", help="日期（默认今天）/ date (default today)"),
+) -> None:
+    """记录已执行的手段 / record a lever as done."""
+    risk.record_lever(state.app(), code, lever, by=by, note=note, on=parse_day(on, "--date"))
+    console().print(tr("lever.recorded", customer=code, lever=tr(f"lever.{lever}")))
+
+
+@customer_app.command("contact-left")
+def contact_left_cmd(
+    code: str = typer.Argument(..., help="客户编号 / customer code"),
+    name: str = typer.Argument(..., help="联系人姓名 / contact's name"),
+    on: str = typer.Option(None, "--date", help="离职日期（默认今天）/ date left (default today)"),
+) -> None:
+    """记录联系人离职（预警）/ record that a contact has left (a warning sign)."""
+    risk.mark_contact_left(state.app(), code, name, parse_day(on, "--date"))
+    console().print(tr("contact.marked_left", customer=code, name=name))
+
+
+@app.command("alerts")
+def alerts_cmd(
+    all_: bool = typer.Option(False, "--all", help="包括已结束的 / include ended ones"),
+    customer: str = typer.Option(None, "--customer", help="只看一个客户 / one customer"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
+) -> None:
+    """信用经理的预警列表 / the credit manager's warnings."""
+    rows = risk.list_alerts(state.app(), open_only=not all_, customer=customer)
+    lang = state.lang
+    if as_json:
+        typer.echo(json.dumps([
+            {"id": r.id, "customer": r.customer_code, "customer_name": r.customer_name, "kind": r.kind,
+             "raised_on": r.raised_on.isoformat(), "closed_on": r.closed_on.isoformat() if r.closed_on else None,
+             "move": r.move, "reason": r.reason_zh if lang == "zh" else r.reason_en, "params": r.params}
+            for r in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        console().print(tr("alerts.none"))
+        return
+    t = Table(title=tr("alerts.title", count=len(rows)))
+    for col in ("raised", "customer", "kind", "move", "reason", "state"):
+        t.add_column(tr(f"alerts.col.{col}"), overflow="fold")
+    for r in rows:
+        t.add_row(r.raised_on.isoformat(), f"{r.customer_code} {r.customer_name}", tr(f"alerts.kind.{r.kind}"),
+                  tr(f"alert.move.{r.move}"), r.reason_zh if lang == "zh" else r.reason_en,
+                  tr("alerts.open") if r.closed_on is None else tr("alerts.closed", on=r.closed_on.isoformat()))
     console().print(t)
