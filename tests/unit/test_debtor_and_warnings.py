@@ -171,7 +171,12 @@ def test_every_debtor_and_warning_key_is_documented():
     from pathlib import Path
 
     from huikuan.domain.debtor import FACT_KEYS
-    from huikuan.domain.policy.credit_load import DEBTOR_SETTINGS_KEYS, KIND_RULE_KEYS, LEVER_KEYS, WARNING_KEYS
+    from huikuan.domain.policy.credit_load import (
+        DEBTOR_SETTINGS_KEYS,
+        KIND_RULE_KEYS,
+        LEVER_KEYS,
+        WARNING_KEYS,
+    )
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "policies.md").read_text(encoding="utf-8")
     for key in set(FACT_KEYS) | DEBTOR_SETTINGS_KEYS | KIND_RULE_KEYS | LEVER_KEYS | WARNING_KEYS:

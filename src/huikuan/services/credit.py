@@ -270,3 +270,16 @@ def record_delivery(app: Any, number: str, customer_code: str, delivered_on: dat
                                       signed_by=signed_by, signed_on=signed_on, invoice_number=invoice or None)
         uow.commit()
     return int(did)
+
+
+def link_delivery(app: Any, number: str, invoice: str) -> None:
+    """The delivery note becomes the evidence of ``invoice`` (same customer): it is billed from now on."""
+    with app.uow() as uow:
+        d = uow.credit.delivery(number)
+        if d is None:
+            raise NotFound("delivery.not_found", value=number)
+        inv = uow.customers.invoice_by_number(invoice)
+        if inv is None or inv.customer_id != d.customer_id:
+            raise NotFound("invoice.not_of_customer", what="invoice", value=invoice, customer=number)
+        uow.credit.update_delivery(number, invoice_number=invoice)
+        uow.commit()
