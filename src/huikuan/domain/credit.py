@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from .ledger import CreditStatus
+from .ledger import CreditStatus, Role
 from .terms import Cash, DayOfMonth, MonthEnd, NetDays, Terms
 
 
@@ -242,3 +242,62 @@ def suggested_limit(monthly_volume_minor: int, term_days: int, avg_days_late: in
     base = monthly_volume_minor * (max(0, term_days) + rule.order_cycle_days) // 30
     raw = base * pct // 100
     return raw - raw % rule.round_to_minor if rule.round_to_minor > 0 else raw, pct
+
+
+# ── applications and reviews ──────────────────────────────────────────────────────────────────
+
+# Who approves a credit application, by the limit asked for (the amount calls for the role): up to
+# ¥100,000 the credit supervisor, up to ¥500,000 the credit manager, above that the general manager.
+APPROVAL_BANDS: tuple[tuple[int | None, Role], ...] = (
+    (100_000_00, Role.CREDIT_SUPERVISOR), (500_000_00, Role.CREDIT_MANAGER), (None, Role.GM))
+ROLE_RANK = {Role.CREDIT_SUPERVISOR: 1, Role.CREDIT_MANAGER: 2, Role.GM: 3, Role.OWNER: 4}
+
+
+def approver_for(limit_minor: int) -> Role:
+    for bound, role in APPROVAL_BANDS:
+        if bound is None or limit_minor <= bound:
+            return role
+    return Role.GM
+
+
+def may_approve(role: Role, required: Role) -> bool:
+    return ROLE_RANK.get(role, 0) >= ROLE_RANK[required]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFacts:
+    limit_minor: int
+    exposure_minor: int
+    monthly_volume_minor: int
+    term_days: int
+    cash_terms: bool
+    blacklisted: bool
+    late_before: int | None  # average days late, 90–365 days ago
+    late_recent: int | None  # average days late, last 90 days
+    late_year: int | None  # average days late, last 365 days
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewLine:
+    flags: tuple[str, ...]  # limit_use, over_limit, paying_slower, limit_gap
+    use_pct: int | None
+    suggested_minor: int
+    behaviour_pct: int
+
+
+def review(f: ReviewFacts, rule: LimitRule, use_pct_flag: int = 80, slower_days: int = 10,
+           gap_pct: int = 20) -> ReviewLine:
+    """Why a customer is on the periodic review, and the suggested limit."""
+    flags: list[str] = []
+    use = f.exposure_minor * 100 // f.limit_minor if f.limit_minor > 0 else None
+    if use is not None and use > 100:
+        flags.append("over_limit")
+    elif use is not None and use >= use_pct_flag:
+        flags.append("limit_use")
+    if f.late_recent is not None and f.late_before is not None and f.late_recent - f.late_before >= slower_days:
+        flags.append("paying_slower")
+    suggested, pct = suggested_limit(f.monthly_volume_minor, f.term_days, f.late_year, rule, f.cash_terms,
+                                     f.blacklisted)
+    if abs(suggested - f.limit_minor) * 100 > gap_pct * max(f.limit_minor, 1) and (suggested or f.limit_minor):
+        flags.append("limit_gap")
+    return ReviewLine(tuple(flags), use, suggested, pct)

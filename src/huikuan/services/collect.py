@@ -95,13 +95,23 @@ def _effect(uow: Any, act: Any) -> None:
     elif kind is ActionKind.CREDIT_RESUME:
         repo.update_customer(act.customer_id, credit_status=CreditStatus.NORMAL.value)
     elif kind is ActionKind.BLACKLIST:
+        _limit_change(uow, act, 0, "blacklist")
         repo.update_customer(act.customer_id, credit_status=CreditStatus.BLACKLISTED.value, credit_limit_minor=0,
                              terms="cash")
     elif kind is ActionKind.SHIPMENT_LOCK:
         repo.update_customer(act.customer_id, shipment_locked=True)
     elif kind is ActionKind.LIMIT_CUT:
+        _limit_change(uow, act, int(act.amount_minor), "resume_cut")
         repo.update_customer(act.customer_id, credit_status=CreditStatus.NORMAL.value,
                              credit_limit_minor=int(act.amount_minor))
+
+
+def _limit_change(uow: Any, act: Any, new_minor: int, reason: str) -> None:
+    """Every limit change is on record with its reason (the credit history of docs/credit.md)."""
+    old = uow.credit.customer_by_id(act.customer_id)
+    uow.credit.add_limit_change(customer_id=act.customer_id, changed_on=act.decided_on, old_minor=int(
+        old.credit_limit_minor), new_minor=new_minor, reason=reason, note=act.reason_zh, by=act.decided_by,
+        ref_id=act.id)
 
 
 def decide_proposal(app: Any, action_id: int, approve: bool, *, by: str | None = None, note: str | None = None) -> Any:
@@ -116,7 +126,7 @@ def decide_proposal(app: Any, action_id: int, approve: bool, *, by: str | None =
         status = ActionStatus.APPROVED if approve else ActionStatus.REJECTED
         uow.customers.decide_action(action_id, status.value, app.clock.today(), by, note)
         if approve:
-            _effect(uow, act)
+            _effect(uow, uow.customers.action(action_id))  # as decided: its day and approver
         uow.commit()
         return uow.customers.action(action_id)
 

@@ -10,23 +10,31 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import Any
 
 from .. import i18n
 from ..domain.credit import (
+    ROLE_RANK,
     CreditDecision,
     CreditFacts,
     Decision,
     Exposure,
+    LimitRule,
     Override,
     Reason,
+    ReviewFacts,
+    ReviewLine,
     UnpaidDelivery,
+    approver_for,
     check_credit,
+    may_approve,
+    review,
+    term_days,
 )
 from ..domain.errors import InvalidInput, NotFound, RuleViolation
-from ..domain.ledger import CreditStatus
+from ..domain.ledger import CreditStatus, Role
 from ..domain.money import Money
 from ..domain.policy.model import Policy
 from ..domain.terms import Cash, due_date, parse_terms
@@ -283,3 +291,148 @@ def link_delivery(app: Any, number: str, invoice: str) -> None:
             raise NotFound("invoice.not_of_customer", what="invoice", value=invoice, customer=number)
         uow.credit.update_delivery(number, invoice_number=invoice)
         uow.commit()
+
+
+# ── credit applications, limit changes, the periodic review ─────────────────────────────────
+
+
+def apply_for_credit(app: Any, customer_code: str, requested_limit_minor: int, *, reasoning: str,
+                     requested_by: str, terms: str | None = None, references: str | None = None) -> tuple[int, Role]:
+    """A new customer's or a raised limit's application; returns (id, the role that must approve)."""
+    if isinstance(requested_limit_minor, bool) or requested_limit_minor < 0:
+        raise InvalidInput("credit.amount_not_positive", field="limit", value=requested_limit_minor)
+    if not (reasoning or "").strip():
+        raise InvalidInput("credit.application_needs_reasoning")
+    if not (requested_by or "").strip():
+        raise InvalidInput("credit.override_needs_person", field="requested_by")
+    if terms:
+        parse_terms(terms)  # terms.invalid names the text
+    role = approver_for(requested_limit_minor)
+    with app.uow() as uow:
+        cust = _customer(uow, customer_code)
+        aid = uow.credit.add_application(
+            customer_id=cust.id, requested_limit_minor=requested_limit_minor, terms=terms, refs=references,
+            reasoning=reasoning.strip(), requested_by=requested_by.strip(), requested_on=app.clock.today(),
+            required_role=role.value, status="pending")
+        uow.commit()
+    return int(aid), role
+
+
+def decide_application(app: Any, application_id: int, approve: bool, *, by: str, role: str,
+                       note: str | None = None) -> Any:
+    """Approve or reject; only the role the amount calls for (or a higher one) may approve. An approval
+    sets the limit (and terms) and writes the limit change with its reason."""
+    try:
+        as_role = Role(role)
+    except ValueError as e:
+        raise InvalidInput("input.enum", field="role", value=role, allowed=", ".join(r.value for r in ROLE_RANK)) from e
+    if not (by or "").strip():
+        raise InvalidInput("credit.override_needs_person", field="by")
+    today = app.clock.today()
+    with app.uow() as uow:
+        row = uow.credit.application(application_id)
+        if row is None:
+            raise NotFound("credit.application_not_found", value=application_id)
+        if row.status != "pending":
+            raise RuleViolation("credit.application_already_decided", id=application_id, status=row.status)
+        required = Role(row.required_role)
+        if approve and not may_approve(as_role, required):
+            raise RuleViolation("credit.application_needs_role", id=application_id, role=required.value,
+                                given=as_role.value)
+        uow.credit.decide_application(application_id, "approved" if approve else "rejected", by.strip(), today, note)
+        if approve:
+            cust = uow.credit.customer_by_id(row.customer_id)
+            uow.credit.add_limit_change(customer_id=row.customer_id, changed_on=today,
+                                        old_minor=int(cust.credit_limit_minor), new_minor=int(row.requested_limit_minor),
+                                        reason="application", note=row.reasoning, by=by.strip(), ref_id=application_id)
+            uow.credit.set_limit(row.customer_id, int(row.requested_limit_minor))
+            if row.terms:
+                uow.customers.update_customer(row.customer_id, terms=parse_terms(row.terms).text())
+        uow.commit()
+        return uow.credit.application(application_id)
+
+
+def set_limit(app: Any, customer_code: str, new_limit_minor: int, *, reason: str, by: str,
+              note: str | None = None) -> int:
+    """A limit change outside an application (review, manual): always with its reason on record."""
+    if isinstance(new_limit_minor, bool) or new_limit_minor < 0:
+        raise InvalidInput("credit.amount_not_positive", field="limit", value=new_limit_minor)
+    if reason not in LIMIT_REASONS:
+        raise InvalidInput("input.enum", field="reason", value=reason, allowed=", ".join(LIMIT_REASONS))
+    with app.uow() as uow:
+        cust = _customer(uow, customer_code)
+        cid = uow.credit.add_limit_change(customer_id=cust.id, changed_on=app.clock.today(),
+                                          old_minor=int(cust.credit_limit_minor), new_minor=new_limit_minor,
+                                          reason=reason, note=note, by=by)
+        uow.credit.set_limit(cust.id, new_limit_minor)
+        uow.commit()
+    return int(cid)
+
+
+LIMIT_REASONS = ("application", "review", "resume_cut", "blacklist", "manual")
+
+
+def limit_history(app: Any, customer_code: str) -> list[Any]:
+    with app.uow(write=False) as uow:
+        return list(uow.credit.limit_changes(_customer(uow, customer_code).id))
+
+
+def list_applications(app: Any, status: str | None = None) -> list[Any]:
+    with app.uow(write=False) as uow:
+        return list(uow.credit.applications(status))
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    code: str
+    name: str
+    currency: str
+    limit_minor: int
+    exposure_minor: int
+    days_past_due: int | None
+    grade: str
+    late_before: int | None
+    late_recent: int | None
+    line: ReviewLine
+
+
+def _avg(xs: list[int]) -> int | None:
+    return sum(xs) // len(xs) if xs else None
+
+
+def credit_review(app: Any, as_of: date | None = None) -> list[ReviewRow]:
+    """The periodic review: customers whose limit use, payment days or limit against their purchases
+    call for a look, each with the suggested limit (docs/credit.md, "Suggested limit")."""
+    today = as_of or app.clock.today()
+    year = today - timedelta(days=365)
+    recent = today - timedelta(days=90)
+    out: list[ReviewRow] = []
+    with app.uow(write=False) as uow:
+        repo = uow.credit
+        pset = policies_for(app, uow)
+        ar = repo.open_ar_by_customer()
+        volume = repo.invoiced_since(year)
+        oldest = repo.oldest_overdue_all(today)
+        late: dict[int, tuple[list[int], list[int]]] = {}
+        for cid, _, due_on, paid_on in repo.paid_invoices(year):
+            before, after = late.setdefault(cid, ([], []))
+            (after if paid_on >= recent else before).append(max(0, (paid_on - due_on).days))
+        for cust in uow.collect.customers():
+            if cust.id not in ar and cust.id not in volume:
+                continue
+            try:
+                terms = parse_terms(cust.terms)
+            except InvalidInput:
+                terms = Cash()
+            b, a = late.get(cust.id, ([], []))
+            facts = ReviewFacts(int(cust.credit_limit_minor), ar.get(cust.id, 0), volume.get(cust.id, 0) // 12,
+                                term_days(terms), isinstance(terms, Cash), cust.credit_status == "blacklisted",
+                                _avg(b), _avg(a), _avg(b + a))
+            line = review(facts, LimitRule())
+            if not line.flags:
+                continue
+            dpd = (today - oldest[cust.id]).days if cust.id in oldest else None
+            grade = pset.for_customer(cust.policy, cust.segment).grades.grade(dpd).value
+            out.append(ReviewRow(cust.code, cust.name, cust.currency, facts.limit_minor, facts.exposure_minor, dpd,
+                                 grade, facts.late_before, facts.late_recent, line))
+    return out

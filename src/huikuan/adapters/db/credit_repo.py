@@ -157,6 +157,10 @@ class CreditRepo:
         return list(self.c.execute(select(t.credit_limit_change).where(
             x.company_id == self.cid, x.customer_id == customer_id).order_by(x.changed_on, x.id)))
 
+    def customer_by_id(self, customer_id: int) -> Any:
+        cu = t.customer.c
+        return self.c.execute(select(t.customer).where(cu.company_id == self.cid, cu.id == customer_id)).first()
+
     def set_limit(self, customer_id: int, limit_minor: int) -> None:
         cu = t.customer.c
         self.c.execute(update(t.customer).where(cu.company_id == self.cid, cu.id == customer_id)
@@ -317,3 +321,29 @@ class CreditRepo:
                                                    x.stage == values["stage"], x.run_on == values["run_on"])).first()
         if exists is None:
             self.c.execute(insert(t.action).values(company_id=self.cid, **values))
+
+    # ── periodic review: set-based over the company ─────────────────────────────────────────
+    def open_ar_by_customer(self) -> dict[int, int]:
+        i = t.invoice.c
+        q = select(i.customer_id, func.sum(i.open_minor)).where(i.company_id == self.cid, i.open_minor != 0) \
+            .group_by(i.customer_id)
+        return {r[0]: int(r[1]) for r in self.c.execute(q)}
+
+    def invoiced_since(self, since: date) -> dict[int, int]:
+        i = t.invoice.c
+        q = select(i.customer_id, func.sum(i.amount_minor)).where(i.company_id == self.cid, i.invoice_on >= since) \
+            .group_by(i.customer_id)
+        return {r[0]: int(r[1]) for r in self.c.execute(q)}
+
+    def oldest_overdue_all(self, today: date) -> dict[int, date]:
+        i = t.invoice.c
+        q = (select(i.customer_id, func.min(i.due_on)).where(
+            i.company_id == self.cid, i.open_minor > i.disputed_minor, i.due_on < today).group_by(i.customer_id))
+        return {r[0]: r[1] for r in self.c.execute(q)}
+
+    def applications(self, status: str | None = None) -> list[Any]:
+        a, cu = t.credit_application.c, t.customer.c
+        q = (select(t.credit_application, cu.code.label("customer_code"), cu.name.label("customer_name"))
+             .join(t.customer, and_(cu.company_id == a.company_id, cu.id == a.customer_id))
+             .where(a.company_id == self.cid, *([a.status == status] if status else [])).order_by(a.id))
+        return list(self.c.execute(q))

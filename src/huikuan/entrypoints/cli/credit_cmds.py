@@ -226,3 +226,125 @@ def alerts_cmd(
                   tr(f"alert.move.{r.move}"), r.reason_zh if lang == "zh" else r.reason_en,
                   tr("alerts.open") if r.closed_on is None else tr("alerts.closed", on=r.closed_on.isoformat()))
     console().print(t)
+
+
+# ── applications, limit history, the periodic review ──────────────────────────────────────────
+
+
+@credit_app.command("apply")
+def apply_cmd(
+    customer: str = typer.Argument(..., help="客户编号 / customer code"),
+    limit: str = typer.Argument(..., help="申请额度（元）/ limit asked for"),
+    by: str = typer.Option(..., "--by", help="申请人（业务员）/ who asks"),
+    reasoning: str = typer.Option(..., "--reasoning", help="业务员的理由 / the salesperson's reasoning"),
+    terms: str = typer.Option(None, "--terms", help="付款条件 / terms, e.g. 月结30"),
+    references: str = typer.Option(None, "--references", help="资信证明人 / references"),
+) -> None:
+    """信用申请（新客户或提额）/ a credit application (new customer or a raised limit)."""
+    minor = Money.parse(limit).minor
+    aid, role = svc.apply_for_credit(state.app(), customer, minor, reasoning=reasoning, requested_by=by, terms=terms,
+                                     references=references)
+    console().print(tr("credit.application.submitted", id=aid, role=tr(f"role.{role.value}")))
+
+
+def _decide_application(application_id: int, approve: bool, by: str, role: str, note: str | None) -> None:
+    row = svc.decide_application(state.app(), application_id, approve, by=by, role=role, note=note)
+    key = "credit.application.approved" if approve else "credit.application.rejected"
+    console().print(tr(key, id=row.id, limit=money_text(row.requested_limit_minor)))
+
+
+@credit_app.command("approve-application")
+def approve_application_cmd(
+    application_id: int = typer.Argument(...),
+    by: str = typer.Option(..., "--by", help="审批人 / approver"),
+    role: str = typer.Option(..., "--role", help="credit_supervisor | credit_manager | gm | owner"),
+    note: str = typer.Option(None, "--note"),
+) -> None:
+    """批准信用申请（按金额所需的角色）/ approve an application (the role its amount calls for)."""
+    _decide_application(application_id, True, by, role, note)
+
+
+@credit_app.command("reject-application")
+def reject_application_cmd(
+    application_id: int = typer.Argument(...),
+    by: str = typer.Option(..., "--by"),
+    role: str = typer.Option(..., "--role"),
+    note: str = typer.Option(None, "--note"),
+) -> None:
+    """驳回信用申请 / reject an application."""
+    _decide_application(application_id, False, by, role, note)
+
+
+@credit_app.command("applications")
+def applications_cmd(status: str = typer.Option(None, "--status"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """信用申请列表 / credit applications."""
+    rows = svc.list_applications(state.app(), status)
+    data = [{"id": r.id, "customer": r.customer_code, "requested_limit_minor": int(r.requested_limit_minor),
+             "terms": r.terms, "references": r.refs, "reasoning": r.reasoning, "requested_by": r.requested_by,
+             "requested_on": r.requested_on.isoformat(), "required_role": r.required_role, "status": r.status,
+             "decided_by": r.decided_by} for r in rows]
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    t = Table(title=tr("credit.application.title", count=len(rows)))
+    for col in ("id", "customer", "amount", "requested_by", "reason", "role", "status", "decided_by"):
+        t.add_column(tr(f"credit.col.{col}"), overflow="fold")
+    for r in rows:
+        t.add_row(str(r.id), f"{r.customer_code} {r.customer_name}", money_text(r.requested_limit_minor), r.requested_by,
+                  r.reasoning, tr(f"role.{r.required_role}"), tr(f"credit.override_status.{r.status}"), r.decided_by or "-")
+    console().print(t)
+
+
+@credit_app.command("set-limit")
+def set_limit_cmd(
+    customer: str = typer.Argument(...),
+    limit: str = typer.Argument(..., help="新额度（元）/ new limit"),
+    reason: str = typer.Option(..., "--reason", help="review | manual | ..."),
+    by: str = typer.Option(..., "--by"),
+    note: str = typer.Option(None, "--note"),
+) -> None:
+    """调整信用额度（记录原因）/ change a credit limit, with its reason on record."""
+    svc.set_limit(state.app(), customer, Money.parse(limit).minor, reason=reason, by=by, note=note)
+    console().print(tr("credit.limit.set", customer=customer, limit=money_text(Money.parse(limit).minor)))
+
+
+@credit_app.command("history")
+def history_cmd(customer: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """额度变更记录 / the customer's limit changes and their reasons."""
+    rows = svc.limit_history(state.app(), customer)
+    data = [{"on": r.changed_on.isoformat(), "old_minor": int(r.old_minor), "new_minor": int(r.new_minor),
+             "reason": r.reason, "note": r.note, "by": r.by} for r in rows]
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    t = Table(title=tr("credit.limit.history", customer=customer))
+    for col in ("date", "old", "new", "reason", "note", "by"):
+        t.add_column(tr(f"credit.col.{col}"), overflow="fold")
+    for r in rows:
+        t.add_row(r.changed_on.isoformat(), money_text(r.old_minor), money_text(r.new_minor),
+                  tr(f"credit.limit_reason.{r.reason}"), r.note or "", r.by or "-")
+    console().print(t)
+
+
+@credit_app.command("review")
+def review_cmd(as_of: str = typer.Option(None, "--as-of"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """定期信用评审：额度使用、付款天数、建议额度 / the periodic credit review with suggested limits."""
+    rows = svc.credit_review(state.app(), parse_day(as_of, "--as-of"))
+    if as_json:
+        typer.echo(json.dumps([
+            {"customer": r.code, "limit_minor": r.limit_minor, "exposure_minor": r.exposure_minor,
+             "use_pct": r.line.use_pct, "days_past_due": r.days_past_due, "grade": r.grade,
+             "late_before": r.late_before, "late_recent": r.late_recent, "suggested_minor": r.line.suggested_minor,
+             "behaviour_pct": r.line.behaviour_pct, "flags": list(r.line.flags)} for r in rows],
+            ensure_ascii=False, indent=2))
+        return
+    t = Table(title=tr("credit.review.title", count=len(rows)))
+    for col in ("customer", "limit", "exposure", "use", "late", "grade", "suggested", "flags"):
+        t.add_column(tr(f"credit.col.{col}"), overflow="fold")
+    for r in rows:
+        late = f"{r.late_before if r.late_before is not None else '-'} → {r.late_recent if r.late_recent is not None else '-'}"
+        t.add_row(f"{r.code} {r.name}", money_text(r.limit_minor, r.currency), money_text(r.exposure_minor, r.currency),
+                  f"{r.line.use_pct}%" if r.line.use_pct is not None else "-", late, tr(f"grade.{r.grade}"),
+                  money_text(r.line.suggested_minor, r.currency),
+                  ", ".join(tr(f"credit.review.flag.{f}") for f in r.line.flags))
+    console().print(t)
