@@ -9,6 +9,7 @@ import typer
 from ... import i18n
 from ...domain.money import Money
 from ...services import demo_data
+from ...services.demo_credit import add_demo_dealer
 from .common import RichProgress, console, parse_day, state, tr
 from .main import app
 
@@ -38,6 +39,7 @@ def demo_data_cmd(
     progress = _LabelledProgress(enabled=not as_json)
     try:
         report = demo_data.load(state.app(), company, progress)
+        dealer = add_demo_dealer(state.app(), day)
         warm = demo_data.warm_up(state.app(), day, working_days=warm_up_days, seed=seed, progress=progress) \
             if warm_up_days else {}
     finally:
@@ -49,6 +51,7 @@ def demo_data_cmd(
         "open_balance": Money(company.open_minor).amount_text(),
         "overdue": Money(company.overdue_minor()).amount_text(),
         "warm_up": warm,
+        "credit_demo": dealer,
     }
     if as_json:
         console().print_json(json.dumps(summary, ensure_ascii=False))
@@ -64,3 +67,4 @@ def demo_data_cmd(
                  overdue=Money(company.overdue_minor()).display()))
     if warm:
         out.print(tr("demo.done.warm_up", **warm))
+    out.print(tr("demo.done.credit", **dealer))
