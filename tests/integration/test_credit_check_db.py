@@ -44,17 +44,19 @@ def test_exposure_has_four_parts(shop):
     credit.record_delivery(shop, "SH-1", "EN1", date(2026, 11, 21), 3_000_00, order="SO-9")  # unbilled, part of SO-9
     with shop.uow() as uow:
         record_payment(uow, "EN1", Money(2_000_00, "CNY"), date(2026, 11, 22), method="acceptance_bill",
-                       bill_matures_on=date(2027, 2, 22))
-        uow.c.execute(t.payment.update().values(bill_kind="commercial"))
+                       bill_kind="商业承兑", bill_matures_on=date(2027, 2, 22))
+        record_payment(uow, "EN1", Money(1_000_00, "CNY"), date(2026, 11, 22), method="acceptance_bill",
+                       bill_kind="bank", bill_matures_on=date(2027, 5, 22))
         uow.commit()
     r = credit.check_order(shop, "EN1", 1_00)
-    # open AR 8,000 + unbilled 3,000 + order left 4,000 + commercial bill 2,000
-    assert r.result.exposure_minor == 17_000_00
-    assert r.result.available_minor == 33_000_00 and r.decision is Decision.ALLOW
+    # open AR 7,000 (both bills paid it down) + unbilled 3,000 + order left 4,000 + commercial bill 2,000;
+    # the bank acceptance counts as paid
+    assert r.result.exposure_minor == 16_000_00
+    assert r.result.available_minor == 34_000_00 and r.decision is Decision.ALLOW
     # the order being checked is not counted twice
-    assert credit.check_order(shop, "EN1", 7_000_00, order="SO-9").result.exposure_minor == 13_000_00
-    # after maturity the commercial bill no longer counts; a bank bill never does
-    assert credit.check_order(shop, "EN1", 1_00, as_of=date(2027, 2, 22)).result.exposure_minor == 15_000_00
+    assert credit.check_order(shop, "EN1", 7_000_00, order="SO-9").result.exposure_minor == 12_000_00
+    # after maturity the commercial bill no longer counts
+    assert credit.check_order(shop, "EN1", 1_00, as_of=date(2027, 2, 22)).result.exposure_minor == 14_000_00
 
 
 def test_deliver_two_settle_one_and_override_path(shop):
@@ -98,6 +100,17 @@ def test_paying_the_delivery_releases_the_next(shop):
         record_payment(uow, "DL1", Money(5_000_00, "CNY"), TODAY)
         uow.commit()
     assert credit.check_order(shop, "DL1", 1_000_00).decision is Decision.ALLOW
+
+
+@pytest.mark.parametrize(("kind", "matures", "code"), [
+    ("commercial", None, "bill_kind.needs_maturity"), ("支票", date(2027, 1, 1), "bill_kind.invalid")])
+def test_acceptance_bill_input_is_checked(shop, kind, matures, code):
+    with shop.uow() as uow, pytest.raises(InvalidInput) as e:
+        record_payment(uow, "EN1", Money(1_00, "CNY"), TODAY, method="承兑汇票", bill_kind=kind, bill_matures_on=matures)
+    assert e.value.code == code
+    with shop.uow() as uow, pytest.raises(InvalidInput) as e:
+        record_payment(uow, "EN1", Money(1_00, "CNY"), TODAY, method="transfer", bill_kind="bank")
+    assert e.value.code == "bill_kind.not_a_bill"
 
 
 def test_cash_customer_and_statuses(shop):

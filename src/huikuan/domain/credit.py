@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from .ledger import CreditStatus, Role
+from .errors import InvalidInput
+from .ledger import CreditStatus, PaymentMethod, Role
 from .terms import Cash, DayOfMonth, MonthEnd, NetDays, Terms
 
 
@@ -301,3 +302,35 @@ def review(f: ReviewFacts, rule: LimitRule, use_pct_flag: int = 80, slower_days:
     if abs(suggested - f.limit_minor) * 100 > gap_pct * max(f.limit_minor, 1) and (suggested or f.limit_minor):
         flags.append("limit_gap")
     return ReviewLine(tuple(flags), use, suggested, pct)
+
+
+# ── acceptance bills (承兑汇票) ───────────────────────────────────────────────────────────────
+
+
+class BillKind(StrEnum):
+    BANK = "bank"  # 银行承兑汇票: the bank pays at maturity — counts as paid
+    COMMERCIAL = "commercial"  # 商业承兑汇票: only the customer's promise until it matures
+
+_BILL_ALIASES = {"bank": BillKind.BANK, "银行承兑": BillKind.BANK, "银行承兑汇票": BillKind.BANK, "银承": BillKind.BANK,
+                 "commercial": BillKind.COMMERCIAL, "商业承兑": BillKind.COMMERCIAL,
+                 "商业承兑汇票": BillKind.COMMERCIAL, "商承": BillKind.COMMERCIAL}
+
+
+def parse_bill_kind(text: str) -> BillKind:
+    found = _BILL_ALIASES.get(text.strip().lower())
+    if found is None:
+        raise InvalidInput("bill_kind.invalid", value=text)
+    return found
+
+
+def check_bill(method: PaymentMethod, kind: str | None, matures_on: date | None) -> str | None:
+    """The bill kind to store: only an acceptance bill has one (bank when not said); a commercial
+    acceptance needs its maturity date (without it the exposure could never end)."""
+    if method is not PaymentMethod.ACCEPTANCE_BILL:
+        if kind:
+            raise InvalidInput("bill_kind.not_a_bill", value=kind)
+        return None
+    bk = parse_bill_kind(kind) if kind else BillKind.BANK
+    if bk is BillKind.COMMERCIAL and matures_on is None:
+        raise InvalidInput("bill_kind.needs_maturity")
+    return bk.value

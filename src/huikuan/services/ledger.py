@@ -29,6 +29,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from ..adapters.db import tables as t
 from ..domain.allocation import allocate
+from ..domain.credit import check_bill
 from ..domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from ..domain.ledger import DisputeCategory, OpenItem, PaymentMethod, settled_reason
 from ..domain.money import Money, format_minor
@@ -251,9 +252,13 @@ def _numbers(uow: Uow, ids: Iterable[int]) -> dict[int, str]:
 
 def record_payment(uow: Uow, customer_code: str, amount: Money, paid_on: date, *, number: str | None = None,
                    method: PaymentMethod | str = PaymentMethod.TRANSFER, invoice_number: str | None = None,
-                   bill_matures_on: date | None = None) -> PostingResult:
-    """Record a receipt (回款) and allocate it; what finds no open invoice stays as unapplied credit."""
+                   bill_matures_on: date | None = None, bill_kind: str | None = None) -> PostingResult:
+    """Record a receipt (回款) and allocate it; what finds no open invoice stays as unapplied credit.
+
+    An acceptance bill (承兑汇票) names its kind: a bank acceptance counts as paid; a commercial one is
+    allocated like any payment but stays in the customer's credit exposure until it matures."""
     _positive(amount)
+    bill_kind = check_bill(parse_payment_method(method), bill_kind, bill_matures_on)
     customer_id, _ = _customer(uow, customer_code)
     named = _named_invoice(uow, invoice_number, customer_id, amount.currency)
     number = number or _next_number(uow, t.payment, f"PAY-{paid_on:%Y%m%d}-")
@@ -263,7 +268,7 @@ def record_payment(uow: Uow, customer_code: str, amount: Money, paid_on: date, *
     pid = uow.c.execute(insert(t.payment).values(
         company_id=uow.company_id, customer_id=customer_id, number=number, paid_on=paid_on,
         amount_minor=amount.minor, currency=amount.currency, method=parse_payment_method(method).value,
-        bill_matures_on=bill_matures_on, invoice_number=invoice_number, unapplied_minor=left,
+        bill_matures_on=bill_matures_on, bill_kind=bill_kind, invoice_number=invoice_number, unapplied_minor=left,
     )).inserted_primary_key[0]
     executemany(uow.c, ALLOCATION_SQL, allocation_rows(uow, lines, paid_on, payment_id=pid))
     book.flush(uow, paid_on)

@@ -121,6 +121,8 @@ def pay_cmd(
     invoice: str = typer.Option(None, "--invoice", help="指定核销的发票号 / invoice to settle first"),
     method: str = typer.Option("transfer", "--method", help="转账/现金/承兑汇票/支票 / transfer, cash, ..."),
     number: str = typer.Option(None, "--number", help="收款单号（默认自动）/ payment number"),
+    bill_kind: str = typer.Option(None, "--bill-kind", help="承兑汇票：银行承兑 bank / 商业承兑 commercial"),
+    bill_matures: str = typer.Option(None, "--bill-matures", help="汇票到期日 / the bill's maturity date"),
 ) -> None:
     """记录一笔收款并核销 / record a payment and allocate it."""
     a = state.app()
@@ -128,7 +130,8 @@ def pay_cmd(
     day = parse_day(on, "--date")
     with a.uow() as uow:
         result = ledger.record_payment(uow, customer, money, day, number=number,
-                                       method=parse_payment_method(method), invoice_number=invoice)
+                                       method=parse_payment_method(method), invoice_number=invoice,
+                                       bill_kind=bill_kind, bill_matures_on=parse_day(bill_matures, "--bill-matures"))
         uow.commit()
     con = console()
     con.print(tr("pay.recorded", number=result.number, amount=money.display()))
