@@ -138,38 +138,49 @@ def _policy(app: Any, uow: Any, cust: Any) -> Policy:
     return policies_for(app, uow).for_customer(cust.policy, cust.segment)
 
 
+def _check_order_number(uow: Any, cust: Any, customer_code: str, order: str, amount_minor: int) -> None:
+    repo = uow.credit
+    known = repo.order(order)
+    if known is not None and known.customer_id != cust.id:
+        raise InvalidInput("credit.order_other_customer", order=order, customer=customer_code)
+    if known is not None and int(known.amount_minor) != amount_minor:
+        raise InvalidInput("credit.order_amount_differs", order=order,
+                           amount=Money(int(known.amount_minor), cust.currency).display(),
+                           given=Money(amount_minor, cust.currency).display())
+    earlier = repo.last_check_of_order(order)
+    if earlier is not None and (earlier.customer_id != cust.id or int(earlier.amount_minor) != amount_minor):
+        raise InvalidInput("credit.order_checked_other_amount", order=order,
+                           amount=Money(int(earlier.amount_minor), cust.currency).display(),
+                           given=Money(amount_minor, cust.currency).display())
+
+
 def check_order(app: Any, customer_code: str, amount_minor: int, *, order: str | None = None,
                 as_of: date | None = None, actor: str | None = None) -> CheckResult:
-    """May we ship this order on credit? Records the check; raises on bad input with nothing written."""
+    """May we ship this order on credit? Records the check; raises on bad input with nothing written.
+
+    The facts are read in a read-only unit of work (on SQLite: no write lock while the clerk's answer
+    is computed); the record is written in a short second one, which checks the order number again so
+    two desks cannot record one order with two amounts."""
     _positive(amount_minor)
     order = (order or "").strip() or None
     today = as_of or app.clock.today()
-    with app.uow() as uow:
+    with app.uow(write=False) as uow:
         cust = _customer(uow, customer_code)
-        repo = uow.credit
         if order is not None:
-            known = repo.order(order)
-            if known is not None and known.customer_id != cust.id:
-                raise InvalidInput("credit.order_other_customer", order=order, customer=customer_code)
-            if known is not None and int(known.amount_minor) != amount_minor:
-                raise InvalidInput("credit.order_amount_differs", order=order,
-                                   amount=Money(int(known.amount_minor), cust.currency).display(),
-                                   given=Money(amount_minor, cust.currency).display())
-            earlier = repo.last_check_of_order(order)
-            if earlier is not None and (earlier.customer_id != cust.id or int(earlier.amount_minor) != amount_minor):
-                raise InvalidInput("credit.order_checked_other_amount", order=order,
-                                   amount=Money(int(earlier.amount_minor), cust.currency).display(),
-                                   given=Money(amount_minor, cust.currency).display())
+            _check_order_number(uow, cust, customer_code, order, amount_minor)
         facts = gather_facts(uow, cust, today, exclude_order=order)
         policy = _policy(app, uow, cust)
         ov = None
         if order is not None:
-            row = repo.approved_override(cust.id, order)
+            row = uow.credit.approved_override(cust.id, order)
             if row is not None:
                 ov = Override(int(row.id), row.order_number, int(row.amount_minor), row.requested_by,
                               row.decided_by or "", row.reason)
-        result = check_credit(facts, amount_minor, policy.credit_check, today, ov)
-        check_id = repo.add_check(
+    result = check_credit(facts, amount_minor, policy.credit_check, today, ov)
+    with app.uow() as uow:
+        if order is not None:
+            _check_order_number(uow, cust, customer_code, order, amount_minor)
+        check_id = uow.credit.add_check(
             customer_id=cust.id, order_number=order, amount_minor=amount_minor, as_of=today,
             checked_at=app.clock.now().astimezone(UTC).replace(tzinfo=None), decision=result.decision.value,
             reasons=[{"code": r.code.value, "decision": r.decision.value, **r.param_dict()} for r in result.reasons],
