@@ -50,7 +50,7 @@ def policies_for(app: Any, uow: Any) -> PolicySet:
 
     dirs = [SHIPPED, *app.policy_dirs()]
     stamp = tuple((str(p), os.stat(p).st_mtime_ns) for d in dirs for p in sorted(Path(d).glob("*.toml")))
-    segs = uow.collect.segment_policies()
+    segs = uow.credit.segment_policies()
     key = (stamp, tuple(sorted(segs.items())))
     found = _POLICY_CACHE.get(key)
     if found is None:
@@ -165,7 +165,9 @@ def check_order(app: Any, customer_code: str, amount_minor: int, *, order: str |
     order = (order or "").strip() or None
     today = as_of or app.clock.today()
     with app.uow(write=False) as uow:
-        cust = _customer(uow, customer_code)
+        cust = uow.credit.customer_for_check(customer_code)
+        if cust is None:
+            raise NotFound("customer.not_found", what="customer", value=customer_code)
         if order is not None:
             _check_order_number(uow, cust, customer_code, order, amount_minor)
         facts = gather_facts(uow, cust, today, exclude_order=order)
