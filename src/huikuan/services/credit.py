@@ -38,6 +38,7 @@ from ..domain.ledger import CreditStatus, Role
 from ..domain.money import Money
 from ..domain.policy.model import Policy
 from ..domain.terms import Cash, due_date, parse_terms
+from . import audit
 from .policies import PolicySet, load_policies
 
 _POLICY_CACHE: dict[tuple[Any, ...], PolicySet] = {}
@@ -98,8 +99,8 @@ def reason_text(r: Reason, lang: str, currency: str = "CNY") -> str:
     return i18n.t(f"credit.reason.{r.code.value}", lang, **params)
 
 
-def _customer(uow: Any, code: str) -> Any:
-    row = uow.customers.by_code(code)
+def _customer(uow: Any, code: str, scope: Any = None) -> Any:
+    row = uow.customers.by_code(code, scope)
     if row is None:
         raise NotFound("customer.not_found", what="customer", value=code)
     return row
@@ -155,7 +156,7 @@ def _check_order_number(uow: Any, cust: Any, customer_code: str, order: str, amo
 
 
 def check_order(app: Any, customer_code: str, amount_minor: int, *, order: str | None = None,
-                as_of: date | None = None, actor: str | None = None) -> CheckResult:
+                as_of: date | None = None, actor: str | None = None, scope: Any = None) -> CheckResult:
     """May we ship this order on credit? Records the check; raises on bad input with nothing written.
 
     The facts are read in a read-only unit of work (on SQLite: no write lock while the clerk's answer
@@ -166,7 +167,7 @@ def check_order(app: Any, customer_code: str, amount_minor: int, *, order: str |
     today = as_of or app.clock.today()
     with app.uow(write=False) as uow:
         cust = uow.credit.customer_for_check(customer_code)
-        if cust is None:
+        if cust is None or (scope is not None and not scope.covers(cust.collector, cust.sales_owner)):
             raise NotFound("customer.not_found", what="customer", value=customer_code)
         if order is not None:
             _check_order_number(uow, cust, customer_code, order, amount_minor)
@@ -196,7 +197,7 @@ def check_order(app: Any, customer_code: str, amount_minor: int, *, order: str |
 
 
 def request_override(app: Any, customer_code: str, order: str, amount_minor: int, *, requested_by: str,
-                     reason: str) -> int:
+                     reason: str, scope: Any = None) -> int:
     """Ask a supervisor to let this order ship despite a hold (who asks, why, which order and amount)."""
     _positive(amount_minor)
     order = (order or "").strip()
@@ -207,7 +208,7 @@ def request_override(app: Any, customer_code: str, order: str, amount_minor: int
     if not (reason or "").strip():
         raise InvalidInput("credit.override_needs_reason")
     with app.uow() as uow:
-        cust = _customer(uow, customer_code)
+        cust = _customer(uow, customer_code, scope)
         known = uow.credit.order(order)
         if known is not None and known.customer_id != cust.id:
             raise InvalidInput("credit.order_other_customer", order=order, customer=customer_code)
@@ -215,6 +216,8 @@ def request_override(app: Any, customer_code: str, order: str, amount_minor: int
             customer_id=cust.id, order_number=order, amount_minor=amount_minor, requested_by=requested_by.strip(),
             requested_at=app.clock.now().astimezone(UTC).replace(tzinfo=None), reason=reason.strip(),
             status="pending")
+        audit.record(uow, app.clock.now(), requested_by.strip(), "credit.override_request", "credit_override", oid,
+                     customer_id=cust.id, after={"order": order, "amount_minor": amount_minor, "reason": reason.strip()})
         uow.commit()
     return int(oid)
 
@@ -231,8 +234,13 @@ def decide_override(app: Any, override_id: int, approve: bool, *, by: str, note:
             raise RuleViolation("credit.override_already_decided", id=override_id, status=row.status)
         if approve and row.requested_by == by.strip():
             raise RuleViolation("credit.override_self_approval", id=override_id, person=by)
-        uow.credit.decide_override(override_id, "approved" if approve else "rejected", by.strip(),
-                                   app.clock.now().astimezone(UTC).replace(tzinfo=None), note)
+        status = "approved" if approve else "rejected"
+        uow.credit.decide_override(override_id, status, by.strip(), app.clock.now().astimezone(UTC).replace(tzinfo=None),
+                                   note)
+        audit.record(uow, app.clock.now(), by.strip(), f"credit.override_{status}", "credit_override", override_id,
+                     customer_id=row.customer_id, before={"status": "pending"},
+                     after={"status": status, "order": row.order_number, "amount_minor": int(row.amount_minor),
+                            "requested_by": row.requested_by, "note": note})
         uow.commit()
         return uow.credit.override(override_id)
 
@@ -242,10 +250,23 @@ def list_overrides(app: Any, status: str | None = None) -> list[Any]:
         return list(uow.credit.overrides(status))
 
 
+def override_reasons(app: Any, rows: list[Any], as_of: date | None = None) -> dict[int, CreditDecision]:
+    """What a check of each pending override's order says now (the supervisor sees why it was held)."""
+    today = as_of or app.clock.today()
+    out: dict[int, CreditDecision] = {}
+    with app.uow(write=False) as uow:
+        for r in rows:
+            cust = uow.credit.customer_for_check(r.customer_code)
+            facts = gather_facts(uow, cust, today, exclude_order=r.order_number)
+            out[r.id] = check_credit(facts, int(r.amount_minor), _policy(app, uow, cust).credit_check, today)
+    return out
+
+
 # ── orders and deliveries, one at a time (the ERP's POST /api/v1/orders) ─────────────────────
 
 
-def record_order(app: Any, number: str, customer_code: str, ordered_on: date, amount_minor: int) -> int:
+def record_order(app: Any, number: str, customer_code: str, ordered_on: date, amount_minor: int, *,
+                 actor: str | None = None, scope: Any = None) -> int:
     """An open sales order; it counts in the customer's exposure until delivered, closed or cancelled.
 
     Posting the same order again with the same figures changes nothing; with different figures it is
@@ -255,7 +276,7 @@ def record_order(app: Any, number: str, customer_code: str, ordered_on: date, am
         raise InvalidInput("order.number_missing")
     _positive(amount_minor)
     with app.uow() as uow:
-        cust = _customer(uow, customer_code)
+        cust = _customer(uow, customer_code, scope)
         known = uow.credit.order(number)
         if known is not None:
             if known.customer_id != cust.id or int(known.amount_minor) != amount_minor or known.ordered_on != ordered_on:
@@ -263,6 +284,8 @@ def record_order(app: Any, number: str, customer_code: str, ordered_on: date, am
             return int(known.id)
         oid = uow.credit.add_order(customer_id=cust.id, number=number, ordered_on=ordered_on,
                                    amount_minor=amount_minor, currency=cust.currency, status="open")
+        audit.record(uow, app.clock.now(), actor, "order.add", "sales_order", number, customer_id=cust.id,
+                     after={"ordered_on": ordered_on, "amount_minor": amount_minor})
         uow.commit()
     return int(oid)
 
@@ -353,6 +376,9 @@ def decide_application(app: Any, application_id: int, approve: bool, *, by: str,
             raise RuleViolation("credit.application_needs_role", id=application_id, role=required.value,
                                 given=as_role.value)
         uow.credit.decide_application(application_id, "approved" if approve else "rejected", by.strip(), today, note)
+        audit.record(uow, app.clock.now(), by.strip(), "credit.application_" + ("approved" if approve else "rejected"),
+                     "credit_application", application_id, customer_id=row.customer_id,
+                     after={"limit_minor": int(row.requested_limit_minor), "role": as_role.value, "note": note})
         if approve:
             cust = uow.credit.customer_by_id(row.customer_id)
             uow.credit.add_limit_change(customer_id=row.customer_id, changed_on=today,
@@ -377,6 +403,9 @@ def set_limit(app: Any, customer_code: str, new_limit_minor: int, *, reason: str
         cid = uow.credit.add_limit_change(customer_id=cust.id, changed_on=app.clock.today(),
                                           old_minor=int(cust.credit_limit_minor), new_minor=new_limit_minor,
                                           reason=reason, note=note, by=by)
+        audit.record(uow, app.clock.now(), by, "credit.limit_set", "customer", cust.code, customer_id=cust.id,
+                     before={"credit_limit_minor": int(cust.credit_limit_minor)},
+                     after={"credit_limit_minor": new_limit_minor, "reason": reason})
         uow.credit.set_limit(cust.id, new_limit_minor)
         uow.commit()
     return int(cid)

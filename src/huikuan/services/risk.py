@@ -28,6 +28,7 @@ from ..domain.errors import InvalidInput, NotFound
 from ..domain.ledger import Excuse, PromiseFacts, PromiseState, RiskGrade, judge_promises
 from ..domain.money import Money
 from ..domain.warnings import STATE_KINDS, PaidInvoice, Warning, WarningFacts, WarningKind, detect
+from . import audit
 from .credit import policies_for
 
 LOOK_BACK_DAYS = 365
@@ -36,8 +37,8 @@ NEUTRAL = frozenset({"sent"})  # a message we sent says nothing about whether th
 WATCHED_ROLES = ("finance", "signatory", "owner", "legal_rep")
 
 
-def _customer(uow: Any, code: str) -> Any:
-    row = uow.customers.by_code(code)
+def _customer(uow: Any, code: str, scope: Any = None) -> Any:
+    row = uow.customers.by_code(code, scope)
     if row is None:
         raise NotFound("customer.not_found", what="customer", value=code)
     return row
@@ -94,10 +95,10 @@ def debtor_facts(app: Any, uow: Any, cust: Any, today: date, tolerance: int) -> 
         paid_after_pressure_pct=pressed * 100 // len(pays) if pays else 0, on_time_pct=on_time)
 
 
-def debtor_profile(app: Any, code: str, as_of: date | None = None) -> DebtorProfile:
+def debtor_profile(app: Any, code: str, as_of: date | None = None, scope: Any = None) -> DebtorProfile:
     today = as_of or app.clock.today()
     with app.uow(write=False) as uow:
-        cust = _customer(uow, code)
+        cust = _customer(uow, code, scope)
         policy = policies_for(app, uow).for_customer(cust.policy, cust.segment)
         facts = debtor_facts(app, uow, cust, today, policy.settings.promise_tolerance_working_days)
         c = classify(facts, policy.debtor)
@@ -121,6 +122,8 @@ def record_lever(app: Any, code: str, lever: str, *, by: str | None = None, note
         cust = _customer(uow, code)
         lid = uow.credit.add_lever(customer_id=cust.id, lever=lv.value, done_on=on or app.clock.today(), by=by,
                                    note=note)
+        audit.record(uow, app.clock.now(), by, "credit.lever_done", "customer", cust.code, customer_id=cust.id,
+                     after={"lever": lv.value, "note": note})
         uow.commit()
     return int(lid)
 

@@ -50,7 +50,7 @@ class CreditRepo:
         return date.fromisoformat(v) if isinstance(v, str) else v
 
     CUSTOMER_COLUMNS = ("id", "code", "name", "terms", "credit_limit_minor", "currency", "credit_status",
-                        "shipment_locked", "deliver_two_settle_one", "policy", "segment")
+                        "shipment_locked", "deliver_two_settle_one", "policy", "segment", "collector", "sales_owner")
 
     def customer_for_check(self, code: str) -> Any:
         """The columns the check reads, as an object with attributes (None: no such customer)."""
