@@ -18,9 +18,10 @@ from .adapters.db import tables as t
 from .adapters.db.engine import make_engine
 from .adapters.db.migrate import upgrade
 from .adapters.db.uow import SqlUnitOfWork
+from .adapters.files import FileTables
 from .adapters.passwords import Argon2Hasher
 from .config import Settings, load_settings
-from .services.ports import Clock, PasswordHasher
+from .services.ports import Clock, Files, PasswordHasher
 
 
 @dataclass
@@ -30,6 +31,7 @@ class App:
     company_id: int
     clock: Clock
     hasher: PasswordHasher = field(default_factory=Argon2Hasher)
+    files: Files = field(default_factory=FileTables)  # import files (CSV, XLSX) as row streams
 
     def uow(self, write: bool = True) -> SqlUnitOfWork:
         """A unit of work; ``write=False`` for read-only work (SQLite: no write lock taken)."""
@@ -55,6 +57,10 @@ class App:
 
     def policy_dirs(self) -> list[Path]:
         return [Path(self.settings.policy_dir)] if self.settings.policy_dir else []
+
+    def profile_dirs(self) -> list[Path]:
+        """Folders of the company's own import layout profiles (docs/imports.md)."""
+        return [Path(self.settings.profile_dir)] if self.settings.profile_dir else []
 
 
 def _ensure_company(engine: Engine, settings: Settings) -> int:

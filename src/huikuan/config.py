@@ -12,6 +12,7 @@
 | policy_dir     | HUIKUAN_POLICY_DIR       | (shipped policies only)          |
 | roll_due_to_workday | HUIKUAN_ROLL_DUE_TO_WORKDAY | false (ADR 0005)            |
 | import_date_window_years | HUIKUAN_IMPORT_DATE_WINDOW_YEARS | 30 (imported dates within ± that many years of today) |
+| profile_dir    | HUIKUAN_PROFILE_DIR      | (shipped import profiles only)   |
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Settings:
     policy_dir: str | None = None
     roll_due_to_workday: bool = False  # ADR 0005: contractual dates stay as written
     import_date_window_years: int = 30  # an imported date further than this from today is refused
+    profile_dir: str | None = None  # the company's own import layout profiles (docs/imports.md)
 
     @property
     def lang(self) -> str:

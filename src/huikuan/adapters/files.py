@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..domain.errors import ImportRejected, Problem
 from ..domain.parsing import strip_controls
@@ -87,7 +87,7 @@ def _blank(cells: list[object]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _csv_cells(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_cells(path: Path, encoding: str, keep_blank: bool = False) -> Iterator[tuple[int, list[str]]]:
     """Non-blank records numbered from 1 (a quoted multi-line cell is one record, as Excel shows it).
 
     Read strictly: a quote that never closes, or text after a closing quote, refuses the file with
@@ -114,7 +114,7 @@ def _csv_cells(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
             if not joined.isprintable():  # one test per record; the rare dirty one is cleaned cell by cell
                 cells = [strip_controls(c) for c in cells]
                 joined = "".join(cells)
-            if joined.strip():
+            if keep_blank or joined.strip():
                 yield n, cells
 
 
@@ -136,7 +136,47 @@ def _check_xlsx_parts(path: Path) -> None:
         raise _reject(path.name, "file.xlsx_invalid", detail=type(e).__name__) from e
 
 
-def _xlsx_cells(path: Path) -> Iterator[tuple[int, list[object]]]:
+def _merged_ranges(path: Path, part: str) -> list[tuple[int, int, int, int]]:
+    """(first row, first col, last row, last col) of the sheet's merged cells, read from its XML
+    without parsing it (the part's size was checked first)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    out: list[tuple[int, int, int, int]] = []
+    pattern = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+    tail = b""
+    with zipfile.ZipFile(path) as zf, zf.open(part) as fh:
+        while chunk := fh.read(_CHUNK):
+            data = tail + chunk
+            for m in pattern.finditer(data):
+                c1, r1, c2, r2 = range_boundaries(m.group(1).decode())
+                if c1 is not None and r1 is not None and c2 is not None and r2 is not None:
+                    out.append((r1, c1, r2, c2))
+            tail = data[-200:]
+    return sorted(set(out))
+
+
+def _fill_merged(rows: Iterator[tuple[int, list[object]]], ranges: list[tuple[int, int, int, int]],
+                 ) -> Iterator[tuple[int, list[object]]]:
+    """Every cell of a merged range shows the range's value, as Excel shows it."""
+    pending = sorted(ranges, reverse=True)  # popped in row order
+    active: list[tuple[tuple[int, int, int, int], object]] = []
+    for n, cells in rows:
+        while pending and pending[-1][0] <= n:
+            rng = pending.pop()
+            if rng[2] >= n:
+                active.append((rng, cells[rng[1] - 1] if rng[0] == n and rng[1] - 1 < len(cells) else None))
+        if active:
+            active = [(rng, v) for rng, v in active if rng[2] >= n]
+            for (r1, c1, _r2, c2), v in active:
+                if len(cells) < c2:
+                    cells = cells + [None] * (c2 - len(cells))
+                for c in range(c1 - 1, c2):
+                    if n != r1 or c != c1 - 1:
+                        cells[c] = v
+        yield n, cells
+
+
+def _xlsx_cells(path: Path, merged: bool = False) -> Iterator[tuple[int, list[object]]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -150,6 +190,19 @@ def _xlsx_cells(path: Path) -> Iterator[tuple[int, list[object]]]:
         if not wb.worksheets:
             return
         ws = wb.worksheets[0]
+        part = getattr(ws, "_worksheet_path", None)
+        if merged and isinstance(part, str):
+            ranges = _merged_ranges(path, part)
+            if ranges:
+                yield from _fill_merged(_sheet_rows(path, ws), ranges)
+                return
+        yield from _sheet_rows(path, ws)
+    finally:
+        wb.close()
+
+
+def _sheet_rows(path: Path, ws: Any) -> Iterator[tuple[int, list[object]]]:
+    if True:  # noqa: SIM108 — one block, kept at the indentation it had inside _xlsx_cells
         # Why: a declared dimension such as A1:XFD1048576 makes openpyxl pad every row to 16,384
         # cells and emit a million empty rows; without it only the cells really written are read.
         reset = getattr(ws, "reset_dimensions", None)
@@ -168,8 +221,6 @@ def _xlsx_cells(path: Path) -> Iterator[tuple[int, list[object]]]:
             if len(values) > MAX_COLUMNS:
                 values = _trim(values)
             yield n, [strip_controls(v) if type(v) is str else v for v in values]
-    finally:
-        wb.close()
 
 
 def _trim(values: tuple[object, ...]) -> tuple[object, ...]:
@@ -226,6 +277,38 @@ def open_table(path: str | Path, is_header: Callable[[list[str]], bool] | None =
         if first is None:
             raise _reject(source, "file.no_data_rows")
         yield TableFile(source, named, _rows(headers, first, stream, blank_rows_possible), total, encoding)
+    finally:
+        close = getattr(raw, "close", None)
+        if close is not None:
+            close()
+
+
+@dataclass
+class Sheet:
+    source: str
+    rows: Iterator[tuple[int, list[object]]]  # every row as read, blank ones too, numbered as Excel does
+
+
+@contextmanager
+def open_cells(path: str | Path) -> Iterator[Sheet]:
+    """A CSV/XLSX file as raw rows, for a layout profile to interpret (merged cells filled in)."""
+    path = Path(path)
+    source = path.name
+    if not path.is_file():
+        raise _reject(source, "file.not_found", path=str(path))
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
+        raise _reject(source, "file.unsupported_type", suffix=suffix or "-")
+    if path.stat().st_size == 0:
+        raise _reject(source, "file.empty")
+    raw: Iterator[tuple[int, list[object]]]
+    if suffix in (".csv", ".txt"):
+        encoding, _newlines = detect_encoding(path)
+        raw = _csv_cells(path, encoding, keep_blank=True)  # type: ignore[assignment]
+    else:
+        raw = _xlsx_cells(path, merged=True)
+    try:
+        yield Sheet(source, raw)
     finally:
         close = getattr(raw, "close", None)
         if close is not None:
@@ -400,3 +483,11 @@ def write_rejects(path: str | Path, headers: list[str], rejects: Iterable[tuple[
     cells that a spreadsheet would run as formulas are neutralised (``safe_cell``)."""
     rows = ([*(cell_text(row.get(h)) for h in headers), reason] for row, reason in rejects)
     return write_csv(path, chain([[*headers, reason_header]], rows)) - 1
+
+
+class FileTables:
+    """The ``Files`` port of the services (services/ports.py)."""
+
+    open_table = staticmethod(open_table)
+    open_cells = staticmethod(open_cells)
+    write_rejects = staticmethod(write_rejects)

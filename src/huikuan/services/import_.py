@@ -35,7 +35,6 @@ from sqlalchemy import select
 
 from .. import i18n
 from ..adapters.db import tables as t
-from ..adapters.files import open_table, write_rejects
 from ..domain.calendar import WorkCalendar
 from ..domain.errors import CalendarUnknown, ImportRejected, InvalidInput, Problem
 from ..domain.money import exponent, format_minor, normalize_currency
@@ -96,6 +95,8 @@ class ImportReport:
     applied_credit_minor: int = 0  # unapplied customer credit used on the imported invoices
     unapplied_minor: int = 0  # payments/credit notes: money that found no open invoice
     skipped: dict[str, int] = field(default_factory=dict)  # rows skipped by kind: total, subtotal, …
+    profile: str | None = None  # the layout profile the file was read with (import_profiles.py)
+    fit: float | None = None  # how well it fitted, 0–1
 
     def as_dict(self, lang: str = "en") -> dict[str, Any]:
         d = asdict(self)
@@ -143,13 +144,13 @@ def import_file(app: Any, kind: str, path: str | Path, *, skip_invalid: bool = F
     """Import a ``.csv`` or ``.xlsx`` file of ``kind``; see the module docstring for the contract."""
     _check_kind(kind)
     path = Path(path)
-    with open_table(path, is_header=lambda cells: _looks_like_header(kind, cells)) as table:
+    with app.files.open_table(path, is_header=lambda cells: _looks_like_header(kind, cells)) as table:
         report, rejects = _run(app, kind, table.source, table.headers, table.rows, table.total, skip_invalid,
                                progress)
     if rejects:
         target = Path(rejects_path) if rejects_path else path.with_name(path.name + ".rejects.csv")
         lang = app.settings.lang
-        write_rejects(target, table.headers,
+        app.files.write_rejects(target, table.headers,
                       ((row, "; ".join(_reason(p, lang) for p in ps)) for row, ps in rejects),
                       i18n.t("import.rejects.reason_column", lang))
         report.rejects_path = str(target)
@@ -240,6 +241,19 @@ def _header_problems(kind: str, source: str, headers: list[str]) -> tuple[dict[s
 def _run(app: Any, kind: str, source: str, headers: list[str], rows: Iterable[tuple[int, dict[str, object]]],
          total: int | None, skip_invalid: bool, progress: ProgressSink | None,
          ) -> tuple[ImportReport, list[tuple[dict[str, object], list[Problem]]]]:
+    with app.uow() as uow:
+        out = run_in(app, uow, kind, source, headers, rows, total, skip_invalid, progress)
+        uow.commit()
+    return out
+
+
+def run_in(app: Any, uow: Any, kind: str, source: str, headers: list[str],
+           rows: Iterable[tuple[int, dict[str, object]]], total: int | None = None, skip_invalid: bool = False,
+           progress: ProgressSink | None = None, only_new: bool = False,
+           ) -> tuple[ImportReport, list[tuple[dict[str, object], list[Problem]]]]:
+    """Validate then write ``rows`` of ``kind`` inside the caller's unit of work (no commit): several
+    kinds from one file (a ledger export) land together or not at all. ``only_new`` leaves existing
+    rows as they are (customers a ledger export creates)."""
     progress = progress or NoProgress()
     columns, warnings, file_problems = _header_problems(kind, source, headers)
     if file_problems:
@@ -251,40 +265,39 @@ def _run(app: Any, kind: str, source: str, headers: list[str], rows: Iterable[tu
     cal = app.calendar() if kind == "invoices" and app.settings.roll_due_to_workday else None
     rejects: list[tuple[dict[str, object], list[Problem]]] = []
     all_problems: list[Problem] = []
-    with app.uow() as uow:
-        importer = IMPORTERS[kind](app, uow, source, columns, cal)
-        progress.start(i18n.t("import.progress.validate", lang, source=source), total)
-        pending = 0
-        for n, row in rows:
-            # A total row has no number of its own (or 合计 in its place); checked only for a row
-            # without a number or with problems, so the common row pays one dict lookup.
-            key = row.get(key_header) if key_header else None
-            if not key and (total := _total_row(row)) is not None:
-                skipped[total] = skipped.get(total, 0) + 1
-                continue
-            found = importer.check(n, row)
-            if found and _keyless(key) and (total := _total_row(row)) is not None:
-                skipped[total] = skipped.get(total, 0) + 1
-                continue
-            report.rows += 1
-            if found:
-                all_problems.extend(found)
-                if skip_invalid:
-                    rejects.append((row, found))
-            pending += 1
-            if pending == _TICK:
-                progress.advance(pending)
-                pending = 0
-        progress.advance(pending)
-        progress.finish()
-        if all_problems and not skip_invalid:
-            raise ImportRejected(all_problems)
-        report.rejected = len(rejects)
-        report.problems = all_problems
-        progress.start(i18n.t("import.progress.write", lang, source=source), None)
-        importer.write(report)
-        progress.finish()
-        uow.commit()
+    importer = IMPORTERS[kind](app, uow, source, columns, cal)
+    importer.only_new = only_new
+    progress.start(i18n.t("import.progress.validate", lang, source=source), total)
+    pending = 0
+    for n, row in rows:
+        # A total row has no number of its own (or 合计 in its place); checked only for a row
+        # without a number or with problems, so the common row pays one dict lookup.
+        key = row.get(key_header) if key_header else None
+        if not key and (total_kind := _total_row(row)) is not None:
+            skipped[total_kind] = skipped.get(total_kind, 0) + 1
+            continue
+        found = importer.check(n, row)
+        if found and _keyless(key) and (total_kind := _total_row(row)) is not None:
+            skipped[total_kind] = skipped.get(total_kind, 0) + 1
+            continue
+        report.rows += 1
+        if found:
+            all_problems.extend(found)
+            if skip_invalid:
+                rejects.append((row, found))
+        pending += 1
+        if pending == _TICK:
+            progress.advance(pending)
+            pending = 0
+    progress.advance(pending)
+    progress.finish()
+    if all_problems and not skip_invalid:
+        raise ImportRejected(all_problems)
+    report.rejected = len(rejects)
+    report.problems = all_problems
+    progress.start(i18n.t("import.progress.write", lang, source=source), None)
+    importer.write(report)
+    progress.finish()
     return report, rejects
 
 
@@ -297,6 +310,7 @@ class _Importer:
                  cal: WorkCalendar | None) -> None:
         self.app, self.uow, self.source, self.col, self.cal = app, uow, source, columns, cal
         self.company_id = uow.company_id
+        self.only_new = False
         self.today: date = app.clock.today()
         self.currency: str = app.settings.currency
         years = app.settings.import_date_window_years
@@ -472,6 +486,9 @@ class CustomerImporter(_Importer):
             if old is None:
                 merged = {**defaults, **given}
                 inserts.append((self.company_id, code, *(merged[f] for f in CUSTOMER_FIELDS)))
+                continue
+            if self.only_new:
+                report.unchanged += 1
                 continue
             current = dict(zip(CUSTOMER_FIELDS, old[1], strict=True))
             merged = {**current, **given}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 
@@ -63,3 +66,20 @@ class PasswordHasher(Protocol):
 
     def hash(self, password: str) -> str: ...
     def verify(self, hashed: str, password: str) -> bool: ...
+
+
+class Files(Protocol):
+    """Import files as row streams (adapters/files.py): what the import services read through."""
+
+    def open_table(self, path: str | Path, is_header: Callable[[list[str]], bool] | None = None,
+                   ) -> AbstractContextManager[Any]:
+        """A sheet with one header row: ``.source``, ``.headers``, ``.rows`` ((n, {header: value})), ``.total``."""
+        ...
+
+    def open_cells(self, path: str | Path) -> AbstractContextManager[Any]:
+        """A sheet as raw rows: ``.source``, ``.rows`` ((n, [value, …]), blank rows included)."""
+        ...
+
+    def write_rejects(self, path: str | Path, headers: list[str], rejects: Iterable[tuple[dict[str, object], str]],
+                      reason_header: str) -> int:
+        ...

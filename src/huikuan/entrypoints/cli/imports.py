@@ -1,6 +1,8 @@
 """Import and ledger-entry commands.
 
-``huikuan import customers|contacts|invoices|payments|credit-notes FILE [--skip-invalid] [--rejects P] [--json]``
+``huikuan import customers|contacts|invoices|payments|credit-notes FILE [--skip-invalid] [--rejects P] [--json]``,
+``huikuan import invoices|payments FILE --profile NAME``, ``import ledger FILE [--profile NAME]``,
+``import detect FILE`` and ``import profile new --from FILE`` (layout profiles, docs/imports.md)
 and the single-entry commands ``pay``, ``write-off``, ``dispute`` and ``dispute-resolve``. Each parses
 its arguments, calls one service inside a unit of work and renders the result; a rejected import
 propagates ``ImportRejected`` to ``main`` which prints every problem and exits 2.
@@ -14,9 +16,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ...domain.errors import ImportRejected
+from ...domain.errors import ImportRejected, InvalidInput
 from ...domain.money import format_minor
 from ...domain.parsing import parse_dispute_category, parse_payment_method, parse_positive_amount
+from ...services import import_profiles as profiles
 from ...services import ledger
 from ...services.import_ import ImportReport, import_file, refused_dict
 from .common import RichProgress, console, guard_output, parse_day, print_problems, state, tr
@@ -31,18 +34,28 @@ _SKIP = typer.Option(False, "--skip-invalid", help="导入有效行，无效行�
 _REJECTS = typer.Option(None, "--rejects", help="无效行保存位置 / where to save rejected rows")
 _JSON = typer.Option(False, "--json", help="输出 JSON / print JSON")
 _FORCE = typer.Option(False, "--force", help="覆盖已有的无效行文件 / overwrite an existing rejects file")
+_PROFILE = typer.Option(None, "--profile", help="按版式配置读取，如 kingdee-k3-ar-detail（见 import detect）"
+                        " / read the file through a layout profile")
 
 
 def _run_import(kind: str, file: Path, skip_invalid: bool, rejects: Path | None, as_json: bool,
-                force: bool = False) -> None:
+                force: bool = False, profile: str | None = None) -> None:
     a = state.app()
     if skip_invalid:
         # Checked before anything is imported: a refused rejects file must not leave a half-done import.
         rejects = rejects or file.with_name(file.name + ".rejects.csv")
         guard_output(rejects, force, inputs=(file,))
     try:
-        report = import_file(a, kind, file, skip_invalid=skip_invalid, rejects_path=rejects,
-                             progress=RichProgress(not as_json))
+        if kind in ("invoices", "payments", "ledger"):
+            result = profiles.import_auto(a, kind, file, profile=profile, skip_invalid=skip_invalid,
+                                          rejects_path=rejects, progress=RichProgress(not as_json))
+            if isinstance(result, profiles.ProfileReport):
+                _show_profile_report(result, as_json)
+                return
+            report = result
+        else:
+            report = import_file(a, kind, file, skip_invalid=skip_invalid, rejects_path=rejects,
+                                 progress=RichProgress(not as_json))
     except ImportRejected as e:
         if as_json:  # the JSON report on stdout even for a refused file; the problems go to stderr too
             typer.echo(json.dumps(refused_dict(kind, file.name, e.problems, state.lang), ensure_ascii=False,
@@ -52,6 +65,34 @@ def _run_import(kind: str, file: Path, skip_invalid: bool, rejects: Path | None,
         typer.echo(json.dumps(report.as_dict(state.lang), ensure_ascii=False, indent=2))
     else:
         _render(report)
+    if report.rejected:
+        state.exit_code = 1
+
+
+def _show_profile_report(report: profiles.ProfileReport, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(state.lang), ensure_ascii=False, indent=2))
+    else:
+        con = console()
+        con.print(tr("import.profile.used", profile=report.profile, fit=round(report.fit * 100)))
+        table = Table(title=tr("import.summary.title", kind=tr("import.kind.ledger"), source=report.source))
+        table.add_column(tr("import.col.what"))
+        parts = [(k, getattr(report, k)) for k in ("customers", "invoices", "payments") if getattr(report, k)]
+        for k, _r in parts:
+            table.add_column(tr(f"import.kind.{k}"), justify="right")
+        for key in ("rows", "inserted", "updated", "unchanged", "rejected"):
+            table.add_row(tr(f"import.count.{key}"), *(str(getattr(r, key)) for _k, r in parts))
+        con.print(table)
+        if report.opening_balances:
+            con.print(tr("import.profile.opening", count=report.opening_balances))
+        for what, count in report.skipped.items():
+            con.print(tr("import.skipped.line", what=tr(f"import.skipped.{what}"), count=count))
+        pay = report.payments
+        if pay is not None and pay.unapplied_minor:
+            con.print(tr("import.unapplied", amount=format_minor(pay.unapplied_minor)))
+        inv = report.invoices
+        if inv is not None and inv.applied_credit_minor:
+            con.print(tr("import.applied_credit", amount=format_minor(inv.applied_credit_minor)))
     if report.rejected:
         state.exit_code = 1
 
@@ -94,16 +135,98 @@ def import_contacts(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Pat
 
 @import_app.command("invoices")
 def import_invoices(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                    as_json: bool = _JSON, force: bool = _FORCE) -> None:
+                    as_json: bool = _JSON, force: bool = _FORCE, profile: str = _PROFILE) -> None:
     """导入应收发票 / import invoices."""
-    _run_import("invoices", file, skip_invalid, rejects, as_json, force)
+    _run_import("invoices", file, skip_invalid, rejects, as_json, force, profile)
 
 
 @import_app.command("payments")
 def import_payments(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                    as_json: bool = _JSON, force: bool = _FORCE) -> None:
+                    as_json: bool = _JSON, force: bool = _FORCE, profile: str = _PROFILE) -> None:
     """导入收款（回款）/ import payments."""
-    _run_import("payments", file, skip_invalid, rejects, as_json, force)
+    _run_import("payments", file, skip_invalid, rejects, as_json, force, profile)
+
+
+@import_app.command("ledger")
+def import_ledger(file: Path = _FILE, profile: str = _PROFILE, skip_invalid: bool = _SKIP,
+                  as_json: bool = _JSON) -> None:
+    """导入往来明细账（借方为发票，贷方为收款）/ import a ledger export: debits as invoices, credits as payments."""
+    a = state.app()
+    try:
+        if profile is None:
+            det = profiles.detect(a, file, preview_rows=0)
+            if det.chosen is None:
+                raise ImportRejected([profiles.none_fits(file.name, det.columns, det.candidates)])
+            report = profiles.import_with_profile(a, file, "ledger", det.chosen.profile, skip_invalid=skip_invalid,
+                                                  progress=RichProgress(not as_json), fit_value=det.chosen.fit)
+        else:
+            report = profiles.import_with_profile(a, file, "ledger", profile, skip_invalid=skip_invalid,
+                                                  progress=RichProgress(not as_json))
+    except ImportRejected as e:
+        if as_json:
+            typer.echo(json.dumps(refused_dict("ledger", file.name, e.problems, state.lang), ensure_ascii=False,
+                                  indent=2))
+        raise
+    _show_profile_report(report, as_json)
+
+
+@import_app.command("detect")
+def import_detect(file: Path = _FILE, as_json: bool = _JSON,
+                  rows: int = typer.Option(5, "--rows", help="预览行数 / rows to preview")) -> None:
+    """识别文件版式：按匹配度排列版式配置，显示映射和前几行 / rank the layout profiles and preview the file."""
+    det = profiles.detect(state.app(), file, preview_rows=rows)
+    if as_json:
+        typer.echo(json.dumps(det.as_dict(state.lang), ensure_ascii=False, indent=2))
+        return
+    con = console()
+    ranking = Table(title=tr("import.detect.title", source=det.source))
+    for col in ("import.detect.profile", "import.detect.name", "import.detect.fit", "import.detect.missing"):
+        ranking.add_column(tr(col))
+    for c in det.candidates[:5]:
+        s = c.summary(state.lang)
+        ranking.add_row(s["profile"], s["title"], f"{round(c.fit * 100)} %", ", ".join(s["missing"]) or "-")
+    con.print(ranking)
+    if det.chosen is None:
+        con.print(tr("import.detect.none", threshold=round(profiles.THRESHOLD * 100),
+                     columns=", ".join(det.columns) or "-"))
+        state.exit_code = 1
+        return
+    d = det.as_dict(state.lang)
+    con.print(tr("import.detect.chosen", profile=det.chosen.profile.name, fit=round(det.chosen.fit * 100)))
+    mapping = Table(title=tr("import.detect.mapping"))
+    mapping.add_column(tr("import.detect.field"))
+    mapping.add_column(tr("import.detect.header"))
+    for f, h in d["mapping"].items():
+        mapping.add_row(f, h)
+    for f, v in d["titles"].items():
+        mapping.add_row(f, tr("import.detect.from_title", value=v))
+    con.print(mapping)
+    if det.preview:
+        keys = list(dict.fromkeys(k for r in det.preview for k in r))
+        preview = Table(title=tr("import.detect.preview"))
+        for k in keys:
+            preview.add_column(k)
+        for r in det.preview:
+            preview.add_row(*(str(r.get(k, "")) for k in keys))
+        con.print(preview)
+
+
+profile_app = typer.Typer(help="版式配置 / layout profiles", no_args_is_help=True)
+import_app.add_typer(profile_app, name="profile")
+
+
+@profile_app.command("new")
+def profile_new(
+    source: Path = typer.Option(..., "--from", help="按此文件的表头起草 / draft from this file's header"),
+    out: Path = typer.Option(None, "--output", "-o", help="写到此文件（默认 <文件名>.profile.toml）/ where to write"),
+) -> None:
+    """按文件起草一份版式配置 / write a starting layout profile for a file no profile fits."""
+    text, unplaced = profiles.draft_profile(state.app(), source)
+    target = out or source.with_name(source.stem + ".profile.toml")
+    if target.exists():
+        raise InvalidInput("import.profile.exists", path=str(target))
+    target.write_text(text, encoding="utf-8")
+    console().print(tr("import.profile.written", path=str(target), unplaced=len(unplaced)))
 
 
 @import_app.command("credit-notes")
