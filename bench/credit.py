@@ -7,7 +7,7 @@ Usage (from the repository root, under ``flock /work/.bench.lock`` on a shared m
     python bench/credit.py --customers 300 --invoices 3000 --workdir /tmp/b --checks 200
 
 1. Data: the same generator and import as ``bench/run.py`` (reused when ``bench.db`` exists in the
-   work dir), plus paid history for a tenth of the customers (so the warnings have something to read).
+   work dir), plus paid history for every hundredth customer (so the warnings have something to read).
 2. The check called through the service (``services.credit.check_order``, the function the API route
    calls), first one caller at a time, then 20 concurrent callers (threads sharing the app's engine,
    as a web server's workers share it); each call's latency is recorded; p50/p95/p99.
@@ -41,7 +41,7 @@ def pct(xs: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def add_history(workdir: Path, as_of: date, share: int = 10, seed: int = 7) -> int:
+def add_history(workdir: Path, as_of: date, share: int = 100, seed: int = 7) -> int:
     """Paid invoices for every ``share``-th customer: six invoices each, paid progressively later, so the
     days-to-pay and chronic-late detectors have real work (the base data holds open invoices only)."""
     from huikuan.domain.money import Money
@@ -50,8 +50,9 @@ def add_history(workdir: Path, as_of: date, share: int = 10, seed: int = 7) -> i
     app = base._app(workdir, as_of)
     rng = random.Random(seed)
     with sqlite3.connect(workdir / "bench.db") as c:
-        if c.execute("SELECT count(*) FROM invoice WHERE number LIKE 'HIST-%'").fetchone()[0]:
+        if c.execute("SELECT count(*) FROM payment WHERE number LIKE 'HP-%'").fetchone()[0]:
             return 0
+        have = c.execute("SELECT count(*) FROM invoice WHERE number LIKE 'HIST-%'").fetchone()[0]
         codes = [r[0] for r in c.execute("SELECT code FROM customer ORDER BY id")][::share]
     from huikuan.services.import_ import import_rows
 
@@ -61,7 +62,8 @@ def add_history(workdir: Path, as_of: date, share: int = 10, seed: int = 7) -> i
             on = as_of - timedelta(days=200 - 28 * k)
             rows.append({"invoice_no": f"HIST-{code}-{k}", "customer_code": code, "invoice_date": on.isoformat(),
                          "due_date": (on + timedelta(days=30)).isoformat(), "amount": "1000"})
-    import_rows(app, "invoices", rows)
+    if not have:
+        import_rows(app, "invoices", rows)
     with app.uow() as uow:
         for code in codes:
             for k in range(6):
@@ -116,6 +118,7 @@ def main() -> int:
     ap.add_argument("--checks", type=int, default=2000)
     ap.add_argument("--threads", type=int, default=20)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--history-every", type=int, default=100, help="paid history for every n-th customer")
     ap.add_argument("--as-of", type=date.fromisoformat, default=base.DEFAULT_AS_OF)
     a = ap.parse_args()
     a.workdir.mkdir(parents=True, exist_ok=True)
@@ -123,7 +126,7 @@ def main() -> int:
     if not (a.workdir / "bench.db").exists():
         base.generate_csv(a.workdir, a.customers, a.invoices, a.seed, a.as_of)
         out["import"] = base.phase_import(a.workdir, a.as_of)
-    out["history_invoices"] = add_history(a.workdir, a.as_of)
+    out["history_invoices"] = add_history(a.workdir, a.as_of, share=a.history_every)
     with sqlite3.connect(a.workdir / "bench.db") as c:
         out["invoices_in_db"] = c.execute("SELECT count(*) FROM invoice").fetchone()[0]
         out["customers_in_db"] = c.execute("SELECT count(*) FROM customer").fetchone()[0]

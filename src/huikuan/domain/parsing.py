@@ -324,12 +324,34 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+HEADER_ALIASES["orders"] = {
+    "order_no": ("订单号", "销售订单号", "订单编号", "单据编号", "order", "order_number", "number"),
+    "customer_code": _CUSTOMER_CODE,
+    "order_date": ("订单日期", "下单日期", "日期", "date"),
+    "amount": ("金额", "订单金额", "价税合计"),
+    "currency": ("币别", "币种"),
+    "status": ("状态", "订单状态"),
+}
+HEADER_ALIASES["deliveries"] = {
+    "delivery_no": ("送货单号", "出库单号", "发货单号", "单据编号", "delivery", "delivery_number", "number"),
+    "customer_code": _CUSTOMER_CODE,
+    "order_no": ("订单号", "销售订单号", "源单编号", "order"),
+    "delivery_date": ("送货日期", "发货日期", "出库日期", "日期", "date"),
+    "amount": ("金额", "送货金额", "价税合计"),
+    "currency": ("币别", "币种"),
+    "signed_by": ("签收人", "收货人"),
+    "signed_on": ("签收日期", "收货日期"),
+    "invoice_no": ("发票号", "发票号码", "invoice"),
+}
+
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": ("customer_code", "name"),
     "contacts": ("customer_code", "name"),
     "invoices": ("invoice_no", "customer_code", "invoice_date", "amount"),
     "payments": ("payment_no", "customer_code", "payment_date", "amount"),
     "credit-notes": ("credit_note_no", "customer_code", "date", "amount"),
+    "orders": ("order_no", "customer_code", "order_date", "amount"),
+    "deliveries": ("delivery_no", "customer_code", "delivery_date", "amount"),
 }
 
 

@@ -68,10 +68,11 @@ from .ports import NoProgress, ProgressSink
 _PLAIN_AMOUNT = re.compile(r"^(\d{1,13})(?:\.(\d{1,2}))?$")  # below MAX_MAJOR
 _TWO_DECIMALS = frozenset(c for c in ("CNY", "USD", "EUR", "HKD", "GBP", "TWD", "SGD") if exponent(c) == 2)
 
-KINDS = ("customers", "contacts", "invoices", "payments", "credit-notes")
+KINDS = ("customers", "contacts", "invoices", "payments", "credit-notes", "orders", "deliveries")
 # The column that names a row; a row without it but with 合计/小计 in some cell is a total row.
 KEY_COLUMN = {"customers": "customer_code", "contacts": "name", "invoices": "invoice_no",
-              "payments": "payment_no", "credit-notes": "credit_note_no"}
+              "payments": "payment_no", "credit-notes": "credit_note_no", "orders": "order_no",
+              "deliveries": "delivery_no"}
 # Longest text accepted per column (a 10 MB customer name is refused, not stored); others: _MAX_TEXT.
 MAX_LENGTH = {"customer_code": 64, "invoice_no": 64, "payment_no": 64, "credit_note_no": 64, "name": 200}
 _MAX_TEXT = 1000
@@ -909,3 +910,13 @@ IMPORTERS: dict[str, type[_Importer]] = {
     "payments": PaymentImporter,
     "credit-notes": CreditNoteImporter,
 }
+
+
+def _register_credit_kinds() -> None:
+    """Orders and delivery notes (issue 10) live in their own module, which builds on ``_Importer``."""
+    from .import_credit import DeliveryImporter, OrderImporter
+
+    IMPORTERS.update({"orders": OrderImporter, "deliveries": DeliveryImporter})
+
+
+_register_credit_kinds()

@@ -370,3 +370,20 @@ class CreditRepo:
              .join(t.customer, and_(cu.company_id == a.company_id, cu.id == a.customer_id))
              .where(a.company_id == self.cid, *([a.status == status] if status else [])).order_by(a.id))
         return list(self.c.execute(q))
+
+    # ── importer (services/import_credit.py) ────────────────────────────────────────────────
+    def order_rows(self) -> dict[str, Any]:
+        o = t.sales_order.c
+        return {r.number: r for r in self.c.execute(select(t.sales_order).where(o.company_id == self.cid))}
+
+    def delivery_rows(self) -> dict[str, Any]:
+        d = t.delivery.c
+        return {r.number: r for r in self.c.execute(select(t.delivery).where(d.company_id == self.cid))}
+
+    def insert_orders(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.c.execute(insert(t.sales_order), [{"company_id": self.cid, **r} for r in rows])
+
+    def insert_deliveries(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.c.execute(insert(t.delivery), [{"company_id": self.cid, **r} for r in rows])

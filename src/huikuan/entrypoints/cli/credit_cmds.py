@@ -59,17 +59,17 @@ def check_cmd(
     r, cur = res.result, res.currency
     con = console()
     con.rule(tr("credit.check.title", customer=res.customer, name=res.customer_name, amount=money_text(minor, cur)))
-    con.print(f"[{_STYLE[r.decision]}]" + tr("credit.check.decision", decision=tr(f"credit.decision.{r.decision.value}"))
-              + f"[/{_STYLE[r.decision]}]")
+    con.print(tr("credit.check.decision", decision=tr(f"credit.decision.{r.decision.value}")),
+              style=_STYLE[r.decision])
     for x in r.reasons:
-        con.print(f" • {svc.reason_text(x, lang, cur)}", markup=False)
+        con.print(f" • {svc.reason_text(x, lang, cur)}")
     if not r.reasons:
         con.print(" • " + tr("credit.check.no_reason"))
     con.print(tr("credit.check.figures", exposure=money_text(r.exposure_minor, cur), limit=money_text(r.limit_minor, cur),
                  available=money_text(r.available_minor, cur), as_of=res.as_of.isoformat()))
     if r.decision is Decision.HOLD:
         con.print(tr("credit.check.hint_hold", customer=res.customer, order=order or "ORDER",
-                     amount=format_minor(minor, cur)), markup=False)
+                     amount=format_minor(minor, cur)))
 
 
 @override_app.command("request", context_settings=_ARGS_MAY_BE_NEGATIVE)
@@ -164,15 +164,15 @@ def print_debtor(code: str, as_of: date | None) -> None:
     if d["kind"] is None:
         con.print(tr("debtor.none"))
         return
-    con.print("[bold]" + tr("debtor.title", kind=tr(f"debtor.kind.{d['kind']}"), style=tr(f"debtor.style.{d['style']}"))
-              + "[/bold]" + (f" ({tr('debtor.rule', rule=d['rule'])})" if d["rule"] else ""))
+    con.print(tr("debtor.title", kind=tr(f"debtor.kind.{d['kind']}"), style=tr(f"debtor.style.{d['style']}"))
+              + (f" ({tr('debtor.rule', rule=d['rule'])})" if d["rule"] else ""), style="bold")
     con.print(tr("debtor.approach", text=d["approach"]))
-    con.print(tr("debtor.evidence") + "：" + "；".join(e["text"] for e in d["evidence"]), markup=False)
+    con.print(tr("debtor.evidence") + "：" + "；".join(e["text"] for e in d["evidence"]))
     if d["levers"]:
         con.print(tr("debtor.levers") + "：")
         for lv in d["levers"]:
             done = "; ".join(tr("debtor.lever_done", on=x["on"], by=x["by"] or "-") for x in lv["done"])
-            con.print(f"  • {lv['text']} [{lv['lever']}]" + (f" — {done}" if done else ""), markup=False)
+            con.print(f"  • {lv['text']} [{lv['lever']}]" + (f" — {done}" if done else ""))
 
 
 @customer_app.command("lever")

@@ -236,6 +236,20 @@ def import_credit_notes(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects:
     _run_import("credit-notes", file, skip_invalid, rejects, as_json, force)
 
 
+@import_app.command("orders")
+def import_orders(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
+                  as_json: bool = _JSON, force: bool = _FORCE) -> None:
+    """导入未交货的销售订单（计入占用额度）/ import open sales orders (they count in credit exposure)."""
+    _run_import("orders", file, skip_invalid, rejects, as_json, force)
+
+
+@import_app.command("deliveries")
+def import_deliveries(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
+                      as_json: bool = _JSON, force: bool = _FORCE) -> None:
+    """导入送货单（签收人、签收日期、对应发票）/ import delivery notes (送货单)."""
+    _run_import("deliveries", file, skip_invalid, rejects, as_json, force)
+
+
 @app.command("pay")
 def pay_cmd(
     customer: str = typer.Argument(..., help="客户编号 / customer code"),
