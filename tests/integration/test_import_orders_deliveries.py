@@ -58,3 +58,20 @@ def test_bad_deliveries_are_refused_with_nothing_written(two):
     assert got == [("第 3 行 / row 3, 列 订单号", "delivery.unknown_order"),
                    ("第 4 行 / row 4, 列 订单号", "credit.order_other_customer")]
     assert n(two, t.delivery) == 0
+
+
+def test_payments_carry_the_acceptance_bill_kind(two):
+    from datetime import date
+
+    import_rows(two, "invoices", [{"发票号": "I-1", "客户编号": "K2", "开票日期": "2026-11-01", "金额": "10000"}])
+    rows = [{"收款单号": "P-1", "客户编号": "K2", "收款日期": "2026-11-20", "金额": "4000", "结算方式": "承兑汇票",
+             "汇票类型": "商业承兑", "汇票到期日": "2027-02-20"},
+            {"收款单号": "P-2", "客户编号": "K2", "收款日期": "2026-11-20", "金额": "6000", "结算方式": "承兑汇票",
+             "汇票类型": "银行承兑", "汇票到期日": "2027-05-20"}]
+    import_rows(two, "payments", rows)
+    assert import_rows(two, "payments", rows).unchanged == 2
+    r = credit.check_order(two, "K2", 1_00, as_of=date(2026, 11, 23))
+    assert r.result.exposure_minor == 4_000_00  # the commercial bill, until it matures
+    with pytest.raises(ImportRejected) as e:
+        import_rows(two, "payments", [{**rows[0], "收款单号": "P-3", "汇票到期日": ""}])
+    assert [p.code for p in e.value.problems] == ["bill_kind.needs_maturity"]

@@ -313,6 +313,7 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "method": ("收款方式", "结算方式", "payment_method"),
         "invoice_no": ("发票号", "发票号码", "核销发票号", "invoice"),
         "bill_maturity": ("汇票到期日", "承兑到期日"),
+        "bill_kind": ("汇票类型", "承兑类型", "票据类型"),
     },
     "credit-notes": {
         "credit_note_no": ("红字发票号", "红冲单号", "红字发票号码", "number"),

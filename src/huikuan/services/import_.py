@@ -36,7 +36,9 @@ from sqlalchemy import select
 from .. import i18n
 from ..adapters.db import tables as t
 from ..domain.calendar import WorkCalendar
+from ..domain.credit import check_bill
 from ..domain.errors import CalendarUnknown, ImportRejected, InvalidInput, Problem
+from ..domain.ledger import PaymentMethod
 from ..domain.money import exponent, format_minor, normalize_currency
 from ..domain.parsing import (
     HEADER_ALIASES,
@@ -847,30 +849,36 @@ class PaymentImporter(PostingImporter):
     def load_existing(self) -> dict[str, tuple[int, tuple[Any, ...]]]:
         p = t.payment.c
         q = select(p.number, p.id, p.customer_id, p.paid_on, p.amount_minor, p.currency, p.invoice_number,
-                   p.method, p.bill_matures_on).where(p.company_id == self.company_id)
+                   p.method, p.bill_matures_on, p.bill_kind).where(p.company_id == self.company_id)
         return {r[0]: (int(r[1]), tuple(r[2:])) for r in self.uow.c.execute(q)}
 
     def extra(self, row: dict[str, object], n: int) -> tuple[Any, ...]:
         method = self.parse(row, "method", n, parse_payment_method)
         maturity = self.date(row, "bill_maturity", n)
-        return (method.value if method else "transfer", maturity)
+        kind_text = self.text(row, "bill_kind", n) or None
+        try:  # 承兑汇票: bank (paid) or commercial (credit exposure until maturity) — domain/credit.py
+            kind = check_bill(method or PaymentMethod.TRANSFER, kind_text, maturity)
+        except InvalidInput as e:
+            self.problem(n, "bill_kind", e.code, **{**e.params, "value": kind_text or ""})
+            kind = None
+        return (method.value if method else "transfer", maturity, kind)
 
     def update_in_place(self, posting_id: int, v: tuple[Any, ...]) -> None:
-        executemany(self.uow.c, "UPDATE payment SET paid_on = ?, method = ?, bill_matures_on = ? WHERE id = ?",
-                    [(self.d(v[1]), v[5], self.d(v[6]), posting_id)])
+        executemany(self.uow.c, "UPDATE payment SET paid_on = ?, method = ?, bill_matures_on = ?, bill_kind = ?"
+                                " WHERE id = ?", [(self.d(v[1]), v[5], self.d(v[6]), v[7], posting_id)])
 
     def insert_or_replace(self, posted: list[tuple[str, tuple[Any, ...], int | None, list[tuple[int, int]], int]],
                           ) -> None:
         d = self.d
         executemany(self.uow.c, "INSERT INTO payment (company_id, customer_id, number, paid_on, amount_minor,"
-                                " currency, invoice_number, method, bill_matures_on, unapplied_minor)"
-                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(self.company_id, v[0], no, d(v[1]), v[2], v[3], v[4], v[5], d(v[6]), left)
+                                " currency, invoice_number, method, bill_matures_on, bill_kind, unapplied_minor)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(self.company_id, v[0], no, d(v[1]), v[2], v[3], v[4], v[5], d(v[6]), v[7], left)
                      for no, v, old, _l, left in posted if old is None])
         executemany(self.uow.c, "UPDATE payment SET customer_id = ?, paid_on = ?, amount_minor = ?, currency = ?,"
-                                " invoice_number = ?, method = ?, bill_matures_on = ?, unapplied_minor = ?"
+                                " invoice_number = ?, method = ?, bill_matures_on = ?, bill_kind = ?, unapplied_minor = ?"
                                 " WHERE id = ?",
-                    [(v[0], d(v[1]), v[2], v[3], v[4], v[5], d(v[6]), left, old)
+                    [(v[0], d(v[1]), v[2], v[3], v[4], v[5], d(v[6]), v[7], left, old)
                      for _no, v, old, _l, left in posted if old is not None])
 
 
