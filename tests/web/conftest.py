@@ -76,3 +76,11 @@ def bearer(ledger: Any) -> Callable[..., dict[str, str]]:
 def anon(web: Any) -> Iterator[TestClient]:
     with TestClient(web) as c:
         yield c
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
+    """Keep each phase's report on the test item (the browser tests screenshot a failed flow)."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)

@@ -13,6 +13,8 @@ CUSTOMERS = [
      "collector": "张伟", "sales_owner": "王强", "segment": "西南"},
     {"customer_code": "KH2", "name": "杭州汇通电子有限公司", "terms": "net 30", "credit_limit": "80000",
      "collector": "李娜", "sales_owner": "赵敏", "segment": "华东"},
+    {"customer_code": "KH3", "name": "重庆渝新建材有限公司", "terms": "net 30", "credit_limit": "30000",
+     "collector": "张伟", "sales_owner": "王强", "segment": "西南"},
 ]
 CONTACTS = [
     {"customer_code": "KH1", "name": "刘会计", "role": "finance", "phone": "13812345678", "email": "liu@rongxin.cn",
@@ -23,6 +25,7 @@ INVOICES = [
     {"invoice_number": "A1", "customer_code": "KH1", "invoice_date": "2026-05-15", "amount": "12000.00"},
     {"invoice_number": "A2", "customer_code": "KH1", "invoice_date": "2026-10-10", "amount": "3000"},
     {"invoice_number": "B1", "customer_code": "KH2", "invoice_date": "2026-06-15", "amount": "50000"},
+    {"invoice_number": "C1", "customer_code": "KH3", "invoice_date": "2026-10-14", "amount": "8800.50"},
 ]
 
 

@@ -36,52 +36,119 @@ def _enum(cls: type, value: str | None, field_name: str) -> Any:
                            allowed=", ".join(m.value for m in cls)) from e  # type: ignore[attr-defined]
 
 
-def _customer(uow: Any, code: str) -> Any:
-    row = uow.customers.by_code(code)
+def _customer(uow: Any, code: str, scope: Any = None) -> Any:
+    """The customer, or NotFound — also when it lies outside ``scope`` (as if it did not exist)."""
+    row = uow.customers.by_code(code, scope)
     if row is None:
         raise NotFound("customer.not_found", what="customer", value=code)
     return row
 
 
+def _local(app: Any, at: datetime | None) -> tuple[datetime, date]:
+    at = at or app.clock.now()
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=ZoneInfo(app.settings.timezone))
+    return at, at.astimezone(ZoneInfo(app.settings.timezone)).date()
+
+
+def _add_contact(app: Any, uow: Any, cust: Any, ch: Channel, out: Outcome, exc: Excuse | None, at: datetime,
+                 local_day: date, note: str | None, actor: str | None, next_step: str | None = None,
+                 next_on: date | None = None) -> int:
+    aid = uow.customers.add_activity(
+        customer_id=cust.id, at=at.astimezone(UTC).replace(tzinfo=None), on=local_day, channel=ch.value,
+        outcome=out.value, excuse=exc.value if exc else None, note=note, actor=actor, next_step=next_step,
+        next_on=next_on)
+    uow.customers.close_tasks(cust.id, local_day, CONTACT_TASKS, actor)
+    audit.record(uow, app.clock.now(), actor, "contact.logged", "customer", cust.code, customer_id=cust.id,
+                 after={"activity": aid, "channel": ch.value, "outcome": out.value,
+                        "excuse": exc.value if exc else None, "note": note, "next_step": next_step,
+                        "next_on": next_on})
+    return int(aid)
+
+
 def log_contact(app: Any, customer_code: str, channel: str, outcome: str, *, excuse: str | None = None,
-                at: datetime | None = None, note: str | None = None, actor: str | None = None) -> int:
+                at: datetime | None = None, note: str | None = None, actor: str | None = None,
+                scope: Any = None) -> int:
     """Record one contact; it closes the customer's open contact tasks and restarts the cadence."""
     ch = _enum(Channel, channel, "channel")
     out = _enum(Outcome, outcome, "outcome")
     exc = _enum(Excuse, excuse, "excuse") if excuse else None
-    at = at or app.clock.now()
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=ZoneInfo(app.settings.timezone))
-    local_day = at.astimezone(ZoneInfo(app.settings.timezone)).date()
+    at, local_day = _local(app, at)
     with app.uow() as uow:
-        cust = _customer(uow, customer_code)
-        aid = uow.customers.add_activity(
-            customer_id=cust.id, at=at.astimezone(UTC).replace(tzinfo=None), on=local_day, channel=ch.value,
-            outcome=out.value, excuse=exc.value if exc else None, note=note, actor=actor)
-        uow.customers.close_tasks(cust.id, local_day, CONTACT_TASKS, actor)
+        cust = _customer(uow, customer_code, scope)
+        aid = _add_contact(app, uow, cust, ch, out, exc, at, local_day, note, actor)
         uow.commit()
     return aid
 
 
+def _check_promise(amount_minor: int, promised_on: date, made_on: date, field_prefix: str = "") -> None:
+    if amount_minor <= 0:
+        raise InvalidInput("promise.amount", value=amount_minor, field=f"{field_prefix}amount")
+    if promised_on < made_on:
+        raise InvalidInput("promise.date_before_made", date=promised_on.isoformat(), made_on=made_on.isoformat(),
+                           field=f"{field_prefix}date")
+
+
+def _add_promise(app: Any, uow: Any, cust: Any, amount_minor: int, promised_on: date, made_on: date,
+                 invoices: tuple[str, ...] | list[str], note: str | None, instalment_of: int | None,
+                 actor: str | None) -> int:
+    for number in invoices:
+        inv = uow.customers.invoice_by_number(number)
+        if inv is None or inv.customer_id != cust.id:
+            raise NotFound("invoice.not_of_customer", what="invoice", value=number, customer=cust.code,
+                           field="invoices")
+    pid = uow.customers.add_promise(customer_id=cust.id, amount_minor=amount_minor, currency=cust.currency,
+                                    promised_on=promised_on, made_on=made_on, invoices=list(invoices),
+                                    note=note, instalment_of=instalment_of)
+    audit.record(uow, app.clock.now(), actor, "promise.recorded", "customer", cust.code, customer_id=cust.id,
+                 after={"promise": pid, "amount_minor": amount_minor, "currency": cust.currency,
+                        "promised_on": promised_on, "instalment_of": instalment_of})
+    return int(pid)
+
+
 def record_promise(app: Any, customer_code: str, amount_minor: int, promised_on: date, *, made_on: date | None = None,
                    invoices: tuple[str, ...] | list[str] = (), note: str | None = None,
-                   instalment_of: int | None = None) -> int:
+                   instalment_of: int | None = None, actor: str | None = None, scope: Any = None) -> int:
     made_on = made_on or app.clock.today()
-    if amount_minor <= 0:
-        raise InvalidInput("promise.amount", value=amount_minor)
-    if promised_on < made_on:
-        raise InvalidInput("promise.date_before_made", date=promised_on.isoformat(), made_on=made_on.isoformat())
+    _check_promise(amount_minor, promised_on, made_on)
     with app.uow() as uow:
-        cust = _customer(uow, customer_code)
-        for number in invoices:
-            inv = uow.customers.invoice_by_number(number)
-            if inv is None or inv.customer_id != cust.id:
-                raise NotFound("invoice.not_of_customer", what="invoice", value=number, customer=customer_code)
-        pid = uow.customers.add_promise(customer_id=cust.id, amount_minor=amount_minor, currency=cust.currency,
-                                        promised_on=promised_on, made_on=made_on, invoices=list(invoices),
-                                        note=note, instalment_of=instalment_of)
+        cust = _customer(uow, customer_code, scope)
+        pid = _add_promise(app, uow, cust, amount_minor, promised_on, made_on, invoices, note, instalment_of, actor)
         uow.commit()
     return pid
+
+
+@dataclass(frozen=True)
+class ContactResult:
+    activity_id: int
+    promise_ids: tuple[int, ...]
+
+
+def record_contact(app: Any, customer_code: str, channel: str, outcome: str, *, excuse: str | None = None,
+                   note: str | None = None, promises: list[tuple[int, date]] | None = None,
+                   next_step: str | None = None, next_on: date | None = None, at: datetime | None = None,
+                   actor: str | None = None, scope: Any = None) -> ContactResult:
+    """The workbench's one form: a contact, the promise it brought (one amount and date, or an instalment
+    schedule of several) and the next step — all in one transaction, all audited."""
+    ch = _enum(Channel, channel, "channel")
+    out = _enum(Outcome, outcome, "outcome")
+    exc = _enum(Excuse, excuse, "excuse") if excuse else None
+    at, local_day = _local(app, at)
+    plan = sorted(promises or [], key=lambda p: p[1])
+    for i, (amount, on) in enumerate(plan):
+        _check_promise(amount, on, local_day, "promise_" if len(plan) == 1 else f"instalment_{i + 1}_")
+    if next_on is not None and next_on < local_day:
+        raise InvalidInput("contact.next_in_past", field="next_on", date=next_on.isoformat())
+    with app.uow() as uow:
+        cust = _customer(uow, customer_code, scope)
+        aid = _add_contact(app, uow, cust, ch, out, exc, at, local_day, note, actor, (next_step or "").strip() or None,
+                           next_on)
+        pids: list[int] = []
+        for amount, on in plan:
+            pids.append(_add_promise(app, uow, cust, amount, on, local_day, (), None,
+                                     pids[0] if pids else None, actor))
+        uow.commit()
+    return ContactResult(aid, tuple(pids))
 
 
 def _effect(uow: Any, act: Any) -> None:
@@ -114,19 +181,29 @@ def _limit_change(uow: Any, act: Any, new_minor: int, reason: str) -> None:
         ref_id=act.id)
 
 
-def decide_proposal(app: Any, action_id: int, approve: bool, *, by: str | None = None, note: str | None = None) -> Any:
+def decide_proposal(app: Any, action_id: int, approve: bool, *, by: str | None = None, note: str | None = None,
+                    roles: Any = None, scope: Any = None) -> Any:
+    """Approve or reject a proposal. ``roles`` (a signed-in user's): only a proposal assigned to one of
+    them may be decided; ``scope``: one outside it is not found."""
     with app.uow() as uow:
         act = uow.customers.action(action_id)
-        if act is None:
+        if act is None or (scope is not None and uow.customers.by_id(act.customer_id, scope) is None):
             raise NotFound("action.not_found", what="action", value=action_id)
         if not act.needs_approval:
             raise RuleViolation("action.not_a_proposal", id=action_id)
+        if roles is not None and act.assignee_role not in set(roles):
+            raise RuleViolation("action.not_your_role", id=action_id, role=act.assignee_role)
         if act.status != ActionStatus.OPEN.value:
             raise RuleViolation(f"action.already_{act.status}", id=action_id)
         status = ActionStatus.APPROVED if approve else ActionStatus.REJECTED
         uow.customers.decide_action(action_id, status.value, app.clock.today(), by, note)
         if approve:
             _effect(uow, uow.customers.action(action_id))  # as decided: its day and approver
+        cust = uow.customers.by_id(act.customer_id)
+        audit.record(uow, app.clock.now(), by, "action.approved" if approve else "action.rejected", "action",
+                     action_id, customer_id=act.customer_id,
+                     before={"status": act.status, "customer": cust.code if cust else None, "kind": act.kind},
+                     after={"status": status.value, "note": note})
         uow.commit()
         return uow.customers.action(action_id)
 
@@ -190,13 +267,14 @@ class CustomerView:
     activities: list[Any] = field(default_factory=list)
     contacts: list[Any] = field(default_factory=list)
     open_actions: list[Any] = field(default_factory=list)
+    broken_promises: int = 0  # broken or partly kept in the last year: with the days past due, the grade's "why"
 
 
-def customer_view(app: Any, code: str, as_of: date | None = None) -> CustomerView:
+def customer_view(app: Any, code: str, as_of: date | None = None, scope: Any = None) -> CustomerView:
     today = as_of or app.clock.today()
     cal = app.calendar()
     with app.uow(write=False) as uow:
-        cust = _customer(uow, code)
+        cust = _customer(uow, code, scope)
         repo = uow.customers
         v = CustomerView(customer=cust, as_of=today)
         v.invoices = repo.open_invoices(cust.id)
@@ -222,6 +300,7 @@ def customer_view(app: Any, code: str, as_of: date | None = None) -> CustomerVie
                      for p, state, _ in judged)
         v.promises = [(r, states[r.id].value) for r in sorted(rows, key=lambda r: (r.made_on, r.promised_on), reverse=True)]
         v.grade = policy.grades.grade(v.days_past_due, broken)
+        v.broken_promises = int(broken)
         v.disputes = repo.disputes(cust.id)
         v.activities = repo.activities(cust.id, 10)
         v.contacts = repo.contacts(cust.id)
@@ -249,3 +328,132 @@ def reassign(app: Any, customer_codes: list[str] | tuple[str, ...], collector: s
                          before={"collector": cust.collector}, after={"collector": collector})
         uow.commit()
     return len(codes)
+
+
+TIMELINE_KINDS = ("activity", "action", "payment", "promise", "dispute")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime  # naive: UTC for contacts, the local day's start for dated events
+    kind: str
+    id: int
+    row: Any
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """The paging key: (seconds, kind's rank, id) — strictly decreasing down the timeline."""
+        return int(self.at.timestamp()), TIMELINE_KINDS.index(self.kind), self.id
+
+
+def timeline(app: Any, code: str, *, scope: Any = None, before: tuple[int, int, int] | None = None,
+             limit: int = 20) -> tuple[list[TimelineEntry], tuple[int, int, int] | None]:
+    """One timeline of contacts, actions and decisions, payments, promises and disputes, newest first, a page
+    at a time: returns the page and the key to pass as ``before`` for the next one (None at the end)."""
+    if limit < 1 or limit > 200:
+        raise InvalidInput("input.range", field="limit", value=limit, min=1, max=200)
+    bound = datetime.fromtimestamp(before[0], UTC).replace(tzinfo=None) if before else None
+    with app.uow(write=False) as uow:
+        cust = _customer(uow, code, scope)
+        rows = uow.customers.timeline(cust.id, bound, limit)
+    entries = sorted((TimelineEntry(at, kind, i, r) for at, kind, i, r in rows), key=lambda e: e.key, reverse=True)
+    if before is not None:
+        entries = [e for e in entries if e.key < tuple(before)]
+    page = entries[:limit]
+    nxt = page[-1].key if len(entries) > limit else None
+    return page, nxt
+
+
+def open_dispute(app: Any, customer_code: str, invoice_number: str, amount_minor: int | None, category: str, *,
+                 note: str | None = None, actor: str | None = None, scope: Any = None) -> int:
+    """Dispute part (``amount_minor``) or all (None) of one of the customer's invoices (services.ledger's
+    rules), audited."""
+    from ..domain.money import Money
+    from . import ledger
+
+    with app.uow() as uow:
+        cust = _customer(uow, customer_code, scope)
+        inv = uow.customers.invoice_by_number(invoice_number)
+        if inv is None or inv.customer_id != cust.id:
+            raise NotFound("invoice.not_of_customer", what="invoice", value=invoice_number, customer=customer_code,
+                           field="invoice")
+        money = Money(amount_minor, inv.currency) if amount_minor is not None else None
+        did = ledger.open_dispute(uow, invoice_number, money, category, app.clock.today(), note)
+        audit.record(uow, app.clock.now(), actor, "dispute.opened", "customer", cust.code, customer_id=cust.id,
+                     after={"dispute": did, "invoice": invoice_number, "amount_minor": amount_minor,
+                            "category": category, "note": note})
+        uow.commit()
+    return int(did)
+
+
+def resolve_dispute(app: Any, customer_code: str, dispute_id: int, *, actor: str | None = None,
+                    scope: Any = None) -> None:
+    from . import ledger
+
+    with app.uow() as uow:
+        cust = _customer(uow, customer_code, scope)
+        if not any(d.id == dispute_id for d in uow.customers.disputes(cust.id)):
+            raise NotFound("dispute.not_found", what="dispute", value=dispute_id)
+        ledger.resolve_dispute(uow, dispute_id, app.clock.today())
+        audit.record(uow, app.clock.now(), actor, "dispute.resolved", "customer", cust.code, customer_id=cust.id,
+                     before={"dispute": dispute_id, "resolved": False}, after={"dispute": dispute_id, "resolved": True})
+        uow.commit()
+
+
+def record_payment(app: Any, customer_code: str, amount_minor: int, paid_on: date, *, method: str = "transfer",
+                   invoice_number: str | None = None, number: str | None = None, actor: str | None = None) -> Any:
+    """A receipt booked by finance (services.ledger allocates it), audited."""
+    from ..domain.money import Money
+    from . import ledger
+
+    with app.uow() as uow:
+        cust = _customer(uow, customer_code)
+        result = ledger.record_payment(uow, customer_code, Money(amount_minor, cust.currency), paid_on, number=number,
+                                       method=method, invoice_number=invoice_number or None)
+        audit.record(uow, app.clock.now(), actor, "payment.recorded", "customer", cust.code, customer_id=cust.id,
+                     after={"payment": result.number, "amount_minor": amount_minor, "paid_on": paid_on,
+                            "method": method, "allocated": [list(x) for x in result.lines],
+                            "unapplied_minor": result.unapplied_minor})
+        uow.commit()
+    return result
+
+
+def approvals(app: Any, roles: Any, *, scope: Any = None, as_of: date | None = None) -> list[Any]:
+    """Open proposals assigned to one of ``roles``, most valuable first."""
+    today = as_of or app.clock.today()
+    with app.uow(write=False) as uow:
+        return list(uow.customers.open_tasks(today, scope, approvals=True, roles=list(roles)))
+
+
+def find_customers(app: Any, text: str = "", *, scope: Any = None, limit: int = 50) -> list[Any]:
+    """Customers in scope whose code or name contains ``text``, by code."""
+    with app.uow(write=False) as uow:
+        return list(uow.customers.search(text.strip(), scope, limit))
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    code: str
+    currency: str
+    open_minor: int
+    overdue_minor: int
+    credit_limit_minor: int
+    credit_status: str
+    last_payment_on: date | None
+
+
+def customer_summaries(app: Any, customer_ids: list[int]) -> dict[int, CustomerSummary]:
+    """Balance, overdue, limit, status and last payment of a page of customers (set-based reads)."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return {}
+    today = app.clock.today()
+    with app.uow(write=False) as uow:
+        rows = uow.customers.summaries(ids, today)
+    return {r.id: CustomerSummary(r.code, r.currency, int(r.open_minor or 0), int(r.overdue_minor or 0),
+                                  int(r.credit_limit_minor), r.credit_status, r.last_payment_on) for r in rows}
+
+
+def recent_payments(app: Any, limit: int = 30) -> list[Any]:
+    with app.uow(write=False) as uow:
+        return list(uow.customers.recent_payments(limit))

@@ -62,3 +62,10 @@ def assign_segment(app: object, segment: str, policy: str) -> None:
         load_policies(app.policy_dirs(), {**current, segment: policy})  # type: ignore[attr-defined]
         uow.collect.set_segment_policy(segment, policy)
         uow.commit()
+
+
+def in_force(app: object) -> PolicySet:
+    """The policies in force (shipped and the company's own) with the segment assignments, for reading."""
+    with app.uow(write=False) as uow:  # type: ignore[attr-defined]
+        segments = uow.collect.segment_policies()
+    return load_policies(app.policy_dirs(), segments)  # type: ignore[attr-defined]

@@ -137,3 +137,46 @@ def actions_of_day(app: Any, day: date) -> list[Any]:
     """Every action stored for ``day`` (what a run of that day created, whichever run it was)."""
     with app.uow(write=False) as uow:
         return uow.collect.actions_on(day)
+
+
+@dataclass
+class Dashboard:
+    as_of: date
+    currency: str
+    open_minor: int
+    overdue_minor: int
+    labels_buckets: tuple[int, ...]
+    buckets: list[int]  # open money per aging bucket (the company's currency)
+    top_overdue: list[AgingRow]
+    promises_week: list[Any]
+    approvals_waiting: int
+    last_run: Any
+    collected_month_minor: int
+
+    @property
+    def overdue_share(self) -> float:
+        return self.overdue_minor / self.open_minor if self.open_minor else 0.0
+
+
+def dashboard(app: Any, as_of: date | None = None, top: int = 20) -> Dashboard:
+    """The owner's figures: overdue total and share, aging by bucket, the top overdue customers, promises due
+    this week, approvals waiting, the last run and money collected this month (company currency)."""
+    from datetime import timedelta
+
+    today = as_of or app.clock.today()
+    report = aging(app, today)
+    cur = app.settings.currency
+    total = next((r for r in report.totals() if r.currency == cur), None)
+    buckets = total.amounts if total else [0] * (len(report.buckets) + 1)
+    rows = [r for r in report.rows if r.currency == cur]
+    week_end = today + timedelta(days=6 - today.weekday())
+    with app.uow(write=False) as uow:
+        promises = uow.customers.promises_between(today, week_end)
+        waiting = uow.customers.open_proposals_count(today)
+        last = (uow.collect.runs(1) or [None])[0]
+        collected = uow.customers.collected_between(today.replace(day=1), today, cur)
+    return Dashboard(
+        as_of=today, currency=cur, open_minor=sum(buckets), overdue_minor=sum(r.overdue for r in rows),
+        labels_buckets=report.buckets, buckets=buckets,
+        top_overdue=sorted((r for r in rows if r.overdue > 0), key=lambda r: (-r.overdue, r.key))[:top],
+        promises_week=promises, approvals_waiting=waiting, last_run=last, collected_month_minor=collected)

@@ -353,6 +353,57 @@ class CustomerRepo:
         return self.c.execute(select(t.customer).where(cu.company_id == self.cid, cu.code == code,
                                                        *scope_condition(scope))).first()
 
+    def by_id(self, customer_id: int, scope: Any = None) -> Any:
+        cu = t.customer.c
+        return self.c.execute(select(t.customer).where(cu.company_id == self.cid, cu.id == customer_id,
+                                                       *scope_condition(scope))).first()
+
+    def summaries(self, customer_ids: Sequence[int], today: date) -> list[Any]:
+        cu, iv, p = t.customer.c, t.invoice.c, t.payment.c
+        open_ = (select(func.coalesce(func.sum(iv.open_minor), 0)).where(
+            iv.company_id == cu.company_id, iv.customer_id == cu.id, iv.open_minor != 0).scalar_subquery())
+        overdue = (select(func.coalesce(func.sum(iv.open_minor - iv.disputed_minor), 0)).where(
+            iv.company_id == cu.company_id, iv.customer_id == cu.id, iv.open_minor != 0, iv.due_on < today)
+            .scalar_subquery())
+        last = select(func.max(p.paid_on)).where(p.company_id == cu.company_id, p.customer_id == cu.id).scalar_subquery()
+        q = select(cu.id, cu.code, cu.currency, cu.credit_limit_minor, cu.credit_status, open_.label("open_minor"),
+                   overdue.label("overdue_minor"), last.label("last_payment_on")).where(
+            cu.company_id == self.cid, cu.id.in_(list(customer_ids)))
+        return list(self.c.execute(q))
+
+    def promises_between(self, first: date, last: date) -> list[Any]:
+        p, cu = t.promise.c, t.customer.c
+        return list(self.c.execute(
+            select(t.promise, cu.code.label("customer_code"), cu.name.label("customer_name"))
+            .join(t.customer, and_(cu.company_id == p.company_id, cu.id == p.customer_id))
+            .where(p.company_id == self.cid, p.promised_on >= first, p.promised_on <= last)
+            .order_by(p.promised_on, p.amount_minor.desc())))
+
+    def open_proposals_count(self, upto: date) -> int:
+        x = t.action.c
+        return int(self.c.execute(select(func.count()).where(
+            x.company_id == self.cid, x.status == "open", x.needs_approval.is_(True), x.run_on <= upto)).scalar() or 0)
+
+    def collected_between(self, first: date, last: date, currency: str) -> int:
+        p = t.payment.c
+        return int(self.c.execute(select(func.coalesce(func.sum(p.amount_minor), 0)).where(
+            p.company_id == self.cid, p.paid_on >= first, p.paid_on <= last, p.currency == currency)).scalar() or 0)
+
+    def recent_payments(self, limit: int) -> list[Any]:
+        p, cu = t.payment.c, t.customer.c
+        return list(self.c.execute(
+            select(t.payment, cu.code.label("customer_code"), cu.name.label("customer_name"))
+            .join(t.customer, and_(cu.company_id == p.company_id, cu.id == p.customer_id))
+            .where(p.company_id == self.cid).order_by(p.id.desc()).limit(limit)))
+
+    def search(self, text: str, scope: Any, limit: int) -> list[Any]:
+        cu = t.customer.c
+        cond = [cu.company_id == self.cid, *scope_condition(scope)]
+        if text:
+            like = "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
+            cond.append(or_(cu.code.like(like), cu.name.like(like)))
+        return list(self.c.execute(select(t.customer).where(*cond).order_by(cu.code).limit(limit)))
+
     def invoice_by_number(self, number: str) -> Any:
         iv = t.invoice.c
         return self.c.execute(select(t.invoice).where(iv.company_id == self.cid, iv.number == number)).first()
@@ -491,4 +542,36 @@ class CustomerRepo:
                 k.company_id == self.cid, k.customer_id.in_(list(customer_ids)), k.best_time.is_not(None),
                 k.do_not_contact.is_(False)).order_by(k.customer_id, k.id)):
             out.setdefault(cid, best)
+        return out
+
+    # ── the customer's timeline: newest first, each source read up to ``limit`` rows before a moment ───
+    def timeline(self, customer_id: int, before: datetime | None, limit: int) -> list[tuple[datetime, str, int, Any]]:
+        """(moment, kind, id, row) of activities, actions, payments, promises and disputes, newest first,
+        strictly before ``before`` ((moment, kind, id) order); dates count as the start of their day."""
+        out: list[tuple[datetime, str, int, Any]] = []
+
+        def day(d: Any) -> datetime:
+            return datetime(d.year, d.month, d.day)
+
+        a, x, p, pr, d, iv = t.activity.c, t.action.c, t.payment.c, t.promise.c, t.dispute.c, t.invoice.c
+        sources: list[tuple[str, Any, Any, Any]] = [
+            ("activity", select(t.activity).where(a.company_id == self.cid, a.customer_id == customer_id),
+             a.at, lambda r: r.at),
+            ("action", select(t.action).where(x.company_id == self.cid, x.customer_id == customer_id),
+             x.run_on, lambda r: day(r.run_on)),
+            ("payment", select(t.payment).where(p.company_id == self.cid, p.customer_id == customer_id),
+             p.paid_on, lambda r: day(r.paid_on)),
+            ("promise", select(t.promise).where(pr.company_id == self.cid, pr.customer_id == customer_id),
+             pr.made_on, lambda r: day(r.made_on)),
+            ("dispute", select(t.dispute, iv.number.label("invoice_number"))
+             .join(t.invoice, and_(iv.company_id == d.company_id, iv.id == d.invoice_id))
+             .where(d.company_id == self.cid, d.customer_id == customer_id), d.opened_on, lambda r: day(r.opened_on)),
+        ]
+        for kind, q, col, moment in sources:
+            if before is not None:
+                bound = before if kind == "activity" else before.date()
+                q = q.where(col <= bound)
+            id_col = q.selected_columns.id
+            for r in self.c.execute(q.order_by(col.desc(), id_col.desc()).limit(limit + 50)):
+                out.append((moment(r), kind, int(r.id), r))
         return out

@@ -228,6 +228,8 @@ activity = Table(
     Column("note", Text),
     Column("actor", String(60)),
     Column("action_id", Integer),
+    Column("next_step", Text),  # what the collector will do next (the workbench's contact form)
+    Column("next_on", Date),
     _fk_customer("activity"),
     Index("ix_activity_customer", "company_id", "customer_id", "on"),
 )

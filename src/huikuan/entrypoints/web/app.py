@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ... import i18n
@@ -149,6 +150,10 @@ def _install_error_handlers(fa: FastAPI) -> None:
         return _error_response(request, exc.status_code, code,
                                i18n.t(code, request_lang(request), status=exc.status_code))
 
+    async def bad_data(request: Request, exc: Exception) -> Response:
+        # The database refused a value a person sent (a NUL byte, a number past its column): bad input.
+        return _error_response(request, 422, "input.unstorable", i18n.t("input.unstorable", request_lang(request)))
+
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return _error_response(request, 500, "server.error", i18n.t("server.error", request_lang(request)))
@@ -159,6 +164,7 @@ def _install_error_handlers(fa: FastAPI) -> None:
     fa.add_exception_handler(CsrfFailed, csrf_failed)
     fa.add_exception_handler(RequestValidationError, validation)
     fa.add_exception_handler(StarletteHTTPException, http_error)
+    fa.add_exception_handler(DataError, bad_data)
     fa.add_exception_handler(Exception, unexpected)
 
 
@@ -243,6 +249,9 @@ def create_app(app: Any, *, upload_limit: int = DEFAULT_UPLOAD_LIMIT, run_at: ti
 
     @fa.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
+        raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
+        if b"%00" in raw or b"\x00" in raw:
+            return _error_response(request, 422, "input.unstorable", i18n.t("input.unstorable", request_lang(request)))
         response: Response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

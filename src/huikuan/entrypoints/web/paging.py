@@ -25,3 +25,17 @@ def decode_cursor(cursor: str | None) -> tuple[int, int] | None:
     if len(values) != 2:
         raise InvalidInput("input.cursor", field="after", value=cursor[:40])
     return values[0], values[1]
+
+
+def decode_cursor3(cursor: str | None) -> tuple[int, int, int] | None:
+    """(seconds, rank, id): the timeline's paging key."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        values = tuple(int(x) for x in raw.split(":"))
+    except (ValueError, binascii.Error, UnicodeDecodeError) as e:
+        raise InvalidInput("input.cursor", field="before", value=cursor[:40]) from e
+    if len(values) != 3:
+        raise InvalidInput("input.cursor", field="before", value=cursor[:40])
+    return values[0], values[1], values[2]

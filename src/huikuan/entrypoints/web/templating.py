@@ -49,6 +49,27 @@ def day_text(d: date | datetime | None, lang: str = "zh") -> str:
     return f"{d.day} {_EN_MONTHS[d.month - 1]} {d.year}"
 
 
+def terms_text(terms: str, lang: str = "zh") -> str:
+    """Stored terms (``eom 30``) as a person reads them (月结30天)."""
+    from ...domain.errors import InvalidInput
+    from ...domain.terms import Cash, DayOfMonth, MonthEnd, NetDays, parse_terms
+
+    try:
+        parsed = parse_terms(terms)
+    except InvalidInput:
+        return terms
+    match parsed:
+        case Cash():
+            return i18n.t("terms.cash", lang)
+        case NetDays(days):
+            return i18n.t("terms.net", lang, days=days)
+        case MonthEnd(days):
+            return i18n.t("terms.eom", lang, days=days)
+        case DayOfMonth(day):
+            return i18n.t("terms.day", lang, day=day)
+    return terms
+
+
 def request_lang(request: Request) -> str:
     user = optional_user(request)
     if user is not None:
@@ -83,8 +104,17 @@ def render(request: Request, name: str, ctx: dict[str, Any] | None = None, statu
             at = at.replace(tzinfo=ZoneInfo("UTC"))
         return at.astimezone(tz).strftime(fmt)
 
+    def moment(at: datetime | None) -> str:
+        """A stored UTC moment as local date and time: 2026年11月27日 14:22 / 27 Nov 2026 14:22."""
+        if at is None:
+            return "-"
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=ZoneInfo("UTC"))
+        local = at.astimezone(tz)
+        return f"{day_text(local.date(), lang)} {local:%H:%M}"
+
     values = {
-        "request": request, "user": optional_user(request), "lang": lang, "t": t,
+        "request": request, "moment": moment, "terms": lambda text: terms_text(text, lang), "user": optional_user(request), "lang": lang, "t": t,
         "day": lambda d: day_text(d, lang), "local_time": local_time, "csrf": csrf_token(request),
         "today": hk.app.clock.today(), "company": hk.app.settings.company, "nav": hk.nav_for(optional_user(request)),
     }

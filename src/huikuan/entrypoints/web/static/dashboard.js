@@ -1,0 +1,18 @@
+// The dashboard's aging chart (ECharts, vendored). Each bar links to the customers list.
+window.addEventListener("load", function () {
+  "use strict";
+  var el = document.getElementById("aging-chart");
+  if (!el || !window.echarts) { return; }
+  var data = JSON.parse(el.dataset.chart);
+  var colors = ["#12b76a", "#fdb022", "#f79009", "#f04438", "#b42318", "#7a271a", "#55160c", "#2d0a05"];
+  var chart = window.echarts.init(el, null, {renderer: "svg"});
+  chart.setOption({
+    grid: {left: 70, right: 16, top: 16, bottom: 40},
+    tooltip: {trigger: "axis", valueFormatter: function (v) { return "¥" + Number(v).toLocaleString("zh-CN", {minimumFractionDigits: 2}); }},
+    xAxis: {type: "category", data: data.labels},
+    yAxis: {type: "value", axisLabel: {formatter: function (v) { return "¥" + (v >= 10000 ? (v / 10000) + "万" : v); }}},
+    series: [{type: "bar", stack: "aging", data: data.values.map(function (v, i) { return {value: v, itemStyle: {color: colors[i % 8]}}; })}]
+  });
+  chart.on("click", function () { window.location = "/customers"; });
+  window.addEventListener("resize", function () { chart.resize(); });
+});
