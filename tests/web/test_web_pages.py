@@ -151,6 +151,12 @@ def test_today_filters_and_paging(client_for):
     page = c.get("/today", params={"collector": "张伟", "all": "1"}).text
     assert "KH3" in page and "KH2" not in page
     assert c.get("/today", params={"after": "%%%"}).status_code == 422
+    # Grade: KH3 is 10 days past due (催收款), KH1 and KH2 over 130 (呆账 under the default thresholds).
+    page = c.get("/today", params={"grade": "in_collection", "all": "1"}).text
+    assert "KH3" in page and "KH1" not in page and "KH2" not in page
+    page = c.get("/today", params={"grade": "bad", "all": "1"}).text
+    assert "KH3" not in page and "KH1" in page and "KH2" in page
+    assert c.get("/today", params={"grade": "awful"}).status_code == 422
 
 
 def test_language_switch_is_remembered_per_user(client_for, web):
@@ -247,3 +253,26 @@ def test_auditor_reads_the_audit_log_and_changes_nothing(client_for, ledger):
                        ("/payments", {"customer": "KH1", "amount": "1", "paid_on": "2026-11-23"}),
                        ("/admin/users", {"name": "x", "password": "long-enough-1", "roles": ["owner"]})):
         assert au.post(path, data={**data, "csrf_token": au.csrf}).status_code == 403, path
+
+
+def test_finance_moves_a_statement_along(client_for, ledger):
+    f = client_for("finance")
+    r = f.post("/customers/KH1/statement", headers={"X-CSRF-Token": f.csrf, "HX-Request": "true"},
+               data={"period": "2026-10", "step": "sent"})
+    assert r.status_code == 200 and "2026-10" in r.text
+    with ledger.uow(write=False) as uow:
+        st = uow.collect.statements("2026-10")
+    row = next(iter(st.values()))
+    assert row.prepared_on and row.checked_on and row.sent_on and row.confirmed_on is None
+    assert audit.find(ledger, action="statement.marked")[0].after["step"] == "sent"
+    r = f.post("/customers/KH1/statement", headers={"X-CSRF-Token": f.csrf}, data={"period": "2026-13", "step": "sent"})
+    assert r.status_code == 422
+
+
+def test_admin_assigns_a_segment_policy(client_for, ledger):
+    a = client_for("admin")
+    r = a.post("/admin/segments", data={"segment": "西南", "policy": "default", "csrf_token": a.csrf},
+               follow_redirects=False)
+    assert r.status_code == 303 and "西南" in a.get("/admin/policies").text
+    assert a.post("/admin/segments", data={"segment": "西南", "policy": "nope", "csrf_token": a.csrf}).status_code == 422
+    assert audit.find(ledger, action="segment.policy_assigned")[0].entity_key == "西南"

@@ -224,7 +224,8 @@ def mark_done(app: Any, action_id: int, *, by: str | None = None, note: str | No
 STATEMENT_STEPS = ("prepared", "checked", "sent", "confirmed")
 
 
-def mark_statement(app: Any, customer_code: str, period: str, step: str, on: date | None = None) -> None:
+def mark_statement(app: Any, customer_code: str, period: str, step: str, on: date | None = None, *,
+                   actor: str | None = None, scope: Any = None) -> None:
     if step not in STATEMENT_STEPS:
         raise InvalidInput("input.enum", field="step", value=step, allowed=", ".join(STATEMENT_STEPS))
     try:
@@ -233,13 +234,15 @@ def mark_statement(app: Any, customer_code: str, period: str, step: str, on: dat
         raise InvalidInput("statement.period", value=period) from e
     on = on or app.clock.today()
     with app.uow() as uow:
-        cust = _customer(uow, customer_code)
+        cust = _customer(uow, customer_code, scope)
         existing = uow.collect.statements(period, cust.id).get(cust.id)
         # This step gets today's date; a later step implies the earlier ones, which keep their own
         # dates when already set.
         dates = {f"{s}_on": on for s in STATEMENT_STEPS[: STATEMENT_STEPS.index(step)]
                  if existing is None or getattr(existing, f"{s}_on") is None}
         uow.customers.upsert_statement(cust.id, period, **dates, **{f"{step}_on": on})
+        audit.record(uow, app.clock.now(), actor, "statement.marked", "customer", cust.code, customer_id=cust.id,
+                     after={"period": period, "step": step, "on": on})
         uow.commit()
 
 

@@ -54,13 +54,17 @@ def load_policies(dirs: Iterable[Path] = (), by_segment: Mapping[str, str] | Non
     return PolicySet(policies, dict(by_segment or {}))
 
 
-def assign_segment(app: object, segment: str, policy: str) -> None:
+def assign_segment(app: object, segment: str, policy: str, *, actor: str | None = None) -> None:
     """Make ``policy`` the policy of every customer in ``segment`` that names none of its own."""
+    from . import audit
+
     uow = app.uow()  # type: ignore[attr-defined]
     with uow:
         current = uow.collect.segment_policies()
         load_policies(app.policy_dirs(), {**current, segment: policy})  # type: ignore[attr-defined]
         uow.collect.set_segment_policy(segment, policy)
+        audit.record(uow, app.clock.now(), actor, "segment.policy_assigned", "segment", segment,  # type: ignore[attr-defined]
+                     before={"policy": current.get(segment)}, after={"policy": policy})
         uow.commit()
 
 

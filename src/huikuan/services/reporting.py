@@ -89,21 +89,44 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
 
 def worklist(app: Any, as_of: date | None = None, assignee: str | None = None, *, scope: Any = None,
              stage: str | None = None, segment: str | None = None, collector: str | None = None,
-             approvals: bool | None = None, roles: Sequence[str] | None = None, limit: int | None = None,
-             after: tuple[int, int] | None = None) -> list[Any]:
+             grade: str | None = None, approvals: bool | None = None, roles: Sequence[str] | None = None,
+             limit: int | None = None, after: tuple[int, int] | None = None) -> list[Any]:
     """Open tasks and proposals up to the date, most valuable first; ``assignee`` is a role or a person.
 
     ``scope`` (a ``domain.access.Scope``) and the filters are applied in the query; ``limit``/``after``
-    page through it ((amount_minor, id) of the previous page's last row)."""
+    page through it ((amount_minor, id) of the previous page's last row). ``grade`` (a ``RiskGrade``
+    value) keeps the tasks whose days past due, as the run recorded them, fall in that grade under the
+    customer's policy."""
+    if grade:
+        from ..domain.ledger import RiskGrade
+
+        try:
+            RiskGrade(grade)
+        except ValueError as e:
+            raise InvalidInput("input.enum", field="grade", value=grade,
+                               allowed=", ".join(g.value for g in RiskGrade)) from e
     today = as_of or app.clock.today()
+    post_filter = bool(assignee or grade)
     with app.uow(write=False) as uow:
         rows = uow.customers.open_tasks(today, scope, stage=stage or None, segment=segment or None,
                                         collector=collector or None, approvals=approvals, roles=roles,
-                                        limit=None if assignee else limit, after=after)
+                                        limit=None if post_filter else limit, after=after)
+        policies = load_policies(app.policy_dirs(), uow.collect.segment_policies()) if grade else None
     if assignee:
         rows = [r for r in rows if assignee in (r.assignee_role, r.assignee)]
-        rows = rows[:limit] if limit is not None else rows
+    if grade and policies is not None:
+        rows = [r for r in rows if _task_grade(r, policies) == grade]
+    if post_filter and limit is not None:
+        rows = rows[:limit]
     return rows
+
+
+def _task_grade(row: Any, policies: Any) -> str:
+    params = row.params if isinstance(row.params, dict) else {}
+    overdue = params.get("reason_key") in ("reason.overdue", "reason.overdue_grace")
+    days = params.get("days") if overdue else None
+    policy = policies.for_customer(row.customer_policy, row.segment)
+    return str(policy.grades.grade(int(days) if isinstance(days, int) and days > 0 else None).value)
 
 
 @dataclass

@@ -504,7 +504,7 @@ class CustomerRepo:
         if after is not None:
             cond.append(or_(x.amount_minor < after[0], and_(x.amount_minor == after[0], x.id > after[1])))
         q = (select(t.action, cu.code.label("customer_code"), cu.name.label("customer_name"),
-                    cu.collector.label("collector"), cu.segment.label("segment"))
+                    cu.collector.label("collector"), cu.segment.label("segment"), cu.policy.label("customer_policy"))
              .join(t.customer, and_(cu.company_id == x.company_id, cu.id == x.customer_id))
              .where(*cond)
              .order_by(x.amount_minor.desc(), x.id))

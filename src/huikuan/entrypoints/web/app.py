@@ -33,7 +33,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ... import i18n
-from ...domain.errors import Conflict, HuikuanError, ImportRejected, InvalidInput, NotFound
+from ...domain.errors import Conflict, HuikuanError, ImportRejected, InvalidInput, NotFound, PolicyInvalid
 from ...services import app_settings
 from ...services.users import IpBackoff, Principal
 from . import api as api_pkg
@@ -102,7 +102,7 @@ def _error_response(request: Request, status: int, code: str, message: str, fiel
     return render(request, "error.html", ctx, status=status)
 
 
-_STATUS = ((NotFound, 404), (ImportRejected, 422), (InvalidInput, 422), (Conflict, 409))
+_STATUS = ((NotFound, 404), (ImportRejected, 422), (PolicyInvalid, 422), (InvalidInput, 422), (Conflict, 409))
 
 
 def _install_error_handlers(fa: FastAPI) -> None:
@@ -111,7 +111,7 @@ def _install_error_handlers(fa: FastAPI) -> None:
         status = next((s for cls, s in _STATUS if isinstance(exc, cls)), 409)
         lang = request_lang(request)
         extra: dict[str, Any] = {}
-        if isinstance(exc, ImportRejected):
+        if isinstance(exc, ImportRejected | PolicyInvalid):
             extra["problems"] = [{"source": p.source, "where": p.where, "code": p.code,
                                   "message": i18n.problem_text(p, lang)} for p in exc.problems[:500]]
         field_name = exc.params.get("field")

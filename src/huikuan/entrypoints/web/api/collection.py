@@ -45,6 +45,7 @@ def get_worklist(request: Request, user: Annotated[Principal, Depends(current_us
                  stage: Annotated[str | None, Query(max_length=60)] = None,
                  segment: Annotated[str | None, Query(max_length=60)] = None,
                  collector: Annotated[str | None, Query(max_length=60)] = None,
+                 grade: Annotated[str | None, Query(max_length=20)] = None,
                  limit: Annotated[int, Query(ge=1, le=500)] = 100,
                  cursor: Annotated[str | None, Query(max_length=80)] = None,
                  everyone: Annotated[bool, Query(alias="all")] = False) -> Page[WorklistItem]:
@@ -53,7 +54,7 @@ def get_worklist(request: Request, user: Annotated[Principal, Depends(current_us
     (for roles that see every customer)."""
     everyone = everyone and user.scope.everything
     rows = worklist(request.app.state.hk.app, scope=user.scope, stage=stage, segment=segment, collector=collector,
-                    limit=limit + 1, after=decode_cursor(cursor), roles=None if everyone else user.roles)
+                    grade=grade or None, limit=limit + 1, after=decode_cursor(cursor), roles=None if everyone else user.roles)
     more = len(rows) > limit
     rows = rows[:limit]
     items = [WorklistItem(

@@ -117,6 +117,14 @@ def policies_page(request: Request) -> Response:
                                                    "tabs": _tabs()})
 
 
+@router.post("/admin/segments", dependencies=[requires(*ADMIN)])
+def assign_segment(request: Request, user: Annotated[Principal, Depends(current_user)],
+                   segment: Annotated[str, Form(min_length=1, max_length=60)],
+                   policy: Annotated[str, Form(min_length=1, max_length=60)]) -> Response:
+    policies.assign_segment(request.app.state.hk.app, segment.strip(), policy.strip(), actor=user.name)
+    return RedirectResponse("/admin/policies", status_code=303)
+
+
 @router.get("/admin/runs", dependencies=[requires(*RUN_READERS)])
 def runs_page(request: Request) -> Response:
     return render(request, "admin_runs.html", {"rows": runs(request.app.state.hk.app, 60), "tabs": _tabs()})

@@ -66,6 +66,9 @@ def customer(request: Request, code: str, user: Annotated[Principal, Depends(cur
         "promised": {n for p, s in v.promises if s == "open" for n in (p._mapping.get("invoices") or [])},
         "entries": entries, "next": encode_cursor(*nxt) if nxt else None,
         "can_work": user.has(*WORKERS), "categories": [c.value for c in DisputeCategory],
+        "can_statement": user.has(Role.FINANCE, Role.SUPERVISOR, Role.CREDIT_SUPERVISOR),
+        "period": f"{v.as_of.year if v.as_of.month > 1 else v.as_of.year - 1}-{(v.as_of.month - 2) % 12 + 1:02d}",
+        "steps": collect.STATEMENT_STEPS,
     })
 
 
@@ -183,3 +186,14 @@ def resolve_dispute(request: Request, code: str, dispute_id: int,
     return render(request, "fragments/notice.html",
                   {"ok": i18n.t("dispute.resolved_ok", request_lang(request), id=dispute_id)},
                   headers={"HX-Trigger": "ledger-changed"})
+
+
+@router.post("/customers/{code}/statement", dependencies=[requires(Role.FINANCE, Role.SUPERVISOR,
+                                                                   Role.CREDIT_SUPERVISOR)])
+def statement_step(request: Request, code: str, user: Annotated[Principal, Depends(current_user)],
+                   period: Annotated[str, Form(max_length=7)], step: Annotated[str, Form(max_length=20)]) -> Response:
+    """Move this period's 对账 statement along (prepared, checked, sent, confirmed)."""
+    collect.mark_statement(request.app.state.hk.app, code, period, step, actor=user.name, scope=user.scope)
+    return render(request, "fragments/notice.html",
+                  {"ok": i18n.t("statement.marked", request_lang(request), customer=code, period=period,
+                                step=i18n.t(f"statement.{step}", request_lang(request)))})

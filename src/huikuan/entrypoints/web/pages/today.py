@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ....domain.access import REASSIGNS
-from ....domain.ledger import Role
+from ....domain.ledger import RiskGrade, Role
 from ....services import collect
 from ....services.reporting import worklist, worklist_details
 from ....services.users import Principal
@@ -29,22 +29,24 @@ def today(request: Request, user: Annotated[Principal, Depends(current_user)],
           stage: Annotated[str | None, Query(max_length=60)] = None,
           segment: Annotated[str | None, Query(max_length=60)] = None,
           collector: Annotated[str | None, Query(max_length=60)] = None,
+          grade: Annotated[str | None, Query(max_length=20)] = None,
           after: Annotated[str | None, Query(max_length=80)] = None,
           everyone: Annotated[bool, Query(alias="all")] = False) -> Response:
     """My tasks (assigned to one of my roles); ``all=1`` shows every role's, for those who see everything."""
     app = request.app.state.hk.app
     everyone = everyone and user.scope.everything
-    rows = worklist(app, scope=user.scope, stage=stage, segment=segment, collector=collector, limit=PAGE + 1,
+    rows = worklist(app, scope=user.scope, stage=stage, segment=segment, collector=collector, grade=grade or None,
+                    limit=PAGE + 1,
                     after=decode_cursor(after), roles=None if everyone else user.roles)
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     items = worklist_details(app, rows)
     nxt = encode_cursor(rows[-1].amount_minor, rows[-1].id) if more and rows else None
-    filters = {"stage": stage or "", "segment": segment or "", "collector": collector or "",
+    filters = {"stage": stage or "", "segment": segment or "", "collector": collector or "", "grade": grade or "",
                "all": "1" if everyone else ""}
     return render(request, "today.html", {
         "items": items, "next": nxt, "filters": filters, "can_reassign": user.has(*REASSIGNS),
-        "can_see_all": user.scope.everything,
+        "can_see_all": user.scope.everything, "grades": [g.value for g in RiskGrade],
     })
 
 
