@@ -21,7 +21,7 @@ from .adapters.db.uow import SqlUnitOfWork
 from .adapters.files import FileTables
 from .adapters.passwords import Argon2Hasher
 from .config import Settings, load_settings
-from .services.ports import Clock, Files, PasswordHasher
+from .services.ports import Clock, Files, PasswordHasher, Predictor
 
 
 @dataclass
@@ -54,6 +54,12 @@ class App:
     def holidays(self) -> ChineseCalendar:
         """The statutory calendar alone, without this company's overrides (``calendar show`` names sources)."""
         return ChineseCalendar()
+
+    def predictor(self) -> Predictor:
+        """The learner of the payment model (imported on first use: LightGBM is heavy to load)."""
+        from .adapters.predict.lightgbm_model import LightGbmPredictor
+
+        return LightGbmPredictor()
 
     def policy_dirs(self) -> list[Path]:
         return [Path(self.settings.policy_dir)] if self.settings.policy_dir else []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -83,3 +83,17 @@ class Files(Protocol):
     def write_rejects(self, path: str | Path, headers: list[str], rejects: Iterable[tuple[dict[str, object], str]],
                       reason_header: str) -> int:
         ...
+
+class Predictor(Protocol):
+    """A learner for the payment model (adapters/predict): fits on feature rows, stores itself as text.
+
+    ``fit`` returns the model as text for the database; ``predict`` returns, per row, (p_late, days to
+    settlement, expected late days, per-feature contributions to the late score)."""
+
+    name: str
+
+    def fit(self, rows: Sequence[Sequence[float]], late: Sequence[int], remaining: Sequence[float],
+            late_days: Sequence[float], feature_names: Sequence[str]) -> str: ...
+
+    def predict(self, blob: str, rows: Sequence[Sequence[float]]
+                ) -> list[tuple[float, float, float, list[float]]]: ...

@@ -199,3 +199,6 @@ def targets_list(month: str = typer.Option(None, "--month", help="YYYY-MM")) -> 
         t.add_row(m, key or tr("kpi.company") if scope == "company" else f"{tr('kpi.scope.' + scope)}: {key}",
                   tr(f"kpi.metric.{metric}"), num(value))
     console().print(t)
+
+
+from . import analytics_model  # noqa: E402, F401 — registers model, predict and forecast

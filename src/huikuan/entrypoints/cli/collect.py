@@ -111,8 +111,14 @@ def worklist_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """今天的待办（金额大的在前）/ today's open tasks, most valuable first."""
+    from ...services.prediction import rank_tasks
+    from .analytics_model import why_text
+
     a = state.app()
-    rows = list_worklist(a, parse_day(as_of, "--as-of"), assignee)
+    day = parse_day(as_of, "--as-of")
+    ranked = rank_tasks(a, list_worklist(a, day, assignee), day)  # by expected value once a model is trained
+    rows = [x.row for x in ranked]
+    why = {x.row.id: "；".join(why_text(*w) for w in x.why) for x in ranked}
     lang = state.lang
     if as_json:
         typer.echo(json.dumps([
@@ -120,7 +126,7 @@ def worklist_cmd(
              "kind": r.kind, "channel": r.channel, "assignee_role": r.assignee_role, "assignee": r.assignee,
              "stage": r.stage, "letter": r.letter, "needs_approval": r.needs_approval, "invoices": r.invoices,
              "amount": format_minor(r.amount_minor, r.currency), "currency": r.currency,
-             "reason": r.reason_zh if lang == "zh" else r.reason_en}
+             "reason": r.reason_zh if lang == "zh" else r.reason_en, "why": why[r.id] or None}
             for r in rows[:limit]], ensure_ascii=False, indent=2))
         return
     t = Table(title=tr("worklist.title", count=len(rows)), show_lines=False)
@@ -130,8 +136,9 @@ def worklist_cmd(
         who = tr(f"role.{r.assignee_role}") + (f"（{r.assignee}）" if r.assignee else "")
         kind = (tr(f"letter.{r.letter}") if r.letter else _kind(r.kind)) + (" ⚑" + tr("worklist.approval") if r.needs_approval else "")
         ch = tr(f"channel.{r.channel}") if r.channel else "-"
+        reason = r.reason_zh if lang == "zh" else r.reason_en
         t.add_row(str(r.id), f"{r.customer_code} {r.customer_name}", kind, ch, who,
-                  money_text(r.amount_minor, r.currency), r.reason_zh if lang == "zh" else r.reason_en)
+                  money_text(r.amount_minor, r.currency), reason + (f"\n{why[r.id]}" if why[r.id] else ""))
     console().print(t)
     if len(rows) > limit:
         console().print(tr("worklist.more", count=len(rows) - limit))

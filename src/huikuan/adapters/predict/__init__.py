@@ -1,0 +1,1 @@
+"""Prediction models behind the ``Predictor`` port (services/ports.py)."""

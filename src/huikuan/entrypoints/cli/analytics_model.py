@@ -1,0 +1,194 @@
+"""The payment model's commands: ``model train``, ``model evaluate``, ``predict`` and ``forecast``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from ...domain.errors import InvalidInput
+from ...domain.money import format_minor
+from ...services import prediction as svc
+from .common import console, console_err, money_text, parse_day, state, tr
+from .main import app
+
+model_app = typer.Typer(help="回款预测模型 / the payment model", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+
+def _notices(notices: list[tuple[str, dict[str, Any]]]) -> None:
+    for key, params in notices:
+        console_err().print(tr(key, **params))
+
+
+def why_text(feature: str, value: float, contribution: float) -> str:
+    """One reason as a person reads it: the feature's name, its value and which way it pushed."""
+    arrow = "↑" if contribution > 0 else "↓" if contribution < 0 else "·"
+    shown = f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.2f}"
+    return f"{tr('feature.' + feature)} = {shown} {arrow}"
+
+
+@model_app.command("train")
+def train_cmd(as_of: str = typer.Option(None, "--as-of", help="只用此日之前结清的发票（默认今天）/ train on what was "
+                                                              "settled before this day (default today)")) -> None:
+    """训练回款模型并存入数据库（带版本）/ train the payment model and store it, versioned."""
+    r = svc.train_model(state.app(), parse_day(as_of, "--as-of"))
+    _notices(r.notices)
+    console().print(tr("model.trained", version=r.version, method=tr(f"model.method.{r.method}"),
+                       as_of=r.as_of.isoformat(), samples=r.samples, settled=r.settled, customers=r.customers))
+
+
+@model_app.command("evaluate")
+def evaluate_cmd(
+    train_before: str = typer.Option(None, "--train-before", help="只训练一次：此日之前；之后每周评估 / one model "
+                                     "trained before this day, scored weekly after it"),
+    folds: int = typer.Option(6, "--folds", help="逐月滚动评估的月数 / monthly walk-forward folds"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """在本公司的历史上做滚动（walk-forward）评估，并与客户历史规则比较 / walk-forward evaluation beside the rule."""
+    ev = svc.evaluate(state.app(), parse_day(train_before, "--train-before"), folds=folds)
+    unique: list[tuple[str, dict[str, Any]]] = []
+    for n in ev.notices:
+        if n not in unique:
+            unique.append(n)
+    _notices(unique)
+
+    def scores(s: svc.Scores) -> dict[str, Any]:
+        return {"n": s.n, "auc": None if s.auc is None else round(s.auc, 4),
+                "mae_days": None if s.mae_days is None else round(s.mae_days, 2),
+                "capture_top20": None if s.capture_top20 is None else round(s.capture_top20, 4)}
+
+    if as_json:
+        typer.echo(json.dumps({
+            "method": ev.method, "scored_at": sorted({a.isoformat() for _t, a in ev.folds}),
+            "trained_before": sorted({t.isoformat() for t, _a in ev.folds}),
+            "model": {**scores(ev.model), "wape_pct": None if ev.wape_pct is None else round(ev.wape_pct, 1)},
+            "history_rule": {**scores(ev.rule),
+                             "wape_pct": None if ev.rule_wape_pct is None else round(ev.rule_wape_pct, 1)},
+        }, ensure_ascii=False, indent=2))
+        return
+    t = Table(title=tr("model.eval_title", folds=len({x for x, _ in ev.folds}), points=len(ev.folds)))
+    for h in ("model.eval_method", "model.eval_n", "model.eval_auc", "model.eval_mae", "model.eval_capture",
+              "model.eval_wape"):
+        t.add_column(tr(h), justify="right")
+
+    def fmt(v: float | None, digits: int) -> str:
+        return "-" if v is None else f"{v:.{digits}f}"
+
+    for name, s, w in ((tr(f"model.method.{ev.method}"), ev.model, ev.wape_pct),
+                       (tr("model.method.history_rule"), ev.rule, ev.rule_wape_pct)):
+        t.add_row(name, str(s.n), fmt(s.auc, 3), fmt(s.mae_days, 2),
+                  fmt(None if s.capture_top20 is None else s.capture_top20 * 100, 1), fmt(w, 1))
+    console().print(t)
+    console().print(tr("model.eval_note"))
+
+
+def prediction_json(ps: svc.PredictionSet) -> dict[str, Any]:
+    return {
+        "as_of": ps.as_of.isoformat(), "method": ps.method, "model_version": ps.model_version,
+        "notices": [tr(k, **p) for k, p in ps.notices],
+        "predictions": [
+            {"invoice": p.invoice, "p_late": round(p.p_late, 4), "expected_pay_date": p.expected_pay_date.isoformat(),
+             "customer": p.customer, "why": [why_text(*w) for w in p.why],
+             "open": format_minor(p.open_minor, p.currency or "CNY"), "currency": p.currency,
+             "due_date": p.due_on.isoformat()}
+            for p in ps.predictions],
+    }
+
+
+@app.command("predict")
+def predict_cmd(
+    as_of: str = typer.Option(None, "--as-of", help="预测日（默认今天）/ as-of date (default today)"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
+    limit: int = typer.Option(40, "--limit", help="表格最多显示行数 / rows shown in the table"),
+) -> None:
+    """预测每张未结发票是否逾期、何时回款 / late risk and expected pay date of every open invoice."""
+    ps = svc.predict(state.app(), parse_day(as_of, "--as-of"))
+    if as_json:
+        typer.echo(json.dumps(prediction_json(ps), ensure_ascii=False, indent=2))
+        return
+    _notices(ps.notices)
+    t = Table(title=tr("predict.title", as_of=ps.as_of.isoformat(), method=tr(f"model.method.{ps.method}")))
+    for h in ("predict.invoice", "predict.customer", "predict.open", "predict.due", "predict.p_late",
+              "predict.expected", "predict.why"):
+        t.add_column(tr(h))
+    ranked = sorted(ps.predictions, key=lambda p: -p.open_minor * p.p_late * max(1.0, p.expected_late_days))
+    for p in ranked[:limit]:
+        t.add_row(p.invoice, p.customer, money_text(p.open_minor, p.currency or "CNY"), p.due_on.isoformat(),
+                  f"{p.p_late:.0%}", p.expected_pay_date.isoformat(), "；".join(why_text(*w) for w in p.why))
+    console().print(t)
+    if len(ranked) > limit:
+        console().print(tr("aging.more", count=len(ranked) - limit))
+
+
+@app.command("forecast")
+def forecast_cmd(
+    weeks: int = typer.Option(13, "--weeks", help="周数 / number of weeks"),
+    fmt: str = typer.Option("table", "--format", help="table|json|xlsx"),
+    output: Path = typer.Option(None, "--output", "-o", help="输出文件（xlsx 必填）/ output file (required for xlsx)"),
+    as_of: str = typer.Option(None, "--as-of", help="预测日（默认今天）/ as-of date (default today)"),
+) -> None:
+    """按 ISO 周预测回款（含区间），并对比已过去各周的预测与实际 / weekly cash forecast with intervals."""
+    if fmt not in ("table", "json", "xlsx"):
+        raise InvalidInput("input.enum", field="--format", value=fmt, allowed="table, json, xlsx")
+    if fmt == "xlsx" and output is None:
+        raise InvalidInput("aging.xlsx_needs_output")
+    f = svc.forecast(state.app(), weeks, parse_day(as_of, "--as-of"))
+    cur = f.currency or "CNY"
+    if fmt == "json":
+        typer.echo(json.dumps({
+            "as_of": f.as_of.isoformat(), "currency": cur, "method": f.method,
+            "open": format_minor(f.open_minor, cur), "later": format_minor(f.later_minor, cur),
+            "weeks": [{"week": w.week, "start": w.start.isoformat(), "expected": format_minor(w.expected_minor, cur),
+                       "low": format_minor(w.low_minor, cur), "high": format_minor(w.high_minor, cur)} for w in f.weeks],
+            "past": [{"week": w, "start": s.isoformat(), "forecast": format_minor(e, cur), "actual": format_minor(a, cur)}
+                     for w, s, e, a in f.past],
+            "wape_pct": None if f.wape_pct is None else round(f.wape_pct, 1),
+            "notices": [tr(k, **p) for k, p in f.notices],
+        }, ensure_ascii=False, indent=2))
+        return
+    head = [tr("forecast.week"), tr("forecast.start"), tr("forecast.expected"), tr("forecast.low"), tr("forecast.high")]
+    if fmt == "xlsx":
+        from decimal import Decimal
+
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = tr("forecast.sheet")
+        ws.append([tr("forecast.title", as_of=f.as_of.isoformat(), currency=cur)])
+        ws.append(head)
+        for w in f.weeks:
+            ws.append([w.week, w.start, *[Decimal(format_minor(x, cur)) for x in (w.expected_minor, w.low_minor,
+                                                                                  w.high_minor)]])
+        ws.append([tr("forecast.later"), None, Decimal(format_minor(f.later_minor, cur))])
+        ws.append([tr("forecast.open"), None, Decimal(format_minor(f.open_minor, cur))])
+        if f.past:
+            past = wb.create_sheet(tr("forecast.past_sheet"))
+            past.append([tr("forecast.week"), tr("forecast.start"), tr("forecast.expected"), tr("forecast.actual")])
+            for w, s, e, a in f.past:
+                past.append([w, s, Decimal(format_minor(e, cur)), Decimal(format_minor(a, cur))])
+        wb.save(output)
+        console().print(tr("aging.written", path=str(output), rows=len(f.weeks)))
+        return
+    _notices(f.notices)
+    t = Table(title=tr("forecast.title", as_of=f.as_of.isoformat(), currency=cur))
+    for i, h in enumerate(head):
+        t.add_column(h, justify="right" if i >= 2 else "left")
+    for w in f.weeks:
+        t.add_row(w.week, w.start.isoformat(), money_text(w.expected_minor, cur), money_text(w.low_minor, cur),
+                  money_text(w.high_minor, cur))
+    t.add_row(tr("forecast.later"), "", money_text(f.later_minor, cur), "", "")
+    t.add_row(f"[bold]{tr('forecast.open')}[/bold]", "", money_text(f.open_minor, cur), "", "")
+    console().print(t)
+    if f.past:
+        pt = Table(title=tr("forecast.past_title"))
+        for h in ("forecast.week", "forecast.expected", "forecast.actual"):
+            pt.add_column(tr(h), justify="right")
+        for w, _s, e, a in f.past[-13:]:
+            pt.add_row(w, money_text(e, cur), money_text(a, cur))
+        console().print(pt)
+        console().print(tr("forecast.wape", wape="-" if f.wape_pct is None else f"{f.wape_pct:.1f}"))
