@@ -55,6 +55,12 @@ sysdeps:
 	else \
 	  $(APT) update && $(APT) install -y --no-install-recommends postgresql; \
 	fi
+	@# The monthly report: WeasyPrint needs Pango, its charts and pages a CJK font; its test reads the PDF back.
+	@missing=""; \
+	ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then $(APT) update && $(APT) install -y --no-install-recommends $$missing; fi
 	@if [ -x /usr/bin/chromium ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1; then \
 	  echo "Chromium found: /usr/bin/chromium"; \
 	else \

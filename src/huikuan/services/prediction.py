@@ -502,3 +502,13 @@ def rank_tasks(app: Any, rows: Sequence[Any], today: date | None = None) -> list
                             -(t.value or 0.0), -t.row.amount_minor, t.row.id))
     return out
 
+
+
+def reason_text(reason: tuple[str, float, float], lang: str) -> str:
+    """One reason as a person reads it: the feature's name, its value and which way it pushed the risk."""
+    from .. import i18n
+
+    feature, value, contribution = reason
+    arrow = "↑" if contribution > 0 else "↓" if contribution < 0 else "·"
+    shown = f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.2f}"
+    return f"{i18n.t('feature.' + feature, lang)} = {shown} {arrow}"

@@ -201,4 +201,4 @@ def targets_list(month: str = typer.Option(None, "--month", help="YYYY-MM")) -> 
     console().print(t)
 
 
-from . import analytics_model  # noqa: E402, F401 — registers model, predict and forecast
+from . import analytics_model, analytics_report  # noqa: E402, F401 — model, predict, forecast, report

@@ -25,10 +25,7 @@ def _notices(notices: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 def why_text(feature: str, value: float, contribution: float) -> str:
-    """One reason as a person reads it: the feature's name, its value and which way it pushed."""
-    arrow = "↑" if contribution > 0 else "↓" if contribution < 0 else "·"
-    shown = f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.2f}"
-    return f"{tr('feature.' + feature)} = {shown} {arrow}"
+    return svc.reason_text((feature, value, contribution), state.lang)
 
 
 @model_app.command("train")
