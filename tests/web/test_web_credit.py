@@ -106,6 +106,8 @@ def test_credit_manager_sees_the_warnings_and_the_debtor_panel(client_for, ledge
     assert r.status_code == 303
     assert "stop_rebates" in mgr.get("/credit/customers/KH1").text
     assert client_for("collector", person="李娜").get("/credit/customers/KH1").status_code == 404  # not hers
+    c360 = mgr.get("/customers/KH1")  # customer 360 shows the kind, its evidence and the levers, and links here
+    assert c360.status_code == 200 and 'data-testid="debtor"' in c360.text and "/credit/customers/KH1" in c360.text
 
 
 def import_contacts_left(app) -> None:  # type: ignore[no-untyped-def]

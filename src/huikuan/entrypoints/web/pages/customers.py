@@ -18,7 +18,7 @@ from ....domain.errors import InvalidInput
 from ....domain.ledger import Channel, DisputeCategory, Excuse, Outcome, Role
 from ....domain.money import Money
 from ....domain.parsing import parse_date
-from ....services import collect
+from ....services import collect, risk
 from ....services.users import Principal
 from ..app import NavItem
 from ..auth import current_user, requires
@@ -60,6 +60,7 @@ def customer(request: Request, code: str, user: Annotated[Principal, Depends(cur
     total = sum(v.aging) or 1
     limit = v.customer.credit_limit_minor
     return render(request, "customer.html", {
+        "debtor": risk.debtor_profile(app, code, scope=user.scope), "evidence_text": risk.evidence_text,
         "v": v, "c": v.customer, "contacts": _contacts(user, v), "labels": bucket_labels(v.buckets, lang),
         "aging_pct": [round(100 * a / total, 1) for a in v.aging],
         "limit_pct": round(100 * v.open_minor / limit) if limit else None,
