@@ -5,7 +5,7 @@
 Writes the same invoices twice — once as a canonical CSV (invoice_no, customer_code, invoice_date,
 amount), once as a 金蝶 K/3 应收款明细表 (title rows, 核算项目 columns, a 本期合计 row after every 50
 rows, a blank row now and then) — imports each into a fresh SQLite database in its own process and
-prints both times and the ratio. Issue 7's floor: the profile import at ≥ 50 % of the canonical speed.
+prints both times (wall and CPU of the importing process) and the ratios. Issue 7's floor: the profile import at ≥ 50 % of the canonical speed.
 Run it under ``flock /work/.bench.lock`` on a shared machine.
 """
 
@@ -60,14 +60,14 @@ from huikuan.services.import_profiles import import_with_profile
 db, customers, path, how = sys.argv[1:5]
 app = bootstrap(Settings(database_url=f"sqlite:///{db}"), clock=FixedClock(date(2026, 11, 23)))
 import_file(app, "customers", customers)
-t = time.perf_counter()
+t, cpu = time.perf_counter(), time.process_time()
 if how == "canonical":
     r = import_file(app, "invoices", path)
     n = r.inserted
 else:
     r = import_with_profile(app, path, "ledger", "kingdee-k3-ar-detail")
     n = r.invoices.inserted
-print(json.dumps({"seconds": time.perf_counter() - t, "inserted": n}))
+print(json.dumps({"seconds": time.perf_counter() - t, "cpu": time.process_time() - cpu, "inserted": n}))
 """
 
 
@@ -90,8 +90,11 @@ def main() -> None:
     b = phase(folder / "profile.db", customers, ledger, "profile")
     assert a["inserted"] == b["inserted"] == args.rows, (a, b)
     speed = a["seconds"] / b["seconds"]
+    cpu_speed = a["cpu"] / b["cpu"]  # robust when other work shares the machine: CPU time of the importing process
     print(json.dumps({"rows": args.rows, "canonical_s": round(a["seconds"], 2), "profile_s": round(b["seconds"], 2),
-                      "profile_speed_vs_canonical": round(speed, 3), "floor": 0.5, "pass": speed >= 0.5,
+                      "canonical_cpu_s": round(a["cpu"], 2), "profile_cpu_s": round(b["cpu"], 2),
+                      "profile_speed_vs_canonical": round(speed, 3), "cpu_speed_vs_canonical": round(cpu_speed, 3),
+                      "floor": 0.5, "pass": min(speed, cpu_speed) >= 0.5,
                       "load_at_start": round(load, 1), "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}))
 
 

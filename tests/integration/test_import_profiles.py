@@ -223,3 +223,23 @@ def test_refused_ledger_prints_json_and_names_columns(app: App, tmp_path: Path,
     out = json.loads(capsys.readouterr().out)
     assert out["refused"] is True and out["problems"][0]["code"] == "profile.none_fits"
     assert "甲, 乙, 丙" in out["problems"][0]["message"]
+
+
+def test_canonical_xlsx_reads_merged_cells_and_hidden_rows_as_excel_shows_them(app: App, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from huikuan.services.import_ import import_file, import_rows
+
+    import_rows(app, "customers", [{"customer_code": "C1", "name": "甲"}])
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["发票号", "客户编号", "开票日期", "金额"])
+    ws.append(["M1", "C1", "2026-01-05", 100])
+    ws.append(["M2", None, "2026-01-06", 200])  # the customer cell merged over both rows
+    ws.merge_cells("B2:B3")
+    ws.row_dimensions[3].hidden = True
+    wb.save(tmp_path / "merged.xlsx")
+    report = import_file(app, "invoices", tmp_path / "merged.xlsx")
+    assert report.inserted == 2
+    invoices, _ = book(app)
+    assert invoices["M2"][0] == "C1" and invoices["M2"][2] == 20000

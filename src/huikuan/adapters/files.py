@@ -258,7 +258,7 @@ def open_table(path: str | Path, is_header: Callable[[list[str]], bool] | None =
         blank_rows_possible = False  # filtered while reading
         total = max(newlines - 1, 0) or None
     else:
-        raw = _xlsx_cells(path)
+        raw = _xlsx_cells(path, merged=True)  # merged cells read as Excel shows them
         blank_rows_possible = True
     try:
         headers, pushed_back = _find_header(raw, is_header)
