@@ -69,7 +69,7 @@ class Profile:
     title_en: str
     kind: str
     source: str
-    columns: dict[str, tuple[str, ...]]  # field → header alternatives (joined form)
+    columns: dict[str, tuple[str, ...]]  # field → header alternatives (joined form, normalised)
     optional: frozenset[str] = frozenset()
     header_rows: int = 1
     join: str = "/"
@@ -93,6 +93,10 @@ class Profile:
     create_customers: bool = False
     default_terms: str = "cash"
     title_keywords: tuple[str, ...] = ()
+    written: dict[str, str] = field(default_factory=dict)  # field → its first header as the profile writes it
+
+    def header_of(self, f: str) -> str:
+        return self.written.get(f, f)
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -183,6 +187,7 @@ def parse_profile(text: str, source: str) -> Profile:
         scan = HEADER_SCAN
 
     columns: dict[str, tuple[str, ...]] = {}
+    written: dict[str, str] = {}
     optional: set[str] = set()
     for f, v in _table(data, "columns", p).items():
         where = f"columns.{f}"
@@ -202,6 +207,7 @@ def parse_profile(text: str, source: str) -> Profile:
         alts = _strs(v, where, p)
         if alts:
             columns[f] = tuple(norm(a, keep_stars=True) for a in alts)
+            written[f] = alts[0]
 
     values: dict[str, str] = {}
     for f, v in _table(data, "values", p).items():
@@ -315,7 +321,7 @@ def parse_profile(text: str, source: str) -> Profile:
         values=values, from_title=from_title, date_formats=tuple(formats), currency_map=cmap,
         skip_markers=tuple(norm(m) for m in markers), sections=sections,
         filter_field=ffield if flt else None, filter_prefix=prefix, filter_equals=equals,
-        create_customers=create, default_terms=terms, title_keywords=keywords, **kw,
+        create_customers=create, default_terms=terms, title_keywords=keywords, written=written, **kw,
     )
 
 

@@ -83,7 +83,7 @@ class Candidate:
                 "missing": [self._header(f) for f in self.located.missing]}
 
     def _header(self, f: str) -> str:
-        return f"{f} ({'|'.join(self.profile.columns.get(f, ()))})"
+        return f"{f} ({self.profile.header_of(f)})"
 
 
 def rank(profiles: Sequence[Profile], head: Sequence[Cells]) -> list[Candidate]:
@@ -207,8 +207,7 @@ def _year(located: Located) -> int | None:
 
 def _no_fit(source: str, located: Located, profile: Profile) -> Problem:
     return Problem(source, FILE_WHERE, "profile.no_fit", {
-        "profile": profile.name, "missing": ", ".join(f"{f} ({'|'.join(profile.columns.get(f, ()))})"
-                                                     for f in located.missing),
+        "profile": profile.name, "missing": ", ".join(f"{f} ({profile.header_of(f)})" for f in located.missing),
         "columns": ", ".join(h for h in located.headers if h)[:500]})
 
 
@@ -278,7 +277,8 @@ def _unmatched(source: str, head: Sequence[Cells], ranked: list[Candidate]) -> P
 
 def none_fits(source: str, columns: list[str], ranked: list[Candidate]) -> Problem:
     """The file matches no profile: the columns it has and the two best profiles with what each misses."""
-    best = [f"{c.profile.name} ({round(c.fit * 100)} %, {', '.join(c.located.missing) or '-'})" for c in ranked[:2]]
+    best = [f"{c.profile.name} ({round(c.fit * 100)} %, {', '.join(c.profile.header_of(f) for f in c.located.missing) or '-'})"
+            for c in ranked[:2]]
     return Problem(source, FILE_WHERE, "profile.none_fits", {"columns": ", ".join(columns)[:500],
                                                              "best": "; ".join(best) or "-",
                                                              "threshold": f"{round(THRESHOLD * 100)} %"})

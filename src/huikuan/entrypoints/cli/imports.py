@@ -182,9 +182,11 @@ def import_detect(file: Path = _FILE, as_json: bool = _JSON,
     ranking = Table(title=tr("import.detect.title", source=det.source))
     for col in ("import.detect.profile", "import.detect.name", "import.detect.fit", "import.detect.missing"):
         ranking.add_column(tr(col))
-    for c in det.candidates[:5]:
+    for c in det.candidates[:3]:
         s = c.summary(state.lang)
-        ranking.add_row(s["profile"], s["title"], f"{round(c.fit * 100)} %", ", ".join(s["missing"]) or "-")
+        missing = [c.profile.header_of(f) for f in c.located.missing]
+        shown = ", ".join(missing[:4]) + (" …" if len(missing) > 4 else "")
+        ranking.add_row(s["profile"], s["title"], f"{round(c.fit * 100)} %", shown or "-")
     con.print(ranking)
     if det.chosen is None:
         con.print(tr("import.detect.none", threshold=round(profiles.THRESHOLD * 100),
@@ -202,12 +204,15 @@ def import_detect(file: Path = _FILE, as_json: bool = _JSON,
         mapping.add_row(f, tr("import.detect.from_title", value=v))
     con.print(mapping)
     if det.preview:
-        keys = list(dict.fromkeys(k for r in det.preview for k in r))
         preview = Table(title=tr("import.detect.preview"))
-        for k in keys:
-            preview.add_column(k)
+        for col in ("row", "as", "number", "customer", "date", "amount", "currency"):
+            preview.add_column(tr(f"import.detect.col.{col}"))
         for r in det.preview:
-            preview.add_row(*(str(r.get(k, "")) for k in keys))
+            inv = r["as"] == "invoice"
+            preview.add_row(str(r["row"]), tr("import.kind.invoices" if inv else "import.kind.payments"),
+                            r.get("invoice_no" if inv else "payment_no", ""), r.get("customer_code", ""),
+                            r.get("invoice_date" if inv else "payment_date", ""), r.get("amount", ""),
+                            r.get("currency", ""))
         con.print(preview)
 
 
