@@ -243,3 +243,14 @@ def test_canonical_xlsx_reads_merged_cells_and_hidden_rows_as_excel_shows_them(a
     assert report.inserted == 2
     invoices, _ = book(app)
     assert invoices["M2"][0] == "C1" and invoices["M2"][2] == 20000
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_import_invoices_without_profile_picks_the_fitting_one(sqlite_app: App, name: str) -> None:
+    """No --profile: the canonical headers are missing, so the best profile (fit ≥ 80 %) is used and named."""
+    profile, want_inv, _pay, _skipped = EXPECTED[name]
+    report = import_auto(sqlite_app, "invoices", PROFILES / name)
+    assert getattr(report, "profile", None) == profile
+    invoices, payments = book(sqlite_app)
+    assert sorted(v[:3] for v in invoices.values()) == sorted(v[:3] for v in want_inv.values())
+    assert payments == {}

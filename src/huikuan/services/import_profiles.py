@@ -38,6 +38,7 @@ from .ports import ProgressSink
 
 SHIPPED = Path(__file__).resolve().parents[1] / "import_profiles"
 THRESHOLD = 0.8  # the least fit at which a profile is used without being named (--profile)
+_HEADER_CODES = {"import.missing_column", "import.unknown_column", "import.duplicate_column", "file.duplicate_header"}
 HEAD_ROWS = 60  # rows read for detection (title + header + a preview)
 FILE_WHERE = "文件 / file"
 
@@ -256,8 +257,7 @@ def import_auto(app: Any, kind: str, path: str | Path, *, profile: str | None = 
     try:
         return import_file(app, kind, path, skip_invalid=skip_invalid, rejects_path=rejects_path, progress=progress)
     except ImportRejected as e:
-        if kind not in ("invoices", "payments") or not e.problems or \
-                any(p.code != "import.missing_column" and p.code != "import.unknown_column" for p in e.problems):
+        if kind not in ("invoices", "payments") or not e.problems or any(p.code not in _HEADER_CODES for p in e.problems):
             raise
         refused = e
     profiles = [p for p in load_profiles(app) if p.kind in (kind, "ledger")]
