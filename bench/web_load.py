@@ -88,25 +88,33 @@ async def _user(client: httpx.AsyncClient, csrf: str, manager: bool, until: floa
         if kind in ("customer", "contact") and not codes:
             kind = "today"
         started = time.perf_counter()
-        if kind == "healthz":
-            r = await client.get("/healthz")
-        elif kind == "today":
-            r = await client.get("/today", params={"all": "1"} if manager else None)
+        try:
+            r = await _request(client, kind, manager, codes, csrf, rng)
+        except httpx.TransportError:  # a kept-alive connection the server closed: counted, not fatal
+            errors["transport"] = errors.get("transport", 0) + 1
+            continue
+        if kind == "today":
             codes = re.findall(r'href="/customers/([^"/]+)"', r.text)[:50] or codes
-        elif kind == "customer":
-            r = await client.get(f"/customers/{rng.choice(codes)}")
-        elif kind == "dashboard":
-            r = await client.get("/dashboard")
-        else:
-            r = await client.post(f"/customers/{rng.choice(codes)}/contact",
-                                  headers={"X-CSRF-Token": csrf, "HX-Request": "true"},
-                                  data={"channel": "phone", "outcome": rng.choice(("reached", "no_answer")),
-                                        "note": "bench"})
         elapsed = (time.perf_counter() - started) * 1000
         if r.status_code >= 400:
             errors[kind] = errors.get(kind, 0) + 1
         else:
             lat.setdefault(kind, []).append(elapsed)
+
+
+async def _request(client: httpx.AsyncClient, kind: str, manager: bool, codes: list[str], csrf: str,
+                   rng: random.Random) -> httpx.Response:
+    if kind == "healthz":
+        return await client.get("/healthz")
+    if kind == "today":
+        return await client.get("/today", params={"all": "1"} if manager else None)
+    if kind == "customer":
+        return await client.get(f"/customers/{rng.choice(codes)}")
+    if kind == "dashboard":
+        return await client.get("/dashboard")
+    return await client.post(f"/customers/{rng.choice(codes)}/contact",
+                             headers={"X-CSRF-Token": csrf, "HX-Request": "true"},
+                             data={"channel": "phone", "outcome": rng.choice(("reached", "no_answer")), "note": "bench"})
 
 
 def _pct(xs: list[float], q: float) -> float:
