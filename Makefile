@@ -47,7 +47,8 @@ $(STAMP): pyproject.toml
 	fi
 	@touch $(STAMP)
 
-# PostgreSQL server binaries for the test clusters, and Chromium (with CJK fonts) for the browser tests;
+# PostgreSQL server binaries for the test clusters, Chromium (with CJK fonts) for the browser tests,
+# Pango (WeasyPrint's layout library) and poppler-utils (pdftotext, pdffonts, pdftoppm) for the letters;
 # apt only when missing.
 sysdeps:
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
@@ -66,15 +67,26 @@ sysdeps:
 	else \
 	  $(APT) update && $(APT) install -y --no-install-recommends chromium fonts-noto-cjk; \
 	fi
+	@missing=""; \
+	ls /usr/lib/*/libpango-1.0.so.0 /usr/lib/libpango-1.0.so.0 2>/dev/null | grep -q . || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	command -v pdftotext >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then $(APT) update && $(APT) install -y --no-install-recommends $$missing; \
+	else echo "Pango (WeasyPrint) and poppler-utils found"; fi
 
 demo: demo-build
 	$(HUIKUAN) serve --host 127.0.0.1 --port 8000
 
-demo-build: venv
-	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+# The run's reminders are delivered to folders (demo-mail/*.eml, demo-sms/*.json), as if it were 17:00 on
+# the next working day, when every contact's best time has come.
+DEMO_SEND_AT = $(shell python3 -c 'import datetime as d; t = d.date.today() + d.timedelta(1); t += d.timedelta((7 - t.weekday()) % 7 if t.weekday() > 4 else 0); print(f"{t}T17:00+08:00")')
+
+demo-build: venv sysdeps
+	rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm demo-mail demo-sms
 	$(HUIKUAN) demo-data --customers 300 --months 14 --seed 7
 	$(HUIKUAN) run
 	$(HUIKUAN) worklist
+	HUIKUAN_MAIL_DIR=demo-mail HUIKUAN_SMS_DIR=demo-sms $(HUIKUAN) send --once --at $(DEMO_SEND_AT)
+	@echo "e-mails: demo-mail/ ($$(ls demo-mail 2>/dev/null | wc -l) .eml files) · SMS: demo-sms/ · huikuan outbox"
 	$(HUIKUAN) user demo
 
 # pytest exits 5 when it collected no test: a suite that ran nothing has not passed.
@@ -88,4 +100,4 @@ lint: venv
 	$(VENV)/bin/mypy --strict src/huikuan/domain
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm demo-mail demo-sms

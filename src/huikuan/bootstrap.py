@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, insert, select
 
@@ -21,7 +22,19 @@ from .adapters.db.uow import SqlUnitOfWork
 from .adapters.files import FileTables
 from .adapters.passwords import Argon2Hasher
 from .config import Settings, load_settings
-from .services.ports import Clock, Files, PasswordHasher, Predictor
+from .services.ports import (
+    Clock,
+    Files,
+    Mailer,
+    PasswordHasher,
+    PdfRenderer,
+    Predictor,
+    SmsGateway,
+    SpreadsheetWriter,
+)
+
+if TYPE_CHECKING:
+    from .adapters.templates import JinjaTemplates
 
 
 @dataclass
@@ -60,6 +73,44 @@ class App:
         from .adapters.predict.lightgbm_model import LightGbmPredictor
 
         return LightGbmPredictor()
+
+    # ── communications (issue 9): the adapters behind the services' ports ──
+    def templates(self) -> JinjaTemplates:
+        from .adapters.templates import JinjaTemplates
+
+        return JinjaTemplates()
+
+    def mailer(self) -> Mailer:
+        s = self.settings
+        if s.mail_dir:
+            from .adapters.mail import FolderMailer
+
+            return FolderMailer(s.mail_dir, s.mail_from, s.company)
+        from .adapters.mail import SmtpMailer
+
+        return SmtpMailer(s.smtp_host, s.smtp_port, s.smtp_security, s.smtp_user, s.smtp_password, s.mail_from,
+                          s.company)
+
+    def sms(self) -> SmsGateway:
+        s = self.settings
+        if s.sms_provider == "aliyun":
+            from .adapters.sms import AliyunSms
+
+            return AliyunSms(s.aliyun_access_key_id or "", s.aliyun_access_key_secret or "",
+                             s.aliyun_sms_sign_name or s.company, s.aliyun_sms_endpoint, now=self.clock.now)
+        from .adapters.sms import FileSms
+
+        return FileSms(s.sms_dir)
+
+    def pdf(self) -> PdfRenderer:
+        from .adapters.pdf import WeasyPdf
+
+        return WeasyPdf()
+
+    def spreadsheet(self) -> SpreadsheetWriter:
+        from .adapters.statement_xlsx import StatementXlsx
+
+        return StatementXlsx()
 
     def policy_dirs(self) -> list[Path]:
         return [Path(self.settings.policy_dir)] if self.settings.policy_dir else []

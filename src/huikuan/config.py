@@ -13,13 +13,27 @@
 | roll_due_to_workday | HUIKUAN_ROLL_DUE_TO_WORKDAY | false (ADR 0005)            |
 | import_date_window_years | HUIKUAN_IMPORT_DATE_WINDOW_YEARS | 30 (imported dates within ± that many years of today) |
 | profile_dir    | HUIKUAN_PROFILE_DIR      | (shipped import profiles only)   |
+| smtp_host      | HUIKUAN_SMTP_HOST        | localhost                        |
+| smtp_port      | HUIKUAN_SMTP_PORT        | 25                               |
+| smtp_security  | HUIKUAN_SMTP_SECURITY    | none (none, starttls or ssl)     |
+| smtp_user      | HUIKUAN_SMTP_USER        | (no authentication)              |
+| smtp_password  | HUIKUAN_SMTP_PASSWORD    | (never printed)                  |
+| mail_from      | HUIKUAN_MAIL_FROM        | huikuan@localhost                |
+| sms_provider   | HUIKUAN_SMS_PROVIDER     | file (file or aliyun)            |
+| sms_dir        | HUIKUAN_SMS_DIR          | sms-outbox (the file provider's folder) |
+| outbox_max_attempts | HUIKUAN_OUTBOX_MAX_ATTEMPTS | 10 (then the message is dead-lettered) |
+| mail_dir       | HUIKUAN_MAIL_DIR         | (unset: SMTP) a folder: one .eml file per e-mail |
+| public_url     | HUIKUAN_PUBLIC_URL       | http://localhost:8000 (links in messages) |
+| secret_key     | HUIKUAN_SECRET_KEY       | (signs confirmation links; set it in production) |
+| company_address / bank_name / bank_account / seal_image | HUIKUAN_… | letterhead and payment instructions on letters (seal: a PNG) |
+| aliyun_access_key_id / aliyun_access_key_secret / aliyun_sms_sign_name / aliyun_sms_endpoint | HUIKUAN_ALIYUN_… | Alibaba Cloud SMS |
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +52,26 @@ class Settings:
     roll_due_to_workday: bool = False  # ADR 0005: contractual dates stay as written
     import_date_window_years: int = 30  # an imported date further than this from today is refused
     profile_dir: str | None = None  # the company's own import layout profiles (docs/imports.md)
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_security: str = "none"
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    mail_from: str = "huikuan@localhost"
+    sms_provider: str = "file"
+    sms_dir: str = "sms-outbox"
+    outbox_max_attempts: int = 10
+    mail_dir: str | None = None
+    public_url: str = "http://localhost:8000"
+    secret_key: str = field(default="huikuan-development-key", repr=False)
+    aliyun_access_key_id: str | None = None
+    aliyun_access_key_secret: str | None = field(default=None, repr=False)
+    aliyun_sms_sign_name: str | None = None
+    aliyun_sms_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    company_address: str = ""
+    bank_name: str = ""
+    bank_account: str = ""
+    seal_image: str | None = None
 
     @property
     def lang(self) -> str:
@@ -62,9 +96,22 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         if not 1 <= years <= 200:
             raise InvalidInput("config.invalid", key=name, value=value, source=source)
         return years
+    if name in ("smtp_port", "outbox_max_attempts"):
+        try:
+            n = int(str(value).strip()) if not isinstance(value, bool) else -1
+        except ValueError:
+            n = -1
+        if n < 1 or (name == "smtp_port" and n > 65535):
+            raise InvalidInput("config.invalid", key=name, value=value, source=source)
+        return n
     if not isinstance(value, str):
         raise InvalidInput("config.invalid", key=name, value=value, source=source)
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise InvalidInput("config.invalid", key=name, value=value, source=source)
     return value
+
+
+_CHOICES = {"smtp_security": ("none", "starttls", "ssl"), "sms_provider": ("file", "aliyun")}
 
 
 def load_settings(env: dict[str, str] | None = None, path: str | Path | None = None) -> Settings:

@@ -199,6 +199,10 @@ def decide_proposal(app: Any, action_id: int, approve: bool, *, by: str | None =
         uow.customers.decide_action(action_id, status.value, app.clock.today(), by, note)
         if approve:
             _effect(uow, uow.customers.action(action_id))  # as decided: its day and approver
+            if act.kind == ActionKind.LETTER.value:
+                from .letters import issue  # the approved letter: PDF evidence and its cover e-mail
+
+                issue(app, uow, act, app.clock.today())
         cust = uow.customers.by_id(act.customer_id)
         audit.record(uow, app.clock.now(), by, "action.approved" if approve else "action.rejected", "action",
                      action_id, customer_id=act.customer_id,

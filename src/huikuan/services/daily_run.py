@@ -40,6 +40,7 @@ from ..domain.money import Money
 from ..domain.policy.decide import AccountFacts, Action, decide
 from ..domain.policy.model import Policy, StatementState
 from ..domain.terms import is_month_end_terms, parse_terms
+from .outbox import enqueue as enqueue_messages
 from .policies import PolicySet, load_policies
 from .ports import NoProgress, ProgressSink
 from .risk import raise_alerts
@@ -337,6 +338,8 @@ def _apply(app: Any, got: Decided, today: date, run_id: int, progress: ProgressS
             repo.set_credit_status(suspend, CreditStatus.SUSPENDED.value)
             lift = [a.customer_id for a in batch if a.kind is ActionKind.CREDIT_RESUME and not a.needs_approval]
             repo.set_credit_status(lift, CreditStatus.NORMAL.value)
+            # The batch's e-mails and SMS go to the outbox in the actions' own transaction (ARCHITECTURE §9).
+            enqueue_messages(app, uow, run_id=run_id, customers=(batch[0].customer_id, batch[-1].customer_id))
             uow.commit()
             progress.advance(len(batch))
         repo.supersede_tasks(today)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -97,3 +98,83 @@ class Predictor(Protocol):
 
     def predict(self, blob: str, rows: Sequence[Sequence[float]]
                 ) -> list[tuple[float, float, float, list[float]]]: ...
+
+
+# ── communications (issue 9): adapters in adapters/mail.py, sms.py, templates.py, pdf.py ───────────
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime: str = "application/pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class Email:
+    message_id: str  # stable per outbox row: a re-send after a crash carries the same Message-ID
+    to_address: str
+    to_name: str | None
+    subject: str
+    text: str
+    html: str | None = None
+    reply_to: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Sms:
+    request_id: str  # stable per outbox row (the provider's OutId)
+    phone: str
+    text: str
+    template_code: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+
+
+class DeliveryError(Exception):
+    """A message was not delivered. ``permanent``: retrying cannot help (address refused, 5xx)."""
+
+    def __init__(self, code: str, detail: str, permanent: bool = False) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code, self.detail, self.permanent = code, detail, permanent
+
+
+class Mailer(Protocol):
+    def send(self, email: Email) -> str:
+        """Deliver to the server; returns its reply (the provider id). Raises DeliveryError."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SmsGateway(Protocol):
+    def send(self, sms: Sms) -> str:
+        """Hand to the provider; returns its request / biz id. Raises DeliveryError."""
+        ...
+
+
+class TemplateEngine(Protocol):
+    def render(self, source: str, variables: dict[str, Any], *, html: bool = False) -> dict[str, str]:
+        """The template's blocks rendered (subject, body …); raises TemplateFailed on a syntax error or a
+        missing variable."""
+        ...
+
+    def shipped(self, stage: str, channel: str, lang: str) -> str | None:
+        """The source of a template shipped with huikuan, or None."""
+        ...
+
+    def shipped_keys(self) -> list[tuple[str, str, str]]: ...
+
+    def render_page(self, name: str, variables: dict[str, Any]) -> str:
+        """An HTML page template shipped with huikuan (letters, statements), autoescaped."""
+        ...
+
+
+class PdfRenderer(Protocol):
+    def pdf(self, html: str) -> bytes: ...
+
+
+class SpreadsheetWriter(Protocol):
+    def statement(self, page: dict[str, Any], statement: Any) -> bytes:
+        """An 对账单 as an XLSX workbook."""
+        ...

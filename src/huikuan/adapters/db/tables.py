@@ -84,6 +84,8 @@ customer = Table(
     Column("credit_status", String(20), nullable=False, server_default="normal"),
     Column("shipment_locked", Boolean, nullable=False, server_default=text("false")),
     Column("version", Integer, nullable=False, server_default="1"),
+    Column("guard_profile", String(20)),  # b2b_cn | consumer_cn | consumer_us; None: from the customer type
+    Column("address", String(300)),  # postal address, printed on letters
     UniqueConstraint("company_id", "code", name="uq_customer_code"),
     UniqueConstraint("company_id", "id", name="uq_customer_company_id"),
 )
@@ -101,6 +103,11 @@ contact = Table(
     Column("best_time", String(60)),
     Column("do_not_contact", Boolean, nullable=False, server_default=text("false")),
     Column("left_on", Date),  # the person left the customer (a warning sign)
+    # The compliance guard (issue 9): the contact's own time zone, and channels (comma-separated:
+    # email,sms,phone) never to use — do-not-contact set by us, opt-out asked for by the contact.
+    Column("timezone", String(60)),
+    Column("blocked_channels", String(60)),
+    Column("opted_out", String(60)),
     UniqueConstraint("company_id", "customer_id", "name", name="uq_contact_name"),
     _fk_customer("contact"),
 )
@@ -626,4 +633,95 @@ audit_log = Table(
     Column("before", JSON),
     Column("after", JSON),
     Index("ix_audit_log_at", "company_id", "at"),
+)
+
+
+# ── communications (issue 9): the outbox, template versions, letters, statement confirmations ──
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("action_id", Integer),
+    Column("contact_id", Integer),
+    Column("channel", String(10), nullable=False),  # email | sms
+    Column("to_address", String(200), nullable=False),
+    Column("to_name", String(100)),
+    Column("lang", String(5), nullable=False),
+    Column("stage", String(60), nullable=False),
+    Column("template_version", Integer, nullable=False),  # 0: the shipped template
+    Column("subject", Text),
+    Column("body_text", Text, nullable=False),
+    Column("body_html", Text),
+    Column("sms_params", Text),  # SMS: the approved template's parameters (JSON)
+    Column("attachment", String(40)),  # what to attach, rendered at send time: letter:<action id>
+    Column("reply_to", String(200)),
+    Column("message_id", String(200), nullable=False),  # stable: the Message-ID / provider request id
+    Column("status", String(10), nullable=False),  # queued | sending | failed | sent | dead
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=False), nullable=False),  # UTC
+    Column("created_at", DateTime(timezone=False), nullable=False),
+    Column("sent_at", DateTime(timezone=False)),
+    Column("provider_id", String(200)),
+    Column("error_code", String(60)),
+    Column("error", Text),
+    Column("guard_rule", String(40)),
+    UniqueConstraint("company_id", "message_id", name="uq_outbox_message_id"),
+    _fk_customer("outbox"),
+    Index("ix_outbox_due", "company_id", "status", "next_attempt_at"),
+    Index("ix_outbox_action", "company_id", "action_id"),
+    Index("ix_outbox_customer", "company_id", "customer_id"),
+)
+
+message_template = Table(
+    "message_template",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("stage", String(60), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("lang", String(5), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("created_at", DateTime(timezone=False), nullable=False),
+    Column("created_by", String(60)),
+    UniqueConstraint("company_id", "stage", "channel", "lang", "version", name="uq_message_template_version"),
+)
+
+letter = Table(
+    "letter",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("action_id", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),  # dunning | confirmation | lawyer
+    Column("reference", String(40), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("pdf_sha256", String(64)),
+    Column("delivery", String(20)),  # email | ems | hand
+    Column("tracking", String(60)),
+    Column("delivered_on", Date),
+    UniqueConstraint("company_id", "action_id", name="uq_letter_action"),
+    _fk_customer("letter"),
+)
+
+statement_confirmation = Table(
+    "statement_confirmation",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("token_id", String(64), nullable=False),
+    Column("outcome", String(20), nullable=False),  # confirmed | disputed
+    Column("who", String(100), nullable=False),
+    Column("at", DateTime(timezone=False), nullable=False),
+    Column("ip", String(64)),
+    Column("statement_sha256", String(64), nullable=False),
+    Column("lines", JSON, nullable=False),  # disputed invoice numbers with comments
+    UniqueConstraint("company_id", "token_id", name="uq_statement_confirmation_token"),
+    _fk_customer("statement_confirmation"),
 )

@@ -85,6 +85,12 @@ class SqlUnitOfWork:
     def app_settings(self) -> SettingRepo:
         return SettingRepo(self.c, self.company_id)
 
+    @property
+    def outbox(self):  # type: ignore[no-untyped-def]
+        from .outbox_repo import OutboxRepo  # communications (services/outbox.py, letters.py)
+
+        return OutboxRepo(self.c, self.company_id)
+
     def commit(self) -> None:
         self.c.commit()
         self.committed = True

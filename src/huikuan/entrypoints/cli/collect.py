@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
 
 from ...domain.errors import InvalidInput
 from ...domain.money import Money, format_minor
@@ -120,13 +121,17 @@ def worklist_cmd(
     rows = [x.row for x in ranked]
     why = {x.row.id: "；".join(why_text(*w) for w in x.why) for x in ranked}
     lang = state.lang
+    from ...services.outbox import call_now  # the compliance guard's "call now?" (issue 9)
+
+    calls = call_now(a, rows[:limit])
     if as_json:
         typer.echo(json.dumps([
             {"id": r.id, "customer": r.customer_code, "customer_name": r.customer_name, "run_on": r.run_on.isoformat(),
              "kind": r.kind, "channel": r.channel, "assignee_role": r.assignee_role, "assignee": r.assignee,
              "stage": r.stage, "letter": r.letter, "needs_approval": r.needs_approval, "invoices": r.invoices,
              "amount": format_minor(r.amount_minor, r.currency), "currency": r.currency,
-             "reason": r.reason_zh if lang == "zh" else r.reason_en, "why": why[r.id] or None}
+             "reason": r.reason_zh if lang == "zh" else r.reason_en, "why": why[r.id] or None,
+             "call_now": calls.get(r.id)}
             for r in rows[:limit]], ensure_ascii=False, indent=2))
         return
     t = Table(title=tr("worklist.title", count=len(rows)), show_lines=False)
@@ -136,6 +141,9 @@ def worklist_cmd(
         who = tr(f"role.{r.assignee_role}") + (f"（{r.assignee}）" if r.assignee else "")
         kind = (tr(f"letter.{r.letter}") if r.letter else _kind(r.kind)) + (" ⚑" + tr("worklist.approval") if r.needs_approval else "")
         ch = tr(f"channel.{r.channel}") if r.channel else "-"
+        if r.id in calls:
+            c = calls[r.id]
+            ch += " " + (tr("guard.call_now") if c["allowed"] else tr("guard.call_later", at=(c["next_allowed_at"] or "-")[5:16].replace("T", " ")))
         reason = r.reason_zh if lang == "zh" else r.reason_en
         t.add_row(str(r.id), f"{r.customer_code} {r.customer_name}", kind, ch, who,
                   money_text(r.amount_minor, r.currency), reason + (f"\n{why[r.id]}" if why[r.id] else ""))
@@ -223,7 +231,23 @@ def done_cmd(action_id: int = typer.Argument(...), by: str = typer.Option(None, 
     console().print(tr("action.done", id=action_id))
 
 
-@app.command("statement")
+class _StatementGroup(TyperGroup):
+    """``huikuan statement CUSTOMER --period … --step …`` moves a statement along (as it always did);
+    ``huikuan statement pdf …`` and other sub-commands are found first."""
+
+    def resolve_command(self, ctx, args):  # type: ignore[no-untyped-def]
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["mark", *args]
+        return super().resolve_command(ctx, args)
+
+
+statement_app = typer.Typer(cls=_StatementGroup, no_args_is_help=True,
+                            help="对账单：huikuan statement CUSTOMER --period YYYY-MM --step prepared|checked|sent|confirmed 记录进度；"
+                                 "pdf、link 子命令 / statements: that form records a step; pdf and link below")
+app.add_typer(statement_app, name="statement")
+
+
+@statement_app.command("mark", hidden=True)
 def statement_cmd(
     customer: str = typer.Argument(...),
     period: str = typer.Option(..., "--period", help="YYYY-MM"),

@@ -44,7 +44,7 @@ def _register() -> None:
     # Each area module adds its commands to ``app``; order is the order in --help.
     from . import collect, disputes, imports, reports  # noqa: F401
 
-    for optional in ("calendar_cmds", "credit_cmds", "demo", "bench_cmd", "web_cmds", "analytics"):
+    for optional in ("calendar_cmds", "credit_cmds", "demo", "bench_cmd", "web_cmds", "analytics", "comms"):
         try:
             __import__(f"{__package__}.{optional}")
         except ModuleNotFoundError as e:

@@ -1,0 +1,214 @@
+"""Reads and writes of the communications services: the outbox, template versions, letters,
+statement confirmations, and the attempt history the compliance guard reads. Writers never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+
+from . import tables as t
+
+CHUNK = 500
+
+
+class OutboxRepo:
+    def __init__(self, conn: Connection, company_id: int) -> None:
+        self.c = conn
+        self.cid = company_id
+
+    # ── what the enqueue step reads ──────────────────────────────────────────────────────────
+    def actions_without_messages(self, *, run_id: int | None = None, action_ids: Sequence[int] = (),
+                                 customers: tuple[int, int] | None = None) -> list[Any]:
+        """Actions (of a run — of its customers in an id range — or by id) that have no outbox row yet."""
+        x, o = t.action.c, t.outbox.c
+        has = select(o.id).where(o.company_id == x.company_id, o.action_id == x.id).exists()
+        cond = [x.company_id == self.cid, ~has]
+        if run_id is not None:
+            cond.append(x.run_id == run_id)
+        if customers is not None:
+            cond += [x.customer_id >= customers[0], x.customer_id <= customers[1]]
+        out: list[Any] = []
+        if action_ids:
+            for i in range(0, len(action_ids), CHUNK):
+                out += self.c.execute(select(t.action).where(*cond, x.id.in_(list(action_ids[i:i + CHUNK])))
+                                      .order_by(x.id)).all()
+            return out
+        return list(self.c.execute(select(t.action).where(*cond).order_by(x.id)))
+
+    def customers(self, ids: Iterable[int]) -> dict[int, Any]:
+        cu = t.customer.c
+        ids = sorted(set(ids))
+        out: dict[int, Any] = {}
+        for i in range(0, len(ids), CHUNK):
+            for r in self.c.execute(select(t.customer).where(cu.company_id == self.cid, cu.id.in_(ids[i:i + CHUNK]))):
+                out[r.id] = r
+        return out
+
+    def customer_by_code(self, code: str) -> Any:
+        cu = t.customer.c
+        return self.c.execute(select(t.customer).where(cu.company_id == self.cid, cu.code == code)).first()
+
+    def contacts(self, customer_ids: Iterable[int]) -> dict[int, list[Any]]:
+        k = t.contact.c
+        ids = sorted(set(customer_ids))
+        out: dict[int, list[Any]] = {}
+        for i in range(0, len(ids), CHUNK):
+            for r in self.c.execute(select(t.contact).where(k.company_id == self.cid, k.customer_id.in_(ids[i:i + CHUNK]))
+                                    .order_by(k.customer_id, k.id)):
+                out.setdefault(r.customer_id, []).append(r)
+        return out
+
+    def contact(self, contact_id: int) -> Any:
+        k = t.contact.c
+        return self.c.execute(select(t.contact).where(k.company_id == self.cid, k.id == contact_id)).first()
+
+    def invoices(self, numbers: Iterable[str]) -> dict[str, Any]:
+        iv = t.invoice.c
+        nums = sorted(set(numbers))
+        out: dict[str, Any] = {}
+        for i in range(0, len(nums), CHUNK):
+            for r in self.c.execute(select(iv.number, iv.invoice_on, iv.due_on, iv.amount_minor, iv.open_minor,
+                                           iv.disputed_minor, iv.currency)
+                                    .where(iv.company_id == self.cid, iv.number.in_(nums[i:i + CHUNK]))):
+                out[r.number] = r
+        return out
+
+    def open_invoices(self, customer_id: int) -> list[Any]:
+        iv = t.invoice.c
+        return list(self.c.execute(select(t.invoice).where(
+            iv.company_id == self.cid, iv.customer_id == customer_id, iv.open_minor != 0).order_by(iv.due_on, iv.number)))
+
+    def company(self) -> Any:
+        return self.c.execute(select(t.company).where(t.company.c.id == self.cid)).first()
+
+    def statement(self, customer_id: int, period: str) -> Any:
+        s = t.statement.c
+        return self.c.execute(select(t.statement).where(s.company_id == self.cid, s.customer_id == customer_id,
+                                                        s.period == period)).first()
+
+    def action(self, action_id: int) -> Any:
+        x = t.action.c
+        return self.c.execute(select(t.action).where(x.company_id == self.cid, x.id == action_id)).first()
+
+    # ── the outbox ───────────────────────────────────────────────────────────────────────────
+    def insert_messages(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.c.execute(insert(t.outbox), [{"company_id": self.cid, **r} for r in rows])
+
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Any]:
+        """Rows due now (queued, failed, or a ``sending`` whose lease ran out: its worker died), marked
+        ``sending`` until ``lease_until`` so no other worker takes them. PostgreSQL skips rows another
+        worker has locked; SQLite's unit of work already holds the write lock."""
+        o = t.outbox.c
+        q = (select(o.id).where(o.company_id == self.cid, o.status.in_(("queued", "failed", "sending")),
+                                o.next_attempt_at <= now)
+             .order_by(o.next_attempt_at, o.id).limit(limit))
+        if self.c.dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        ids = [r[0] for r in self.c.execute(q)]
+        if not ids:
+            return []
+        self.c.execute(update(t.outbox).where(o.company_id == self.cid, o.id.in_(ids))
+                       .values(status="sending", next_attempt_at=lease_until))
+        return list(self.c.execute(select(t.outbox).where(o.company_id == self.cid, o.id.in_(ids)).order_by(o.id)))
+
+    def update_message(self, message_id: int, **values: Any) -> None:
+        o = t.outbox.c
+        self.c.execute(update(t.outbox).where(o.company_id == self.cid, o.id == message_id).values(**values))
+
+    def messages(self, status: str | None = None, customer_id: int | None = None, limit: int = 200) -> list[Any]:
+        o, cu = t.outbox.c, t.customer.c
+        q = (select(t.outbox, cu.code.label("customer_code"))
+             .join(t.customer, and_(cu.company_id == o.company_id, cu.id == o.customer_id))
+             .where(o.company_id == self.cid))
+        if status:
+            q = q.where(o.status == status)
+        if customer_id is not None:
+            q = q.where(o.customer_id == customer_id)
+        return list(self.c.execute(q.order_by(o.id.desc()).limit(limit)))
+
+    def counts(self) -> dict[str, int]:
+        o = t.outbox.c
+        return {s: int(n) for s, n in self.c.execute(
+            select(o.status, func.count()).where(o.company_id == self.cid).group_by(o.status))}
+
+    def attempts(self, customer_ids: Iterable[int], since: datetime) -> dict[int, list[tuple[datetime, str, str]]]:
+        """(at UTC, channel, outcome) of every contact with each customer since ``since`` — calls logged by
+        collectors and the messages the sender delivered (it logs each as an activity)."""
+        a = t.activity.c
+        ids = sorted(set(customer_ids))
+        out: dict[int, list[tuple[datetime, str, str]]] = {}
+        for i in range(0, len(ids), CHUNK):
+            for cid, at, ch, outcome in self.c.execute(
+                    select(a.customer_id, a.at, a.channel, a.outcome).where(
+                        a.company_id == self.cid, a.customer_id.in_(ids[i:i + CHUNK]), a.at >= since)):
+                out.setdefault(cid, []).append((at, ch, outcome))
+        return out
+
+    def add_activity(self, **values: Any) -> None:
+        self.c.execute(insert(t.activity).values(company_id=self.cid, **values))
+
+    # ── template versions ────────────────────────────────────────────────────────────────────
+    def template_versions(self, stage: str, channel: str, lang: str) -> list[Any]:
+        m = t.message_template.c
+        return list(self.c.execute(select(t.message_template).where(
+            m.company_id == self.cid, m.stage == stage, m.channel == channel, m.lang == lang).order_by(m.version)))
+
+    def latest_templates(self) -> dict[tuple[str, str, str], tuple[int, str]]:
+        m = t.message_template.c
+        latest = (select(m.stage, m.channel, m.lang, func.max(m.version).label("v"))
+                  .where(m.company_id == self.cid).group_by(m.stage, m.channel, m.lang).subquery())
+        q = select(m.stage, m.channel, m.lang, m.version, m.source).join(latest, and_(
+            m.stage == latest.c.stage, m.channel == latest.c.channel, m.lang == latest.c.lang,
+            m.version == latest.c.v)).where(m.company_id == self.cid)
+        return {(s, ch, lg): (v, src) for s, ch, lg, v, src in self.c.execute(q)}
+
+    def add_template_version(self, stage: str, channel: str, lang: str, version: int, source: str,
+                             at: datetime, by: str | None) -> None:
+        self.c.execute(insert(t.message_template).values(company_id=self.cid, stage=stage, channel=channel, lang=lang,
+                                                         version=version, source=source, created_at=at, created_by=by))
+
+    # ── letters and confirmations ────────────────────────────────────────────────────────────
+    def letter(self, action_id: int) -> Any:
+        lt = t.letter.c
+        return self.c.execute(select(t.letter).where(lt.company_id == self.cid, lt.action_id == action_id)).first()
+
+    def add_letter(self, **values: Any) -> None:
+        self.c.execute(insert(t.letter).values(company_id=self.cid, **values))
+
+    def update_letter(self, action_id: int, **values: Any) -> None:
+        lt = t.letter.c
+        self.c.execute(update(t.letter).where(lt.company_id == self.cid, lt.action_id == action_id).values(**values))
+
+    def confirmation(self, token_id: str) -> Any:
+        sc = t.statement_confirmation.c
+        return self.c.execute(select(t.statement_confirmation).where(
+            sc.company_id == self.cid, sc.token_id == token_id)).first()
+
+    def add_confirmation(self, **values: Any) -> None:
+        self.c.execute(insert(t.statement_confirmation).values(company_id=self.cid, **values))
+
+    def ledger_lines(self, customer_id: int, start: date, end: date) -> dict[str, list[Any]]:
+        """A customer's documents for a statement: invoices, payments, credit notes up to ``end``."""
+        iv, pay, cn, wo = t.invoice.c, t.payment.c, t.credit_note.c, t.write_off.c
+        return {
+            "invoices": list(self.c.execute(select(iv.number, iv.invoice_on.label("on"), iv.due_on, iv.amount_minor,
+                                                   iv.open_minor, iv.currency)
+                                            .where(iv.company_id == self.cid, iv.customer_id == customer_id,
+                                                   iv.invoice_on <= end).order_by(iv.invoice_on, iv.number))),
+            "payments": list(self.c.execute(select(pay.number, pay.paid_on.label("on"), pay.amount_minor, pay.currency)
+                                            .where(pay.company_id == self.cid, pay.customer_id == customer_id,
+                                                   pay.paid_on <= end).order_by(pay.paid_on, pay.number))),
+            "credit_notes": list(self.c.execute(select(cn.number, cn.note_on.label("on"), cn.amount_minor, cn.currency)
+                                                .where(cn.company_id == self.cid, cn.customer_id == customer_id,
+                                                       cn.note_on <= end).order_by(cn.note_on, cn.number))),
+            "write_offs": list(self.c.execute(
+                select(iv.number, wo.written_on.label("on"), wo.amount_minor, iv.currency)
+                .join(t.invoice, and_(iv.company_id == wo.company_id, iv.id == wo.invoice_id))
+                .where(wo.company_id == self.cid, wo.customer_id == customer_id, wo.written_on <= end)
+                .order_by(wo.written_on, wo.id))),
+        }
+

@@ -1,0 +1,544 @@
+"""Communications: the outbox (ARCHITECTURE §9).
+
+- ``enqueue``: when an action whose channels include e-mail or SMS is created (by the daily run, or by
+  a person), its messages are rendered and written to the outbox **in the action's transaction**,
+  addressed to the contacts entitled to them (role finance / signatory / owner; never one marked
+  do-not-contact or opted out for that channel), scheduled at the contact's best time within the
+  compliance guard's window. A customer with no entitled contact, an address that is not an e-mail,
+  a number that is not a mobile, a broken template: a dead message saying why, nothing sent, the run
+  goes on.
+- ``send_due`` (``huikuan send``): claims due rows under a lease, asks the guard again (the clock
+  moved since), sends through the ``Mailer`` / ``SmsGateway`` port, and marks each row in its own
+  commit. Failures retry with exponential backoff and jitter; a permanent refusal, or
+  ``outbox_max_attempts`` failures, dead-letters the message.
+
+Delivery guarantee (README, "Delivery guarantee"): at-least-once. A row is marked sent only after the
+server accepted it; a worker that dies between the two leaves the row ``sending`` with a lease, and
+the next worker after the lease sends it again with the **same** Message-ID / request id, so a
+receiver or provider that deduplicates on it sees the message once (effectively-once there).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .. import i18n
+from ..domain.calendar import CachedCalendar, WorkCalendar
+from ..domain.capitals import amount_in_capitals
+from ..domain.errors import CalendarUnknown, HuikuanError, InvalidInput, NotFound
+from ..domain.guard import Attempt, Contact, Profile, Verdict, check, parse_best_time, profile_for, send_time
+from ..domain.money import Money
+from .ports import DeliveryError, Email, Mailer, Sms, SmsGateway, TemplateEngine
+
+ENTITLED_ROLES = ("finance", "signatory", "owner")
+MESSAGE_CHANNELS = ("email", "sms")
+ANSWERED = frozenset({"reached", "promised", "refused", "disputed", "paid"})
+LEASE = timedelta(minutes=5)
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=6)
+STATUSES = ("queued", "sending", "failed", "sent", "dead")
+
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_CN_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+
+
+def valid_email(address: str | None) -> bool:
+    return bool(address) and len(address or "") <= 200 and bool(_EMAIL.match(address or ""))
+
+
+def mobile_number(phone: str | None) -> str | None:
+    """A Chinese mobile number in its 11-digit form (spaces, dashes and +86 removed), else None."""
+    digits = re.sub(r"[\s\-()]", "", phone or "")
+    m = _CN_MOBILE.match(digits)
+    return m.group(1) if m else None
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS a text is billed as: 70 characters for one message with any Chinese (UCS-2), 67 per
+    part once it is split; 160 / 153 for plain ASCII (GSM-7). Characters are code points, as the
+    Chinese providers count them (an emoji outside the BMP counts as two)."""
+    if not text:
+        return 0
+    ascii_only = all(ord(c) < 128 for c in text)
+    n = len(text) if ascii_only else sum(2 if ord(c) > 0xFFFF else 1 for c in text)
+    single, part = (160, 153) if ascii_only else (70, 67)
+    return 1 if n <= single else -(-n // part)
+
+
+def _channels(text: str | None) -> frozenset[str]:
+    return frozenset(c.strip() for c in (text or "").split(",") if c.strip())
+
+
+def _tz(name: str | None, fallback: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or fallback)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(fallback)
+
+
+def guard_contact(row: Any, company_tz: str) -> Contact:
+    blocked = _channels(getattr(row, "blocked_channels", None))
+    if row.do_not_contact:
+        blocked |= {"*"}
+    return Contact(tz=_tz(getattr(row, "timezone", None), company_tz), do_not_contact=blocked,
+                   opted_out=_channels(getattr(row, "opted_out", None)),
+                   related_to_debt=row.role != "other", best_time=parse_best_time(row.best_time))
+
+
+def history(rows: list[tuple[datetime, str, str]]) -> list[Attempt]:
+    return [Attempt(at.replace(tzinfo=UTC) if at.tzinfo is None else at, ch, outcome in ANSWERED)
+            for at, ch, outcome in rows]
+
+
+def _naive_utc(d: datetime) -> datetime:
+    return d.astimezone(UTC).replace(tzinfo=None)
+
+
+def _domain(mail_from: str) -> str:
+    return mail_from.rsplit("@", 1)[-1].strip(">") or "huikuan.local"
+
+
+def _lang_for(customer: Any, default: str) -> str:
+    return "en" if customer.type == "export" else default
+
+
+# ── enqueue ──────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class _Ctx:
+    app: Any
+    uow: Any
+    now: datetime
+    cal: WorkCalendar
+    templates: TemplateEngine
+    company: str
+    saved: dict[tuple[str, str, str], tuple[int, str]]
+
+
+def message_variables(company: str, customer: Any, contact_name: str | None, action: Any, invoices: dict[str, Any],
+                      today: date, lang: str, public_url: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything a message template may use (the preview offers the same)."""
+    numbers = json.loads(action.invoices) if isinstance(action.invoices, str) else list(action.invoices or [])
+    rows = []
+    for n in numbers:
+        inv = invoices.get(n)
+        if inv is None:
+            continue
+        due = inv.due_on if isinstance(inv.due_on, date) else date.fromisoformat(str(inv.due_on))
+        rows.append({"number": n, "due_on": due.isoformat(), "amount": Money(int(inv.open_minor), inv.currency).display(),
+                     "days_overdue": max(0, (today - due).days)})
+    dues = [r["due_on"] for r in rows]
+    overdue_days = [r["days_overdue"] for r in rows]
+    last = today.replace(day=1) - timedelta(days=1)
+    params = json.loads(action.params) if isinstance(action.params, str) else dict(action.params or {})
+    v: dict[str, Any] = {
+        "company": company, "customer": customer.name, "customer_code": customer.code,
+        "contact": contact_name or customer.name, "amount": Money(int(action.amount_minor), action.currency).display(),
+        "amount_capitals": amount_in_capitals(int(action.amount_minor)) if action.currency == "CNY"
+        else Money(int(action.amount_minor), action.currency).display(),
+        "currency": action.currency, "invoices": rows, "due_on": min(dues) if dues else today.isoformat(),
+        "days_past_due": max(overdue_days) if overdue_days else int(params.get("days", 0) or 0),
+        "collector": customer.collector or "", "stage": action.stage, "as_of": today.isoformat(),
+        "period": f"{last.year:04d}-{last.month:02d}", "statement_sent_on": "",
+        "confirm_url": f"{public_url.rstrip('/')}/confirm", "reference": f"HK-{action.id}", "lang": lang,
+    }
+    v.update(extra or {})
+    return v
+
+
+def _render(ctx: _Ctx, stage: str, channel: str, lang: str, variables: dict[str, Any]) -> tuple[int, dict[str, str]]:
+    """(version, blocks): the newest saved version, falling back to the shipped one if it cannot render
+    (a saved version passed its preview; the fallback is for data the preview did not have)."""
+    saved = ctx.saved.get((stage, channel, lang))
+    if saved is not None:
+        try:
+            return saved[0], ctx.templates.render(saved[1], variables)
+        except InvalidInput:
+            pass
+    src = ctx.templates.shipped(stage, channel, lang)
+    if src is None:
+        raise InvalidInput("outbox.no_template", stage=stage, channel=channel, lang=lang)
+    return 0, ctx.templates.render(src, variables)
+
+
+def _email_bodies(ctx: _Ctx, blocks: dict[str, str], variables: dict[str, Any], lang: str) -> tuple[str, str]:
+    paragraphs = [p.strip() for p in blocks.get("body", "").split("\n\n") if p.strip()]
+    page = {"paragraphs": paragraphs, "lang": lang, **variables}
+    html = ctx.templates.render_page("email.html", page)
+    lines = [i18n.t("mail.greeting", lang, contact=variables["contact"]), "", *paragraphs, ""]
+    if variables["invoices"]:
+        lines.append(i18n.t("mail.invoices", lang))
+        lines += [f"  {r['number']}  {r['due_on']}  {r['amount']}" for r in variables["invoices"]]
+        lines.append(i18n.t("mail.total", lang, amount=variables["amount"], capitals=variables["amount_capitals"]))
+        lines.append("")
+    lines += [i18n.t("mail.signature", lang, collector=variables["collector"], company=variables["company"])]
+    return "\n".join(lines), html
+
+
+def _dead(customer_id: int, action: Any, channel: str, lang: str, now: datetime, code: str, detail: str,
+          contact: Any = None, address: str = "") -> dict[str, Any]:
+    return {"customer_id": customer_id, "action_id": action.id, "contact_id": getattr(contact, "id", None),
+            "channel": channel, "to_address": address, "to_name": getattr(contact, "name", None), "lang": lang,
+            "stage": action.stage, "template_version": 0, "subject": None, "body_text": "", "body_html": None,
+            "attachment": None, "reply_to": None, "message_id": f"dead-{uuid.uuid4().hex}", "status": "dead",
+            "attempts": 0, "next_attempt_at": _naive_utc(now), "created_at": _naive_utc(now), "error_code": code,
+            "error": detail}
+
+
+def _messages_for(ctx: _Ctx, action: Any, customer: Any, contacts: list[Any], invoices: dict[str, Any],
+                  attachment: str | None = None, channels: tuple[str, ...] | None = None,
+                  extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    s = ctx.app.settings
+    wanted = channels if channels is not None else tuple(
+        c for c in (json.loads(action.channels) if isinstance(action.channels, str) else action.channels)
+        if c in MESSAGE_CHANNELS)
+    if not wanted:
+        return []
+    lang = _lang_for(customer, s.lang)
+    today = ctx.now.astimezone(ZoneInfo(s.timezone)).date()
+    profile = Profile(customer.guard_profile) if customer.guard_profile else profile_for(customer.type)
+    out: list[dict[str, Any]] = []
+    for channel in wanted:
+        entitled = [k for k in contacts if k.role in ENTITLED_ROLES]
+        usable = []
+        for k in entitled:
+            g = guard_contact(k, s.timezone)
+            if channel in g.do_not_contact or "*" in g.do_not_contact or channel in g.opted_out:
+                continue
+            address = k.email if channel == "email" else k.phone
+            ok = valid_email(address) if channel == "email" else mobile_number(address) is not None
+            if not ok:
+                out.append(_dead(customer.id, action, channel, lang, ctx.now, "outbox.bad_address",
+                                 i18n.t("outbox.bad_address", lang, contact=k.name, address=address or "-",
+                                        channel=channel), k, address or ""))
+                continue
+            usable.append((k, g))
+        if not usable:
+            out.append(_dead(customer.id, action, channel, lang, ctx.now, "outbox.no_contact",
+                             i18n.t("outbox.no_contact", lang, channel=channel, roles="/".join(ENTITLED_ROLES))))
+            continue
+        for k, g in usable:
+            variables = message_variables(ctx.company, customer, k.name, action, invoices, today, lang, s.public_url,
+                                          extra)
+            try:
+                version, blocks = _render(ctx, action.stage, channel, lang, variables)
+                subject: str | None
+                params: str | None
+                if channel == "email":
+                    text, html = _email_bodies(ctx, blocks, variables, lang)
+                    subject = blocks.get("subject", "")
+                    params = None
+                else:
+                    text, html, subject = blocks.get("body", ""), None, blocks.get("code")
+                    params = json.dumps({"customer": variables["customer"], "amount": variables["amount"],
+                                         "due_on": variables["due_on"]}, ensure_ascii=False)
+            except InvalidInput as e:
+                out.append(_dead(customer.id, action, channel, lang, ctx.now, e.code, i18n.error_text(e, lang), k))
+                continue
+            at = send_time(profile, channel, ctx.now, g, (), ctx.cal)
+            address = k.email if channel == "email" else mobile_number(k.phone)
+            row = {
+                "customer_id": customer.id, "action_id": action.id, "contact_id": k.id, "channel": channel,
+                "to_address": address, "to_name": k.name, "lang": lang, "stage": action.stage,
+                "template_version": version, "subject": subject, "body_text": text, "body_html": html,
+                "sms_params": params,
+                "attachment": attachment if channel == "email" else None, "reply_to": _reply_to(customer, s.mail_from),
+                "message_id": (f"<{uuid.uuid4().hex}.{action.id}@{_domain(s.mail_from)}>" if channel == "email"
+                               else uuid.uuid4().hex),
+                "status": "queued", "attempts": 0, "created_at": _naive_utc(ctx.now),
+                "next_attempt_at": _naive_utc(at or ctx.now), "error_code": None, "error": None,
+            }
+            if at is None:  # the guard will never allow this contact on this channel
+                v = check(profile, channel, ctx.now, g, (), ctx.cal)
+                row.update(status="dead", guard_rule=v.rule.value if v.rule else None, error_code="guard." + str(v.rule),
+                           error=verdict_text(v, lang))
+            out.append(row)
+    return out
+
+
+def _reply_to(customer: Any, mail_from: str) -> str | None:
+    """Replies go to the customer's collector: an address when the collector field holds one, else the
+    collector's name on the sending mailbox (so the reply is filed under them)."""
+    who = customer.collector
+    if not who:
+        return None
+    if valid_email(who):
+        return str(who)
+    return f"{who} <{mail_from}>"
+
+
+def _ctx(app: Any, uow: Any, now: datetime, cal: WorkCalendar | None = None) -> _Ctx:
+    company = uow.outbox.company()
+    return _Ctx(app, uow, now, CachedCalendar(cal or app.calendar()), app.templates(),
+                company.name if company else app.settings.company, uow.outbox.latest_templates())
+
+
+def enqueue(app: Any, uow: Any, *, run_id: int | None = None, action_ids: list[int] | tuple[int, ...] = (),
+            customers: tuple[int, int] | None = None, now: datetime | None = None,
+            cal: WorkCalendar | None = None) -> int:
+    """Write the messages of new actions (of a run, or by id) to the outbox, in the caller's transaction."""
+    repo = uow.outbox
+    actions = repo.actions_without_messages(run_id=run_id, action_ids=action_ids, customers=customers)
+    wanted = [a for a in actions
+              if any(c in MESSAGE_CHANNELS for c in (json.loads(a.channels) if isinstance(a.channels, str) else a.channels))]
+    if not wanted:
+        return 0
+    ctx = _ctx(app, uow, now or app.clock.now(), cal)
+    customers = repo.customers(a.customer_id for a in wanted)
+    contacts = repo.contacts(customers)
+    numbers = {n for a in wanted for n in (json.loads(a.invoices) if isinstance(a.invoices, str) else a.invoices)}
+    invoices = repo.invoices(numbers)
+    rows: list[dict[str, Any]] = []
+    for a in wanted:
+        rows += _messages_for(ctx, a, customers[a.customer_id], contacts.get(a.customer_id, []), invoices)
+    repo.insert_messages([_complete(r) for r in rows])
+    return len(rows)
+
+
+_ROW_DEFAULTS: dict[str, Any] = {"sms_params": None, "guard_rule": None, "attachment": None, "reply_to": None,
+                                 "subject": None, "body_html": None, "error_code": None, "error": None}
+
+
+def _complete(row: dict[str, Any]) -> dict[str, Any]:
+    """Every row with the same keys: one executemany takes dead letters and messages together."""
+    return {**_ROW_DEFAULTS, **row}
+
+
+def enqueue_letter(app: Any, uow: Any, action: Any, reference: str, now: datetime) -> int:
+    """The cover e-mail of an issued letter, its PDF attached at send time."""
+    repo = uow.outbox
+    ctx = _ctx(app, uow, now)
+    customer = repo.customers([action.customer_id])[action.customer_id]
+    numbers = json.loads(action.invoices) if isinstance(action.invoices, str) else action.invoices
+    rows = _messages_for(ctx, action, customer, repo.contacts([customer.id]).get(customer.id, []),
+                         repo.invoices(numbers), attachment=f"letter:{action.id}", channels=("email",),
+                         extra={"reference": reference})
+    repo.insert_messages([_complete(r) for r in rows])
+    return len(rows)
+
+
+# ── the guard, for the sender, the worklist and ``huikuan guard check`` ────────────────────────────
+
+
+def verdict_text(v: Verdict, lang: str) -> str:
+    if v.allowed:
+        return i18n.t("guard.allowed", lang)
+    text = i18n.t(v.reason_key, lang, **dict(v.params))
+    if v.next_allowed_at is not None:
+        return text + "；" * (lang == "zh") + "; " * (lang != "zh") + i18n.t(
+            "guard.next_allowed", lang, at=v.next_allowed_at.isoformat(timespec="minutes"))
+    return text + ("；" if lang == "zh" else "; ") + i18n.t("guard.never", lang)
+
+
+def guard_check(app: Any, customer_code: str, channel: str, at: datetime) -> dict[str, Any]:
+    """May the customer be contacted on ``channel`` at ``at``? Asked of each entitled contact; allowed when
+    one of them may be reached, otherwise the refusal with the earliest next allowed moment."""
+    if channel not in ("email", "sms", "phone"):
+        raise InvalidInput("input.enum", field="--channel", value=channel, allowed="email, sms, phone")
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=ZoneInfo(app.settings.timezone))
+    cal = CachedCalendar(app.calendar())
+    lang = app.settings.lang
+    with app.uow(write=False) as uow:
+        repo = uow.outbox
+        cust = repo.customer_by_code(customer_code)
+        if cust is None:
+            raise NotFound("customer.not_found", what="customer", value=customer_code)
+        contacts = [k for k in repo.contacts([cust.id]).get(cust.id, []) if k.role in ENTITLED_ROLES]
+        attempts = history(repo.attempts([cust.id], _naive_utc(at) - timedelta(days=8)).get(cust.id, []))
+    profile = Profile(cust.guard_profile) if cust.guard_profile else profile_for(cust.type)
+    if not contacts:
+        return {"allowed": False, "rule": "no_contact", "next_allowed_at": None,
+                "reason": i18n.t("outbox.no_contact", lang, channel=channel, roles="/".join(ENTITLED_ROLES)),
+                "profile": profile.value}
+    verdicts = [check(profile, channel, at, guard_contact(k, app.settings.timezone), attempts, cal) for k in contacts]
+    allowed = [v for v in verdicts if v.allowed]
+    best = allowed[0] if allowed else min(
+        verdicts, key=lambda v: (v.next_allowed_at is None, v.next_allowed_at or at))
+    return {**best.as_dict(), "reason": verdict_text(best, lang), "profile": profile.value}
+
+
+def call_now(app: Any, tasks: list[Any], at: datetime | None = None) -> dict[int, dict[str, Any]]:
+    """The guard's answer to "may I call now?" for each phone task among ``tasks`` (the worklist's rows):
+    action id → {allowed, rule, reason, next_allowed_at}, from the same function the sender uses."""
+    phone = [r for r in tasks if r.channel == "phone"]
+    if not phone:
+        return {}
+    at = at or app.clock.now()
+    lang = app.settings.lang
+    cal = CachedCalendar(app.calendar())
+    with app.uow(write=False) as uow:
+        repo = uow.outbox
+        customers = repo.customers(r.customer_id for r in phone)
+        contacts = repo.contacts(customers)
+        attempts = {cid: history(h) for cid, h in repo.attempts(customers, _naive_utc(at) - timedelta(days=8)).items()}
+    out: dict[int, dict[str, Any]] = {}
+    for r in phone:
+        cust = customers[r.customer_id]
+        profile = Profile(cust.guard_profile) if cust.guard_profile else profile_for(cust.type)
+        entitled = [k for k in contacts.get(cust.id, []) if k.role in ENTITLED_ROLES]
+        if not entitled:
+            out[r.id] = {"allowed": False, "rule": "no_contact", "next_allowed_at": None,
+                         "reason": i18n.t("outbox.no_contact", lang, channel="phone", roles="/".join(ENTITLED_ROLES))}
+            continue
+        try:
+            verdicts = [check(profile, "phone", at, guard_contact(k, app.settings.timezone), attempts.get(cust.id, []),
+                              cal) for k in entitled]
+        except CalendarUnknown:
+            continue
+        ok = [v for v in verdicts if v.allowed]
+        best = ok[0] if ok else min(verdicts, key=lambda v: (v.next_allowed_at is None, v.next_allowed_at or at))
+        out[r.id] = {**best.as_dict(), "reason": verdict_text(best, lang)}
+    return out
+
+
+# ── send ─────────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class SendReport:
+    claimed: int = 0
+    sent: int = 0
+    deferred: int = 0  # held by the guard until its next allowed moment
+    failed: int = 0  # will be retried
+    dead: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"claimed": self.claimed, "sent": self.sent, "deferred": self.deferred, "failed": self.failed,
+                "dead": self.dead, "errors": self.errors[:10]}
+
+
+def backoff(attempts: int, rng: random.Random) -> timedelta:
+    """Exponential from one minute, capped at six hours, with jitter (between half and all of it)."""
+    delay = min(BACKOFF_BASE * (2 ** max(0, attempts - 1)), BACKOFF_CAP)
+    out: timedelta = delay * (0.5 + rng.random() / 2)
+    return out
+
+
+Attacher = Any  # callable(outbox row) -> tuple[Attachment, ...]
+
+
+def send_due(app: Any, mailer: Mailer | None, sms: SmsGateway | None, *, now: datetime | None = None,
+             limit: int = 1000, rng: random.Random | None = None, attach: Attacher | None = None,
+             crash_after_send: bool = False) -> SendReport:
+    """Deliver what is due. ``crash_after_send`` is for the tests' simulated crash between the server
+    accepting a message and the row being marked sent."""
+    rng = rng or random.Random()
+    now = now or app.clock.now()
+    report = SendReport()
+    max_attempts = int(app.settings.outbox_max_attempts)
+    try:
+        cal: WorkCalendar = CachedCalendar(app.calendar())
+    except HuikuanError:
+        cal = CachedCalendar(_Weekdays())
+    with app.uow() as uow:
+        repo = uow.outbox
+        rows = repo.claim_due(_naive_utc(now), _naive_utc(now + LEASE), limit)
+        uow.commit()
+        report.claimed = len(rows)
+        if not rows:
+            return report
+        customers = repo.customers(r.customer_id for r in rows)
+        contacts = {k.id: k for ks in repo.contacts(customers).values() for k in ks}
+        attempts = {cid: history(h) for cid, h in repo.attempts(customers, _naive_utc(now) - timedelta(days=8)).items()}
+        for row in rows:
+            cust = customers[row.customer_id]
+            contact = contacts.get(row.contact_id) if row.contact_id else None
+            lang = row.lang
+            if contact is not None:
+                profile = Profile(cust.guard_profile) if cust.guard_profile else profile_for(cust.type)
+                try:
+                    v = check(profile, row.channel, now, guard_contact(contact, app.settings.timezone),
+                              attempts.get(cust.id, []), cal)
+                except CalendarUnknown:
+                    v = Verdict(True)
+                if not v.allowed:
+                    rule = v.rule.value if v.rule else None
+                    if v.next_allowed_at is None:
+                        repo.update_message(row.id, status="dead", guard_rule=rule, error_code=f"guard.{rule}",
+                                            error=verdict_text(v, lang))
+                        report.dead += 1
+                    else:
+                        repo.update_message(row.id, status="queued", guard_rule=rule, error_code=f"guard.{rule}",
+                                            error=verdict_text(v, lang), next_attempt_at=_naive_utc(v.next_allowed_at))
+                        report.deferred += 1
+                    uow.commit()
+                    continue
+            try:
+                provider_id = _deliver(row, mailer, sms, attach)
+            except DeliveryError as e:
+                n = row.attempts + 1
+                dead = e.permanent or n >= max_attempts
+                repo.update_message(row.id, attempts=n, status="dead" if dead else "failed", error_code=e.code,
+                                    error=e.detail[:2000],
+                                    next_attempt_at=_naive_utc(now + (timedelta(0) if dead else backoff(n, rng))))
+                report.dead += dead
+                report.failed += not dead
+                report.errors.append(f"{row.id}: {e.code}")
+                uow.commit()
+                continue
+            if crash_after_send:
+                raise SimulatedCrash(row.id)
+            repo.update_message(row.id, status="sent", attempts=row.attempts + 1, sent_at=_naive_utc(now),
+                                provider_id=provider_id[:200], error_code=None, error=None, guard_rule=None)
+            local = now.astimezone(ZoneInfo(app.settings.timezone))
+            repo.add_activity(customer_id=row.customer_id, at=_naive_utc(now), on=local.date(), channel=row.channel,
+                              outcome="sent", note=f"outbox:{row.id} {row.subject or ''}"[:500], actor="huikuan",
+                              action_id=row.action_id)
+            attempts.setdefault(cust.id, []).append(Attempt(now, row.channel, False))
+            report.sent += 1
+            uow.commit()
+    return report
+
+
+class SimulatedCrash(RuntimeError):
+    pass
+
+
+def _deliver(row: Any, mailer: Mailer | None, sms: SmsGateway | None, attach: Attacher | None) -> str:
+    if row.channel == "email":
+        if mailer is None:
+            raise DeliveryError("outbox.no_mailer", "no mailer configured")
+        files = attach(row) if (attach is not None and row.attachment) else ()
+        return mailer.send(Email(row.message_id, row.to_address, row.to_name, row.subject or "", row.body_text,
+                                 row.body_html, row.reply_to, tuple(files)))
+    if sms is None:
+        raise DeliveryError("outbox.no_sms", "no SMS gateway configured")
+    params = tuple(sorted(json.loads(row.sms_params).items())) if row.sms_params else ()
+    return sms.send(Sms(row.message_id, row.to_address, row.body_text, row.subject or None, params))
+
+
+class _Weekdays:
+    def is_workday(self, day: date) -> bool:
+        return day.weekday() < 5
+
+
+def list_messages(app: Any, status: str | None = None, customer_code: str | None = None,
+                  limit: int = 200) -> list[Any]:
+    if status is not None and status not in STATUSES:
+        raise InvalidInput("input.enum", field="--status", value=status, allowed=", ".join(STATUSES))
+    with app.uow(write=False) as uow:
+        cid = None
+        if customer_code:
+            cust = uow.outbox.customer_by_code(customer_code)
+            if cust is None:
+                raise NotFound("customer.not_found", what="customer", value=customer_code)
+            cid = cust.id
+        return list(uow.outbox.messages(status, cid, limit))
+
+
+def outbox_counts(app: Any) -> dict[str, int]:
+    with app.uow(write=False) as uow:
+        return dict(uow.outbox.counts())
+
+

@@ -1,0 +1,83 @@
+"""The communications commands as a user meets them: send --once (server down: exit 0, messages stay
+queued, the summary says so; a mail folder), outbox --json, guard check --json."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from huikuan.entrypoints.cli.main import main
+
+CUSTOMERS = ("customer_code,name,type,terms,credit_limit,collector\n"
+             "KH1,成都蓉信商贸有限公司,dealer,net 30,50000,张伟\nXS1,王小明,student,net 30,0,李娜\n")
+INVOICES = "发票号,客户编号,开票日期,金额\nA1,KH1,2026-10-10,12000\nS1,XS1,2026-10-01,800\n"
+CONTACTS = ("customer_code,name,role,email,phone\nKH1,刘会计,finance,liu@example.com,13800001111\n"
+            "XS1,王小明,owner,,13800002222\n")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def cli(db_url, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HUIKUAN_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("HUIKUAN_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("HUIKUAN_SMTP_PORT", str(_free_port()))
+    monkeypatch.setenv("HUIKUAN_SMTP_PASSWORD", "s3cret-never-shown")
+    monkeypatch.setenv("HUIKUAN_SMS_DIR", str(tmp_path / "sms"))
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--database-url", db_url, *args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    for kind, text in (("customers", CUSTOMERS), ("invoices", INVOICES), ("contacts", CONTACTS)):
+        (tmp_path / f"{kind}.csv").write_text(text, encoding="utf-8")
+        assert run("import", kind, str(tmp_path / f"{kind}.csv"))[0] == 0
+    assert run("run", "--as-of", "2026-11-23")[0] == 0
+    return run
+
+
+def test_send_once_with_the_server_down_exits_0_and_keeps_the_messages(cli):
+    code, out, err = cli("send", "--once", "--at", "2026-12-02T15:31+08:00")
+    assert code == 0, err
+    assert "稍后自动重试" in out and "s3cret" not in out + err
+    code, out, _ = cli("outbox", "--status", "failed", "--json")
+    rows = json.loads(out)
+    assert code == 0 and rows and all(r["error_code"] == "smtp.unavailable" for r in rows)
+    assert {r["to"] for r in rows} == {"liu@example.com"}
+    code, out, _ = cli("--lang", "en", "send", "--once", "--json", "--at", "2026-12-02T15:31+08:00")
+    assert json.loads(out)["claimed"] == 0  # backing off: not due again yet
+
+
+def test_send_to_a_mail_folder(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("HUIKUAN_MAIL_DIR", str(tmp_path / "mail"))
+    code, out, _ = cli("send", "--once", "--json", "--at", "2026-12-02T15:31+08:00")
+    assert code == 0 and json.loads(out)["sent"] >= 1
+    eml = sorted((tmp_path / "mail").glob("*.eml"))
+    assert eml and b"liu@example.com" in eml[0].read_bytes()
+    code, out, _ = cli("outbox", "--status", "sent")
+    assert code == 0 and "已发送" in out
+    code, out, _ = cli("outbox", "--status", "sent", "--json")
+    assert {r["to"] for r in json.loads(out)} == {"liu@example.com"}
+    code, _, err = cli("outbox", "--status", "lost")
+    assert code == 2 and "lost" in err
+
+
+def test_guard_check_json(cli):
+    code, out, _ = cli("guard", "check", "XS1", "--channel", "sms", "--at", "2026-11-27T22:30+08:00", "--json")
+    doc = json.loads(out)
+    assert code == 0 and set(doc) == {"allowed", "rule", "reason", "next_allowed_at"}
+    assert doc["allowed"] is False and doc["rule"] == "consumer_cn.quiet_hours"
+    assert doc["next_allowed_at"] == "2026-11-28T08:00:00+08:00"
+    code, out, _ = cli("guard", "check", "KH1", "--channel", "phone", "--at", "2026-11-27T15:30+08:00", "--json")
+    assert json.loads(out) == {"allowed": True, "rule": None, "reason": "允许联系", "next_allowed_at": None}
+    code, out, _ = cli("guard", "check", "KH1", "--channel", "fax", "--at", "2026-11-27T15:30+08:00")
+    assert code == 2
+    code, _, err = cli("guard", "check", "NOPE", "--channel", "sms")
+    assert code == 2 and "NOPE" in err
