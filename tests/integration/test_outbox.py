@@ -237,3 +237,24 @@ def test_the_worklist_asks_the_same_guard_before_showing_call_now(app):
     assert {v["rule"] for v in lunch.values()} == {"b2b_cn.lunch"}
     assert all(v["next_allowed_at"] == "2026-11-23T13:30:00+08:00" for v in lunch.values())
     assert all(v["allowed"] for v in outbox.call_now(app, calls, AT_1530).values())
+
+
+def test_a_statement_chase_carries_a_working_confirmation_link(app):
+    from huikuan.services import collect, statements
+
+    seed(app)
+    collect.mark_statement(app, "KH0", "2026-10", "sent", date(2026, 11, 6))
+    with app.engine.begin() as c:
+        cid = c.execute(select(t.customer.c.id)).scalar_one()
+        aid = c.execute(t.action.insert().values(
+            company_id=app.company_id, customer_id=cid, run_on=TODAY, ladder="statement", stage="statement_chase",
+            kind="call", channel="phone", channels=["email", "phone"], assignee_role="collector", needs_approval=False,
+            rule_id="statement-chase", policy_id="default", policy_version="1", anchor="2026-10", amount_minor=0,
+            currency="CNY", invoices=[], params={}, reason_zh="对账", reason_en="statement")).inserted_primary_key[0]
+    with app.uow() as uow:
+        outbox.enqueue(app, uow, action_ids=[aid], now=AT_0900)
+        uow.commit()
+    body = messages(app)[0].body_text
+    assert "2026-11-06" in body and "2026-10" in body
+    token = re.search(r"/confirm/(\S+)", body).group(1)
+    assert statements.open_link(app, token).month == "2026-10"

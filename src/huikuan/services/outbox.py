@@ -205,6 +205,8 @@ def _messages_for(ctx: _Ctx, action: Any, customer: Any, contacts: list[Any], in
         return []
     lang = _lang_for(customer, s.lang)
     today = ctx.now.astimezone(ZoneInfo(s.timezone)).date()
+    if action.stage.startswith("statement_"):
+        extra = {**_statement_extra(ctx, customer, today), **(extra or {})}
     profile = Profile(customer.guard_profile) if customer.guard_profile else profile_for(customer.type)
     out: list[dict[str, Any]] = []
     for channel in wanted:
@@ -263,6 +265,18 @@ def _messages_for(ctx: _Ctx, action: Any, customer: Any, contacts: list[Any], in
                            error=verdict_text(v, lang))
             out.append(row)
     return out
+
+
+def _statement_extra(ctx: _Ctx, customer: Any, today: date) -> dict[str, Any]:
+    """The statement chase's own variables: the period, the day it was sent, its confirmation link."""
+    from .statements import link_in
+
+    last = today.replace(day=1) - timedelta(days=1)
+    period = f"{last.year:04d}-{last.month:02d}"
+    row = ctx.uow.outbox.statement(customer.id, period)
+    sent = getattr(row, "sent_on", None) if row is not None else None
+    return {"period": period, "statement_sent_on": str(sent) if sent else "",
+            "confirm_url": link_in(ctx.app, ctx.uow, customer.code, period)}
 
 
 def _reply_to(customer: Any, mail_from: str) -> str | None:

@@ -164,6 +164,13 @@ def confirmation_link(app: Any, customer_code: str, month: str) -> str:
     return f"{app.settings.public_url.rstrip('/')}/confirm/{confirmation_token(app, customer_code, month)}"
 
 
+def link_in(app: Any, uow: Any, customer_code: str, month: str) -> str:
+    """The confirmation link, built inside the caller's unit of work (the outbox's enqueue)."""
+    st = build(uow, customer_code, month)
+    token = _serializer(app).dumps({"c": st.customer_code, "m": month, "h": st.sha256, "n": uuid.uuid4().hex})
+    return f"{app.settings.public_url.rstrip('/')}/confirm/{token}"
+
+
 def _read(app: Any, token: str, now: datetime) -> dict[str, str]:
     s = _serializer(app)
     try:

@@ -203,6 +203,29 @@ async def _daily_loop(app: Any, at: time) -> None:
             log.exception("daily run failed")
 
 
+async def _send_loop(app: Any, every: float = 60.0) -> None:
+    """The outbox's sender inside serve (issue 9): every minute, deliver what is due, through the guard."""
+    from starlette.concurrency import run_in_threadpool
+
+    from ...services import letters, outbox
+
+    def once() -> Any:
+        mailer = app.mailer()
+        try:
+            return outbox.send_due(app, mailer, app.sms(), attach=lambda row: letters.attachments_for(app, row))
+        finally:
+            mailer.close()
+
+    while True:
+        await asyncio.sleep(every)
+        try:
+            r = await run_in_threadpool(once)
+            if r.claimed:
+                log.info("outbox: %s", r.as_dict())
+        except Exception:  # noqa: BLE001 — the server keeps serving; the messages stay queued
+            log.exception("sending failed")
+
+
 # ── the factory ──────────────────────────────────────────────────────────────────────────────────
 
 def create_app(app: Any, *, upload_limit: int = DEFAULT_UPLOAD_LIMIT, run_at: time | None = None) -> FastAPI:
@@ -212,9 +235,14 @@ def create_app(app: Any, *, upload_limit: int = DEFAULT_UPLOAD_LIMIT, run_at: ti
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_daily_loop(app, run_at)) if run_at is not None else None
+        sender = asyncio.create_task(_send_loop(app)) if run_at is not None else None
         try:
             yield
         finally:
+            if sender is not None:
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
