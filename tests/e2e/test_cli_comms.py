@@ -81,3 +81,22 @@ def test_guard_check_json(cli):
     assert code == 2
     code, _, err = cli("guard", "check", "NOPE", "--channel", "sms")
     assert code == 2 and "NOPE" in err
+
+
+def test_template_preview_fails_on_a_missing_variable_and_saves_a_version_the_messages_record(cli, tmp_path, db_url):
+    bad = tmp_path / "bad.j2"
+    bad.write_text("{% block subject %}提醒 {{ amount }}{% endblock %}{% block body %}{{ nosuchvar }}{% endblock %}",
+                   encoding="utf-8")
+    code, _, err = cli("template", "preview", "overdue_8_14", "--customer", "KH1", "--file", str(bad), "--save")
+    assert code == 2 and "nosuchvar" in err
+    good = tmp_path / "good.j2"
+    good.write_text("{% block subject %}付款提醒 {{ amount }}{% endblock %}{% block body %}请于本周付款 {{ amount }}。"
+                    "{% endblock %}", encoding="utf-8")
+    code, out, _ = cli("template", "preview", "supervisor", "--customer", "KH1", "--file", str(good), "--save")
+    assert code == 0 and "付款提醒 ¥12,000.00" in out and "第 1 版" in out
+    for day in ("2026-11-24", "2026-11-25"):  # the supervisor's daily e-mail starts on the 25th, in version 1
+        assert cli("run", "--as-of", day)[0] == 0
+    code, out, _ = cli("outbox", "--json")
+    rows = [r for r in json.loads(out) if r["stage"] == "supervisor" and r["customer"] == "KH1"]
+    assert rows and all(r["template_version"] == 1 and r["subject"] == "付款提醒 ¥12,000.00" for r in rows)
+    assert {r["template_version"] for r in json.loads(out) if r["stage"] == "overdue_8_14" and r["customer"] == "KH1"} == {0}

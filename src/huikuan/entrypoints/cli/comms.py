@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ...domain.errors import InvalidInput
 from ...services import outbox as svc
@@ -175,7 +176,10 @@ def template_preview_cmd(
 
     text = source.read_text(encoding="utf-8") if source else None
     p = templates.preview(state.app(), stage, channel, lang, customer, text)
-    console().print(f"[bold]{p['subject']}[/bold]\n\n{p['text']}" if p.get("subject") else p["text"], markup=False)
+    if p.get("subject"):
+        console().print(Text(p["subject"], style="bold"))
+        console().print()
+    console().print(Text(p["text"]))
     if save:
         if text is None:
             raise InvalidInput("template.nothing_to_save")
