@@ -172,7 +172,7 @@ the letters), so these are floors on what the code can do, not ceilings.
 | what | huikuan | floor (same run) | × floor | target | result |
 |---|---|---|---|---|---|
 | {int(e['sent']):,} e-mails: outbox → SMTP (aiosmtpd Sink, own process) | {e['send_s']:.1f} s, {rate:,.0f} e-mails/s | smtplib alone: {e['floor_s']:.1f} s, {floor_rate:,.0f}/s | {e['send_s'] / e['floor_s'] if e['floor_s'] else 0:.1f}× | ≥ 200 e-mails/s | {'PASS' if rate >= 200 else 'MISS'} |
-| {int(lt['letters']):,} one-page letters (WeasyPrint, {int(lt['workers'])} processes) | {lt['s']:.1f} s ({lt['letters'] / lt['s']:.1f}/s, {lt['avg_kb']:.0f} KiB each) | plain page: {lt['floor_s']:.1f} s | {lt['s'] / lt['floor_s'] if lt['floor_s'] else 0:.1f}× | ≤ 180 s | {'PASS' if lt['s'] <= 180 else 'MISS'} |
+| {int(lt['letters']):,} one-page letters (WeasyPrint, {int(lt['workers'])} processes) | {lt['s']:.1f} s ({lt['letters'] / lt['s']:.1f}/s, {lt['avg_kb']:.0f} KiB each); 1,000 at this rate: {lt['s'] * 1000 / lt['letters']:.0f} s | plain page: {lt['floor_s']:.1f} s | {lt['s'] / lt['floor_s'] if lt['floor_s'] else 0:.1f}× | 1,000 ≤ 180 s | {'PASS' if lt['s'] * 1000 / lt['letters'] <= 180 else 'MISS'} |
 
 The daily run that wrote those e-mails to the outbox ({int(e['customers']):,} customers, {int(e['queued']):,} messages
 rendered and queued in the actions' transactions) took {e['run_s']:.1f} s.
