@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import date
 
 from .errors import InvalidInput
 
@@ -37,3 +38,28 @@ def bucket_index(days_past_due: int, buckets: Sequence[int]) -> int:
         if days_past_due <= buckets[i]:
             return i
     return len(buckets)
+
+
+def balance_as_of(amount_minor: int, allocated_minor: int, disputes_open_minor: int) -> tuple[int, int]:
+    """An invoice's (open, disputed) on a day from the facts dated on or before it: the amount less the
+    allocations (payments, credit notes, write-offs) dated up to then, and the disputes open then —
+    disputed money never exceeds what is open (the ledger's own invariant)."""
+    open_minor = amount_minor - allocated_minor
+    return open_minor, max(0, min(open_minor, disputes_open_minor))
+
+
+def age_items(as_of: date, items: Iterable[tuple[date, int, int]],
+              buckets: Sequence[int]) -> tuple[list[int], int, int, date | None]:
+    """Open money per bucket, disputed money, collectable overdue money and the oldest due date of
+    collectable overdue money, over (due_on, open, disputed) items on ``as_of``."""
+    amounts = [0] * (len(buckets) + 1)
+    disputed = overdue = 0
+    oldest: date | None = None
+    for due_on, open_minor, disputed_minor in items:
+        amounts[bucket_index((as_of - due_on).days, buckets)] += open_minor
+        disputed += disputed_minor
+        if due_on < as_of:
+            overdue += open_minor - disputed_minor
+            if open_minor > disputed_minor and (oldest is None or due_on < oldest):
+                oldest = due_on
+    return amounts, disputed, overdue, oldest

@@ -22,6 +22,7 @@ from ..domain.ledger import (
     RiskGrade,
     judge_promises,
 )
+from . import as_of as as_of_view
 from . import audit
 from .policies import load_policies
 
@@ -277,6 +278,23 @@ class CustomerView:
     broken_promises: int = 0  # broken or partly kept in the last year: with the days past due, the grade's "why"
 
 
+@dataclass(frozen=True, slots=True)
+class DisputeAsOf:
+    id: int
+    invoice_number: str
+    amount_minor: int
+    category: str
+    opened_on: date
+    resolved_on: date | None
+    invoice_open_minor: int
+
+
+def _dispute_as_of(d: Any, day: date, invoices: list[Any]) -> DisputeAsOf:
+    open_then = next((i.open_minor for i in invoices if i.number == d.invoice_number), 0)
+    resolved = d.resolved_on if d.resolved_on is not None and d.resolved_on <= day else None
+    return DisputeAsOf(d.id, d.invoice_number, d.amount_minor, d.category, d.opened_on, resolved, open_then)
+
+
 def customer_view(app: Any, code: str, as_of: date | None = None, scope: Any = None) -> CustomerView:
     today = as_of or app.clock.today()
     cal = app.calendar()
@@ -284,7 +302,8 @@ def customer_view(app: Any, code: str, as_of: date | None = None, scope: Any = N
         cust = _customer(uow, code, scope)
         repo = uow.customers
         v = CustomerView(customer=cust, as_of=today)
-        v.invoices = repo.open_invoices(cust.id)
+        past = as_of_view.is_past(app, as_of)
+        v.invoices = as_of_view.invoices_as_of(uow, today, [cust.id]) if past else repo.open_invoices(cust.id)
         v.aging = [0] * (len(v.buckets) + 1)
         oldest = None
         for inv in v.invoices:
@@ -309,9 +328,12 @@ def customer_view(app: Any, code: str, as_of: date | None = None, scope: Any = N
         v.grade = policy.grades.grade(v.days_past_due, broken)
         v.broken_promises = int(broken)
         v.disputes = repo.disputes(cust.id)
-        v.activities = repo.activities(cust.id, 10)
+        v.activities = repo.activities(cust.id, 10, upto=today if past else None)
         v.contacts = repo.contacts(cust.id)
         v.open_actions = repo.open_actions(cust.id)
+        if past:  # as the day saw them: disputes opened by then (resolved only if by then), its open tasks
+            v.disputes = [_dispute_as_of(d, today, v.invoices) for d in v.disputes if d.opened_on <= today]
+            v.open_actions = sorted(as_of_view.open_tasks(uow, today, cust.id), key=lambda x: (x.run_on, x.id))
     return v
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..domain.aging import DEFAULT_BUCKETS, bucket_labels
 from ..domain.errors import InvalidInput
+from . import as_of as as_of_view
 from .policies import load_policies
 
 GROUPINGS = ("customer", "collector", "segment", "grade")
@@ -58,7 +59,9 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
     report = AgingReport(today, by, tuple(buckets))
     with app.uow(write=False) as uow:
         customers = uow.collect.customer_labels()
-        rows = uow.collect.aging_rows(today, buckets)
+        # A past day is computed from the facts dated up to it, never from today's balances.
+        rows = as_of_view.aging_rows(uow, today, buckets) if as_of_view.is_past(app, as_of) \
+            else uow.collect.aging_rows(today, buckets)
         policies = load_policies(app.policy_dirs(), uow.collect.segment_policies()) if by == "grade" else None
     groups: dict[tuple[str, str], AgingRow] = {}
     n = len(buckets) + 1
@@ -108,9 +111,13 @@ def worklist(app: Any, as_of: date | None = None, assignee: str | None = None, *
     today = as_of or app.clock.today()
     post_filter = bool(assignee or grade)
     with app.uow(write=False) as uow:
-        rows = uow.customers.open_tasks(today, scope, stage=stage or None, segment=segment or None,
-                                        collector=collector or None, approvals=approvals, roles=roles,
-                                        limit=None if post_filter else limit, after=after)
+        filters = {"stage": stage or None, "segment": segment or None, "collector": collector or None,
+                   "approvals": approvals, "roles": roles, "after": after}
+        if as_of_view.is_past(app, as_of):  # as the day saw it: computed from the facts dated up to it
+            rows = as_of_view.open_tasks(uow, today, scope=scope, **filters)
+            rows = rows if post_filter or limit is None else rows[:limit]
+        else:
+            rows = uow.customers.open_tasks(today, scope, limit=None if post_filter else limit, **filters)
         policies = load_policies(app.policy_dirs(), uow.collect.segment_policies()) if grade else None
     if assignee:
         rows = [r for r in rows if assignee in (r.assignee_role, r.assignee)]

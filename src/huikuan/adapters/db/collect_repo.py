@@ -68,6 +68,28 @@ class CollectRepo:
             else:
                 yield from chunk
 
+    def invoices_as_of(self, as_of: date, customer_ids: Sequence[int] | None = None) -> list[Any]:
+        """Invoices dated on or before ``as_of`` with (amount, allocated, disputes open) as they stood that
+        day: allocations by their own date, disputes opened by then and not yet resolved then.
+        Rows: (id, customer_id, number, invoice_on, due_on, amount_minor, currency, allocated, disputes)."""
+        iv, a, d = t.invoice.c, t.allocation.c, t.dispute.c
+        alloc = (select(a.invoice_id.label("k"), func.sum(a.amount_minor).label("s"))
+                 .where(a.company_id == self.cid, a.allocated_on <= as_of).group_by(a.invoice_id).subquery())
+        disp = (select(d.invoice_id.label("k"), func.sum(d.amount_minor).label("s"))
+                .where(d.company_id == self.cid, d.opened_on <= as_of,
+                       or_(d.resolved_on.is_(None), d.resolved_on > as_of)).group_by(d.invoice_id).subquery())
+        q = (select(iv.id, iv.customer_id, iv.number, iv.invoice_on, iv.due_on, iv.amount_minor, iv.currency,
+                    func.coalesce(alloc.c.s, 0).label("allocated"), func.coalesce(disp.c.s, 0).label("disputes"))
+             .select_from(t.invoice.outerjoin(alloc, alloc.c.k == iv.id).outerjoin(disp, disp.c.k == iv.id))
+             .where(iv.company_id == self.cid, iv.invoice_on <= as_of)
+             .order_by(iv.customer_id, iv.due_on, iv.number))
+        out: list[Any] = []
+        ids = None if customer_ids is None else sorted(set(customer_ids))
+        chunks: list[list[int] | None] = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
+        for chunk in chunks:
+            out += self.c.execute(q if chunk is None else q.where(iv.customer_id.in_(chunk))).all()
+        return out
+
     def customer_labels(self) -> dict[int, tuple[str, str, str | None, str | None, str | None]]:
         """id → (code, name, collector, segment, policy): what reports group and label by."""
         cu = t.customer.c
@@ -450,10 +472,12 @@ class CustomerRepo:
                                               x.status == "open", x.assignee_role == "collector")
                        .values(assignee=collector))
 
-    def activities(self, customer_id: int, limit: int = 10) -> list[Any]:
+    def activities(self, customer_id: int, limit: int = 10, upto: date | None = None) -> list[Any]:
+        """The customer's latest contacts (those on or before ``upto`` when given)."""
         a = t.activity.c
-        return list(self.c.execute(select(t.activity).where(a.company_id == self.cid, a.customer_id == customer_id)
-                                   .order_by(a.at.desc(), a.id.desc()).limit(limit)))
+        return list(self.c.execute(select(t.activity).where(
+            a.company_id == self.cid, a.customer_id == customer_id, *([a.on <= upto] if upto is not None else []))
+            .order_by(a.at.desc(), a.id.desc()).limit(limit)))
 
     def disputes(self, customer_id: int) -> list[Any]:
         d, iv = t.dispute.c, t.invoice.c
@@ -484,11 +508,18 @@ class CustomerRepo:
     def open_tasks(self, upto: date, scope: Any = None, *, stage: str | None = None, segment: str | None = None,
                    collector: str | None = None, kinds: Sequence[str] | None = None,
                    approvals: bool | None = None, roles: Sequence[str] | None = None,
-                   limit: int | None = None, after: tuple[int, int] | None = None) -> list[Any]:
+                   limit: int | None = None, after: tuple[int, int] | None = None,
+                   as_of: bool = False, customer_id: int | None = None) -> list[Any]:
         """Open tasks up to ``upto``, most valuable first; ``scope`` (domain.access.Scope) and the filters
-        apply in the query. ``after`` = (amount_minor, id) of the last row of the previous page."""
+        apply in the query. ``after`` = (amount_minor, id) of the last row of the previous page. With
+        ``as_of``: the tasks that were open on that day (still open, or closed later than it)."""
         x, cu = t.action.c, t.customer.c
-        cond = [x.company_id == self.cid, x.status == "open", x.run_on <= upto, *scope_condition(scope)]
+        still = x.status == "open"
+        if as_of:
+            still = or_(still, and_(x.decided_on.is_not(None), x.decided_on > upto))
+        cond = [x.company_id == self.cid, still, x.run_on <= upto, *scope_condition(scope)]
+        if customer_id is not None:
+            cond.append(x.customer_id == customer_id)
         if stage:
             cond.append(x.stage == stage)
         if segment:

@@ -294,6 +294,7 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
     c, cur, lang = v.customer, v.customer.currency, state.lang
     if as_json:
         typer.echo(json.dumps({
+            "as_of": v.as_of.isoformat(),
             "customer": c.code, "name": c.name, "type": c.type, "terms": c.terms, "currency": cur,
             "credit_limit": format_minor(c.credit_limit_minor, cur), "credit_status": c.credit_status,
             "shipment_locked": bool(c.shipment_locked), "paused": bool(c.paused),
@@ -316,6 +317,8 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
         return
     con = console()
     con.rule(f"{c.code} {c.name}")
+    if v.as_of < state.app().clock.today():
+        con.print(tr("customer.as_of_note", date=v.as_of.isoformat()))
     con.print(tr("customer.header", type=tr(f"ctype.{c.type}"), terms=terms_text(c.terms), limit=money_text(c.credit_limit_minor, cur),
                  status=tr(f"credit.{c.credit_status}"), collector=c.collector or "-"))
     flags = []
