@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from huikuan.adapters.db.engine import make_engine
@@ -47,6 +48,12 @@ from huikuan.adapters.db.migrate import upgrade
 from huikuan.bootstrap import App, bootstrap
 from huikuan.config import Settings
 from huikuan.services.ports import FixedClock
+
+# Hypothesis runs derandomised (a fixed seed) unless HYPOTHESIS_PROFILE=explore: a property that
+# kills a mutant must kill it on every run, in CI and here, not by chance.
+hypothesis.settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis.settings.register_profile("explore", derandomize=False, max_examples=500)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 BACKENDS = ["sqlite", "postgresql"]
 PG_USER = "huikuan_pg"

@@ -30,6 +30,45 @@ def test_warm_up_replays_runs_and_follow_up(sqlite_app):
     assert app.clock.today() == AS_OF  # the app's clock is given back
     report = run_daily(app, AS_OF)
     assert report.caught_up == []  # yesterday's run exists: today is an ordinary day
+    _the_warm_up_left_a_correct_book(app, counts)
+
+
+def _the_warm_up_left_a_correct_book(app, counts):
+    """Correctness, not only determinism: what the warm-up did is what the books say."""
+    from huikuan.services import ledger
+
+    with app.engine.connect() as c:
+        acts = c.execute(select(t.action)).mappings().all()
+        customers = {r.id: r for r in c.execute(select(t.customer))}
+        contacts = c.execute(select(func.count()).select_from(t.activity)).scalar_one()
+        promises = c.execute(select(func.count()).select_from(t.promise).where(t.promise.c.made_on < AS_OF)).scalar_one()
+    assert contacts >= counts["contacts"] and promises >= counts["promises"]
+    # Every approved measure took effect on its customer.
+    for a in acts:
+        if a["status"] != "approved":
+            continue
+        cust = customers[a["customer_id"]]
+        if a["kind"] == "blacklist":
+            assert cust.credit_status == "blacklisted" and cust.credit_limit_minor == 0
+        elif a["kind"] == "shipment_lock":
+            assert cust.shipment_locked
+        elif a["kind"] == "credit_stop":
+            assert cust.credit_status in ("stopped", "blacklisted", "normal")
+    # One action per customer, stage and day; every logged contact closed the contact tasks before it.
+    assert len({(a["customer_id"], a["stage"], a["run_on"]) for a in acts}) == len(acts)
+    done = [a for a in acts if a["status"] == "done"]
+    assert len(done) >= counts["done"] and all(a["decided_on"] is not None for a in done)
+    open_calls_before_today = [a for a in acts if a["status"] == "open" and a["kind"] == "call" and a["run_on"] < AS_OF]
+    assert not open_calls_before_today  # superseded by today's, logged, or closed as settled
+    # Nothing on today's worklist chases money that is no longer collectable, and the ledger adds up.
+    with app.uow(write=False) as uow:
+        assert ledger.recompute_open(uow) == []
+        still = uow.collect.collectable_by_number(list(customers))
+    from huikuan.domain.ledger import settled_reason
+
+    for a in acts:
+        if a["status"] == "open" and a["invoices"]:
+            assert settled_reason(a["invoices"], still) is None, a
 
 
 def test_warm_up_is_deterministic(tmp_path, clock):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from huikuan.domain.ledger import OpenItem
-from huikuan.domain.policy.decide import AccountFacts, decide
+from huikuan.domain.policy.decide import AccountFacts, decide, split_open_items
 from huikuan.domain.policy.model import StatementState
 from huikuan.services.policies import load_policies
 
@@ -19,14 +19,13 @@ SEVERITY = ["overdue_1_7", "overdue_8_14", "supervisor", "manager", "general_man
 
 
 def facts(dpd: int | None = None, amount: int = 100_000, disputed: int = 0, **kw) -> AccountFacts:
-    overdue: tuple[OpenItem, ...] = ()
-    if dpd is not None:
-        due = TODAY - timedelta(days=dpd)
-        overdue = (OpenItem(1, "INV-1", due, amount, disputed),)
-        if amount - disputed <= 0:
-            overdue = ()
-    base = {"customer_id": 1, "customer_code": "KH1", "overdue": overdue, "days_past_due": dpd if overdue else None,
-            "working_days_past_due": dpd if overdue else None, "open_minor": amount}
+    """One open invoice ``dpd`` days past due, made into facts by the run's own fact builder
+    (``split_open_items``): the helper does not decide itself what disputed money leaves out."""
+    items = [] if dpd is None else [OpenItem(1, "INV-1", TODAY - timedelta(days=dpd), amount, disputed)]
+    overdue, upcoming, open_total, overdue_minor = split_open_items(items, TODAY)
+    base = {"customer_id": 1, "customer_code": "KH1", "overdue": overdue, "upcoming": upcoming,
+            "days_past_due": dpd if overdue else None, "working_days_past_due": dpd if overdue else None,
+            "open_minor": open_total or amount, "overdue_minor": overdue_minor}
     base.update(kw)
     return AccountFacts(**base)
 
@@ -115,13 +114,25 @@ def test_nothing_on_a_non_working_day_or_when_paused():
 
 
 @given(dpd=st.integers(1, 400), amount=st.integers(1, 10**9), disputed_share=st.integers(0, 100))
+@example(dpd=5, amount=100_000, disputed_share=40)  # 1,000.00 with 400.00 disputed: 600.00 dunned
 def test_disputed_money_is_never_dunned(dpd, amount, disputed_share):
     disputed = amount * disputed_share // 100
     acts = decide(facts(dpd, amount=amount, disputed=disputed), POLICY, TODAY)
     for a in acts:
-        assert a.amount_minor <= amount - disputed
+        if a.ladder in ("dunning", "credit", "measures"):
+            assert a.amount_minor == amount - disputed
     if disputed == amount:
         assert acts == ()
+
+
+def test_split_open_items_counts_only_collectable_money():
+    items = [OpenItem(1, "A", TODAY - timedelta(days=9), 100_000, 40_000),  # partly disputed
+             OpenItem(2, "B", TODAY - timedelta(days=3), 5_000, 5_000),  # wholly disputed
+             OpenItem(3, "C", TODAY, 7_000),  # due today: not overdue
+             OpenItem(4, "D", TODAY + timedelta(days=4), 2_000, 500)]
+    overdue, upcoming, open_total, overdue_minor = split_open_items(items, TODAY)
+    assert [i.number for i in overdue] == ["A"] and overdue_minor == 60_000
+    assert [i.number for i in upcoming] == ["C", "D"] and open_total == 114_000
 
 
 @given(dpd=st.integers(1, 400), paused=st.booleans())

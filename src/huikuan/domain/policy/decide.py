@@ -40,7 +40,7 @@ The function has no I/O, no clock and no randomness: the same facts give the sam
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -124,6 +124,28 @@ class Action:
     @property
     def channel(self) -> Channel | None:
         return self.channels[0] if self.channels else None
+
+
+def split_open_items(items: Iterable[OpenItem], today: date) -> tuple[tuple[OpenItem, ...], tuple[OpenItem, ...], int, int]:
+    """What the run knows of a customer's open invoices (due order): (collectable overdue items oldest
+    first, collectable upcoming items soonest first, open total, collectable overdue total).
+
+    Only collectable money (open − disputed) is chased: a wholly disputed invoice is in neither list
+    and a partly disputed one counts with its undisputed part only. Due today is not overdue."""
+    overdue: list[OpenItem] = []
+    upcoming: list[OpenItem] = []
+    open_total = overdue_minor = 0
+    for item in items:
+        open_total += item.open_minor
+        collectable = item.open_minor - item.disputed_minor
+        if collectable <= 0:
+            continue
+        if item.due_on < today:
+            overdue.append(item)
+            overdue_minor += collectable
+        else:
+            upcoming.append(item)
+    return tuple(overdue), tuple(upcoming), open_total, overdue_minor
 
 
 def _days_for(f: AccountFacts, policy: Policy, ladder: Ladder) -> int | None:
