@@ -68,7 +68,7 @@ def test_imported_amounts_and_duplicate_numbers(app):
             {"invoice_no": "D-1", "customer_code": "KH0", "invoice_date": "2026-10-10", "amount": "100"},
             {"invoice_no": "D-1", "customer_code": "KH0", "invoice_date": "2026-10-10", "amount": "300"},
         ])
-    assert [(p.code, p.params["first_row"]) for p in e.value.problems] == [("import.duplicate_number", 1)]
+    assert [(p.code, p.params["first_row"]) for p in e.value.problems] == [("import.duplicate_number", 2)]  # sheet rows: the header is row 1
     with app.engine.connect() as c:
         assert c.execute(select(t.invoice.c.id).where(t.invoice.c.number == "D-1")).first() is None
     import_rows(app, "invoices", [{"invoice_no": "１２", "customer_code": "KH0", "invoice_date": "2026-10-10",
