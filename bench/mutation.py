@@ -44,7 +44,7 @@ def main() -> int:
         print("mutmut is not installed in this venv: uv pip install mutmut", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="huikuan-mutation-"))
-    for name in ("src", "tests"):
+    for name in ("src", "tests", "docs", "bench"):
         shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__", "*.db"))
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     pyproject += (
