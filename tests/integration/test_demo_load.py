@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from huikuan.adapters.db import tables as t
 from huikuan.domain.errors import Conflict
 from huikuan.domain.money import Money
-from huikuan.services.demo_data import generate, load
+from huikuan.services.demo_data import generate
+from huikuan.services.demo_load import load
 
 AS_OF = date(2026, 11, 23)
 

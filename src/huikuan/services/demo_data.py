@@ -22,7 +22,8 @@ credit notes only touch invoices paid by named payments, so loading in the order
 contacts → invoices → payments → credit notes leaves no unapplied money and the database's open
 balance equals ``DemoCompany.open_minor``.
 
-``load(app, company)`` writes a company through the import, ledger and collection services.
+``demo_load.load(app, company)`` writes a company through the import, ledger and collection services;
+the words come from ``demo_vocabulary``.
 """
 
 from __future__ import annotations
@@ -32,92 +33,28 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ..domain.allocation import allocate
-from ..domain.errors import RuleViolation
 from ..domain.ledger import OpenItem
 from ..domain.money import format_minor
 from ..domain.terms import due_date, parse_terms
-from .ports import NoProgress, ProgressSink
-
-TZ = ZoneInfo("Asia/Shanghai")
-YUAN = 100  # fen per yuan
-
-
-class DebtorKind(StrEnum):
-    GOOD = "good"
-    SLOW = "slow"
-    DELIBERATE = "deliberate"  # 恶意欠款
-    TECHNICAL = "technical"  # 技术性欠款
-    COMPETITIVE = "competitive"  # 竞争性欠款
-    GRIEVANCE = "grievance"  # 原由性欠款
-
-
-# Shares in percent; every kind appears once a company has six customers or more.
-KIND_SHARES = ((DebtorKind.GOOD, 40), (DebtorKind.SLOW, 25), (DebtorKind.TECHNICAL, 10),
-               (DebtorKind.COMPETITIVE, 10), (DebtorKind.GRIEVANCE, 8), (DebtorKind.DELIBERATE, 7))
-
-# (name prefix, province, region). Prefixes are written the way company names use them.
-PLACES = (
-    ("成都", "四川", "西南"), ("成都市武侯区", "四川", "西南"), ("绵阳", "四川", "西南"), ("重庆", "重庆", "西南"),
-    ("重庆市渝北区", "重庆", "西南"), ("昆明", "云南", "西南"), ("贵阳", "贵州", "西南"),
-    ("广州", "广东", "华南"), ("佛山市南海区", "广东", "华南"), ("佛山市顺德区", "广东", "华南"),
-    ("东莞", "广东", "华南"), ("深圳市宝安区", "广东", "华南"), ("中山", "广东", "华南"), ("南宁", "广西", "华南"),
-    ("厦门", "福建", "华南"), ("泉州", "福建", "华南"),
-    ("上海", "上海", "华东"), ("杭州", "浙江", "华东"), ("宁波", "浙江", "华东"), ("义乌", "浙江", "华东"),
-    ("温州市瓯海区", "浙江", "华东"), ("苏州", "江苏", "华东"), ("无锡", "江苏", "华东"), ("南京", "江苏", "华东"),
-    ("常州市武进区", "江苏", "华东"), ("合肥", "安徽", "华东"), ("济南", "山东", "华东"), ("临沂", "山东", "华东"),
-    ("青岛", "山东", "华东"), ("北京", "北京", "华北"), ("天津", "天津", "华北"), ("石家庄", "河北", "华北"),
-    ("保定", "河北", "华北"), ("太原", "山西", "华北"), ("郑州", "河南", "华中"), ("武汉", "湖北", "华中"),
-    ("长沙", "湖南", "华中"), ("南昌", "江西", "华中"), ("西安", "陕西", "西北"), ("兰州", "甘肃", "西北"),
-    ("沈阳", "辽宁", "东北"), ("哈尔滨", "黑龙江", "东北"),
+from .demo_vocabulary import (
+    BEST_TIMES,
+    DISPUTE_NOTES,
+    EXCUSE_NOTES,
+    GIVEN,
+    GOVERNMENT_UNITS,
+    KIND_SHARES,
+    PLACES,
+    SEGMENT,
+    SUFFIXES,
+    SURNAMES,
+    TZ,
+    WORDS,
+    YUAN,
+    DebtorKind,
 )
-WORDS = (
-    "蓉信", "明辉", "鑫达", "恒通", "宏远", "华盛", "金源", "瑞丰", "永安", "联创", "盛世", "嘉禾", "天润", "博远",
-    "新宇", "汇丰", "正泰", "隆昌", "兴业", "富源", "佳美", "鼎盛", "万通", "德顺", "广源", "中恒", "东方红",
-    "顺发", "昌盛", "晨光", "海纳", "锦程", "润达", "宝丰", "荣华", "益民", "诚信", "亿家", "通达", "启航",
-    "安泰", "福临", "百川", "金桥", "龙腾", "聚贤", "美家", "鸿运",
-)
-SUFFIXES = {
-    "dealer": ("商贸有限公司", "五金经营部", "建材商行", "贸易有限公司", "电器销售中心", "百货批发部",
-               "日用品经营部", "五金机电有限公司", "水暖器材店", "商贸行"),
-    "enterprise": ("机械制造有限公司", "电子科技有限公司", "实业有限公司", "食品有限公司", "家具有限公司",
-                   "包装材料有限公司", "汽车配件有限公司", "建设工程有限公司"),
-    "export": ("进出口有限公司", "国际贸易有限公司", "外贸有限公司"),
-}
-GOVERNMENT_UNITS = ("市第一人民医院", "区教育局", "市政工程管理处", "县交通运输局", "市职业技术学院",
-                    "区机关事务管理局", "市水务局", "街道办事处", "区人民医院", "市公安局后勤处")
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = ("伟", "芳", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
-         "秀兰", "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "晓东", "春梅", "国庆", "丽娟", "文斌", "红梅",
-         "建国", "玉兰", "小军", "亚男", "思远", "子豪", "欣怡", "浩然", "雨萱")
-BEST_TIMES = ("15:30-17:00", "09:30-11:30", "14:00-16:00", "周一上午", "每月初", "下午三点半左右", "10:00-11:00")
-SEGMENT = {"dealer": "经销", "enterprise": "直营", "government": "政府", "export": "出口"}
-
-EXCUSE_NOTES = {
-    "payer_away": "负责付款的财务不在，说回来再安排",
-    "no_money": "账上暂时没钱，等下游回款",
-    "not_due": "对方认为还没到期",
-    "goods_unsold": "上批货还没卖完，卖完再付",
-    "buyers_unpaid": "他们的客户还没付款给他们",
-    "quality": "客户投诉上批货有质量问题，要求先处理",
-    "documents_missing": "缺增值税专用发票，发票到了才能付",
-    "statement_mismatch": "对账单金额对不上，要求重新对账",
-    "boss_travelling": "老板出差，回来签字才能付",
-    "in_approval": "付款申请在走审批流程",
-}
-DISPUTE_NOTES = {
-    "quality": "部分货物质量不合格，客户要求退换",
-    "short_delivery": "到货数量比送货单少",
-    "damaged": "运输途中包装破损",
-    "documents_missing": "缺质检报告和专用发票",
-    "rebate_owed": "上季度返利未兑现，客户要求先抵扣",
-    "promotion_owed": "促销支持费用未兑现",
-    "pricing": "开票单价与合同价不符",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +198,7 @@ def customer_row(i: int, rng: random.Random, collectors: list[str], sales: list[
     }
 
 
-def contact_rows(customer: dict[str, object], rng: random.Random, phone_seq: Callable[[], int]) -> list[dict]:
+def contact_rows(customer: dict[str, object], rng: random.Random, phone_seq: Callable[[], int]) -> list[dict[str, object]]:
     roles = {"dealer": ["owner", "finance"], "enterprise": ["finance", "signatory", "purchasing"],
              "government": ["finance", "signatory"], "export": ["finance", "purchasing"]}[str(customer["type"])]
     if rng.random() < 0.4:
@@ -638,160 +575,3 @@ def _assemble(people: list[_Customer], contacts: list[dict[str, object]], seed: 
         kinds=tuple((c.code, c.kind) for c in people),
         open_by_invoice=tuple((i.number, i.open) for i in sorted(invoices, key=lambda i: i.number) if i.open),
     )
-
-
-# ---- loading ---------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class LoadReport:
-    counts: dict[str, int]  # rows written per kind: customers … credit-notes, disputes, promises, activities
-
-
-def load(app: Any, company: DemoCompany, progress: ProgressSink | None = None) -> LoadReport:
-    """Write ``company`` through the same services a user's data goes through.
-
-    Order matters: invoices before the payments that settle them, payments before the credit notes
-    (so allocation matches the generator's, see the module docstring), disputes after payments (a
-    dispute never exceeds what is still open), promises and activities last.
-    """
-    # Imported here so the pure generator stays usable without the database and the services.
-    from sqlalchemy import func, select
-
-    from ..adapters.db import tables as t
-    from ..domain.errors import Conflict
-    from ..domain.money import Money
-    from .collect import log_contact, record_promise
-    from .import_ import import_rows
-    from .ledger import open_dispute
-
-    with app.uow() as uow:
-        existing = uow.c.execute(select(func.count()).select_from(t.customer).where(
-            t.customer.c.company_id == uow.company_id)).scalar()
-    if existing:
-        # Promises, disputes and activities are not idempotent: a second load would double them.
-        raise Conflict("demo.not_empty", customers=existing)
-    progress = progress or NoProgress()
-    counts: dict[str, int] = {}
-    for kind, rows in company.sections():
-        import_rows(app, kind, rows, source=f"demo:{kind}", progress=progress)
-        counts[kind] = len(rows)
-    progress.start("disputes", len(company.disputes))
-    with app.uow() as uow:
-        for d in company.disputes:
-            open_dispute(uow, d.invoice_no, Money(d.amount_minor, "CNY"), d.category, d.opened_on, note=d.note)
-            progress.advance()
-        uow.commit()
-    progress.finish()
-    progress.start("promises", len(company.promises))
-    for p in company.promises:
-        record_promise(app, p.customer_code, p.amount_minor, p.promised_on, made_on=p.made_on, invoices=p.invoices)
-        progress.advance()
-    progress.finish()
-    progress.start("activities", len(company.activities))
-    for a in company.activities:
-        log_contact(app, a.customer_code, a.channel, a.outcome, excuse=a.excuse, at=a.at, note=a.note,
-                    actor=a.actor)
-        progress.advance()
-    progress.finish()
-    counts.update(disputes=len(company.disputes), promises=len(company.promises),
-                  activities=len(company.activities))
-    return LoadReport(counts)
-
-
-WARM_UP_OUTCOMES = (("reached", 30), ("no_answer", 25), ("promised", 25), ("left_message", 10), ("refused", 5),
-                    ("disputed", 5))
-
-
-def _previous_workdays(cal: Any, before: date, n: int) -> list[date]:
-    out: list[date] = []
-    d = before
-    while len(out) < n:
-        d -= timedelta(days=1)
-        if cal.is_workday(d):
-            out.append(d)
-    return out[::-1]
-
-
-def _demo_statements(app: Any, as_of: date, rng: random.Random) -> int:
-    """Last month's 对账 statements the way a real team leaves them: most sent, half confirmed, some late."""
-    from sqlalchemy import select
-
-    from ..adapters.db import tables as t
-    from .collect import mark_statement
-
-    last = as_of.replace(day=1) - timedelta(days=1)
-    period = f"{last.year:04d}-{last.month:02d}"
-    with app.uow(write=False) as uow:
-        codes = list(uow.c.execute(select(t.customer.c.code).where(
-            t.customer.c.company_id == uow.company_id, t.customer.c.requires_statement.is_(True))
-            .order_by(t.customer.c.code)).scalars())
-    first = as_of.replace(day=1)
-    for code in codes:
-        r = rng.random()
-        if r < 0.1:
-            continue  # not prepared: the run escalates it
-        if r < 0.2:
-            mark_statement(app, code, period, "prepared", min(as_of, first + timedelta(days=3)))
-            continue
-        mark_statement(app, code, period, "sent", min(as_of, first + timedelta(days=7)))
-        if r < 0.6:
-            mark_statement(app, code, period, "confirmed", min(as_of, first + timedelta(days=rng.randint(9, 18))))
-    return len(codes)
-
-
-def warm_up(app: Any, as_of: date, *, working_days: int = 10, seed: int = 7,
-            progress: ProgressSink | None = None) -> dict[str, int]:
-    """Replay the daily runs of the last ``working_days`` before ``as_of`` with the follow-up a team
-    really does — most calls logged (with excuses and promises), escalations handled, most proposals
-    decided by the owner — so the demo's "today" is an ordinary working day, not a first-ever run.
-    Deterministic for a seed."""
-    from .collect import decide_proposal, log_contact, mark_done, record_promise
-    from .daily_run import run_daily
-    from .ports import FixedClock
-    from .reporting import worklist
-
-    rng = random.Random(f"huikuan-demo-warm-up/{seed}")
-    progress = progress or NoProgress()
-    counts = {"runs": 0, "contacts": 0, "promises": 0, "approved": 0, "rejected": 0, "done": 0,
-              "statements": _demo_statements(app, as_of, rng)}
-    days = _previous_workdays(app.calendar(), as_of, working_days)
-    saved = app.clock
-    tz = str(getattr(saved, "tz", "Asia/Shanghai"))
-    progress.start("warm_up", len(days))
-    try:
-        for d in days:
-            app.clock = FixedClock(d, tz)
-            run_daily(app, d)
-            counts["runs"] += 1
-            for task in worklist(app, d):
-                r = rng.random()
-                if task.needs_approval:
-                    if r < 0.65:
-                        decide_proposal(app, task.id, True, by="老板")
-                        counts["approved"] += 1
-                    elif r < 0.8:
-                        decide_proposal(app, task.id, False, by="老板", note="先谈分期，暂缓")
-                        counts["rejected"] += 1
-                elif task.kind in ("call", "reminder") and r < 0.8:
-                    outcome = _pick(rng, WARM_UP_OUTCOMES)
-                    excuse = rng.choice(list(EXCUSE_NOTES)) if outcome in ("promised", "refused", "reached") else None
-                    at = datetime(d.year, d.month, d.day, 15, rng.randint(0, 59), tzinfo=ZoneInfo(tz))
-                    log_contact(app, task.customer_code, task.channel or "phone", outcome, excuse=excuse, at=at,
-                                note=EXCUSE_NOTES.get(excuse or ""), actor=task.assignee or task.assignee_role)
-                    counts["contacts"] += 1
-                    if outcome == "promised" and task.amount_minor > 0:
-                        amount = max(100 * YUAN, task.amount_minor * rng.randint(30, 100) // 100)
-                        record_promise(app, task.customer_code, min(amount, task.amount_minor),
-                                       d + timedelta(days=rng.randint(3, 12)), made_on=d)
-                        counts["promises"] += 1
-                elif task.kind in ("escalate", "statement", "visit") and r < 0.7:
-                    try:
-                        mark_done(app, task.id, by=task.assignee or task.assignee_role)
-                    except RuleViolation:  # closed meanwhile: a contact logged for the customer's call closes its visit too
-                        continue
-                    counts["done"] += 1
-            progress.advance()
-    finally:
-        app.clock = saved
-        progress.finish()
-    return counts

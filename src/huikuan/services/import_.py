@@ -35,6 +35,7 @@ from sqlalchemy import select
 
 from .. import i18n
 from ..adapters.db import tables as t
+from ..adapters.db.ledger_repo import ALLOCATION_SQL, executemany, sql_date
 from ..domain.calendar import WorkCalendar
 from ..domain.credit import check_bill
 from ..domain.errors import CalendarUnknown, ImportRejected, InvalidInput, Problem
@@ -56,15 +57,7 @@ from ..domain.parsing import (
     total_row_kind,
 )
 from ..domain.terms import Terms, due_date, parse_terms
-from .ledger import (
-    ALLOCATION_SQL,
-    OpenBook,
-    allocation_rows,
-    apply_unapplied_credit,
-    disputed_sums,
-    executemany,
-    sql_date,
-)
+from .ledger import OpenBook, allocation_rows, apply_unapplied_credit, disputed_sums
 from .ports import NoProgress, ProgressSink
 
 _PLAIN_AMOUNT = re.compile(r"^(\d{1,13})(?:\.(\d{1,2}))?$")  # below MAX_MAJOR

@@ -15,7 +15,8 @@ Invariants kept here, in the same transaction as the detail rows (``recompute_op
 
 Allocation is the pure ``domain.allocation.allocate`` (named invoice first, then oldest due);
 ``OpenBook`` holds a set of customers' open invoices in memory so an import allocates thousands of
-payments with one read and one batched write.
+payments with one read and one batched write. Every statement lives in the ledger repository on the
+unit of work (``uow.ledger``, adapters/db/ledger_repo.py); this module holds the rules.
 """
 
 from __future__ import annotations
@@ -25,9 +26,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, func, insert, select, update
-
-from ..adapters.db import tables as t
 from ..domain.allocation import allocate
 from ..domain.credit import check_bill
 from ..domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
@@ -37,42 +35,15 @@ from ..domain.parsing import parse_dispute_category, parse_payment_method
 
 
 class Uow(Protocol):
+    """What the ledger needs of a unit of work: its repositories (adapters/db)."""
+
     company_id: int
 
     @property
-    def c(self) -> Connection: ...
+    def ledger(self) -> Any: ...
 
     @property
     def collect(self) -> Any: ...
-
-
-# ---- batched SQL helpers ----------------------------------------------------------------------
-
-BATCH = 5000
-
-
-def sql_date(conn: Connection, d: date | None) -> Any:
-    """A date as the raw driver wants it: ISO text for SQLite (no deprecated adapter), else the date."""
-    if d is None:
-        return None
-    return d.isoformat() if conn.dialect.name == "sqlite" else d
-
-
-def executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]], batch: int = BATCH) -> None:
-    """Run ``sql`` (``?`` placeholders) for many rows through the driver, in batches."""
-    if not rows:
-        return
-    if conn.dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")
-    for i in range(0, len(rows), batch):
-        conn.exec_driver_sql(sql, list(rows[i:i + batch]))
-
-
-ALLOCATION_SQL = (
-    "INSERT INTO allocation (company_id, invoice_id, payment_id, credit_note_id, write_off_id, amount_minor,"
-    " allocated_on) VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-INVOICE_OPEN_SQL = "UPDATE invoice SET open_minor = ?, disputed_minor = ? WHERE id = ?"
 
 
 # ---- the in-memory open book ------------------------------------------------------------------
@@ -97,16 +68,9 @@ class OpenBook:
 
     @classmethod
     def load(cls, uow: Uow, customer_ids: Iterable[int] | None = None) -> OpenBook:
-        inv = t.invoice.c
-        q = select(inv.id, inv.customer_id, inv.number, inv.due_on, inv.currency, inv.open_minor,
-                   inv.disputed_minor).where(inv.company_id == uow.company_id, inv.open_minor > 0)
         book = cls()
-        ids = None if customer_ids is None else sorted(set(customer_ids))
-        chunks = [None] if ids is None else [ids[i:i + 900] for i in range(0, len(ids), 900)]
-        for chunk in chunks:
-            qq = q if chunk is None else q.where(inv.customer_id.in_(chunk))
-            for r in uow.c.execute(qq):
-                book.by_customer.setdefault(r[1], []).append(OpenInvoice(*r))
+        for r in uow.ledger.open_invoices(customer_ids):
+            book.by_customer.setdefault(r[1], []).append(OpenInvoice(*r))
         return book
 
     def allocate(self, customer_id: int, currency: str, amount_minor: int, *, named: int | None = None,
@@ -128,7 +92,7 @@ class OpenBook:
         """Write the changed invoices; with ``on``, close the tasks about money these allocations settled."""
         rows = [(i.open_minor, i.disputed_minor, i.invoice_id)
                 for items in self.by_customer.values() for i in items if i.dirty]
-        executemany(uow.c, INVOICE_OPEN_SQL, rows)
+        uow.ledger.write_open(rows)
         touched = {cid for cid, items in self.by_customer.items() if any(i.dirty for i in items)}
         for items in self.by_customer.values():
             for i in items:
@@ -159,8 +123,10 @@ def settle_tasks(uow: Uow, customer_ids: Iterable[int], on: date) -> int:
 
 def allocation_rows(uow: Uow, lines: Iterable[tuple[int, int]], on: date, *, payment_id: int | None = None,
                     credit_note_id: int | None = None, write_off_id: int | None = None) -> list[tuple[Any, ...]]:
-    d = sql_date(uow.c, on)
-    return [(uow.company_id, inv, payment_id, credit_note_id, write_off_id, minor, d) for inv, minor in lines]
+    """The allocation rows of ``lines`` (invoice id, minor), for ``uow.ledger.add_allocations``."""
+    repo = uow.ledger
+    return [repo.allocation_row(inv, minor, on, payment_id=payment_id, credit_note_id=credit_note_id,
+                                write_off_id=write_off_id) for inv, minor in lines]
 
 
 # ---- lookups ------------------------------------------------------------------------------------
@@ -177,19 +143,14 @@ class InvoiceRow:
 
 
 def _customer(uow: Uow, code: str) -> tuple[int, str]:
-    cu = t.customer.c
-    row = uow.c.execute(select(cu.id, cu.currency).where(cu.company_id == uow.company_id, cu.code == code)).first()
+    row: tuple[int, str] | None = uow.ledger.customer(code)
     if row is None:
         raise NotFound("customer.not_found", what="customer", value=code)
-    return int(row[0]), str(row[1])
+    return row
 
 
 def _invoice(uow: Uow, number: str) -> InvoiceRow:
-    inv = t.invoice.c
-    row = uow.c.execute(
-        select(inv.id, inv.customer_id, inv.number, inv.currency, inv.amount_minor, inv.open_minor,
-               inv.disputed_minor).where(inv.company_id == uow.company_id, inv.number == number)
-    ).first()
+    row = uow.ledger.invoice(number)
     if row is None:
         raise NotFound("invoice.not_found", what="invoice", value=number)
     return InvoiceRow(*row)
@@ -202,20 +163,20 @@ def _positive(amount: Money) -> None:
         raise InvalidInput("amount.zero", value=amount.amount_text())
 
 
-def _next_number(uow: Uow, table: t.Table, prefix: str) -> str:
-    col = table.c.number
-    taken = set(uow.c.execute(select(col).where(table.c.company_id == uow.company_id,
-                                                col.like(prefix + "%"))).scalars())
+def next_number(taken: set[str], prefix: str) -> str:
+    """The first free ``prefix`` + 3-digit number (after as many as are taken)."""
     n = len(taken) + 1
     while f"{prefix}{n:03d}" in taken:
         n += 1
     return f"{prefix}{n:03d}"
 
 
-def _ensure_new_number(uow: Uow, table: t.Table, number: str, code: str) -> None:
-    exists = uow.c.execute(select(table.c.id).where(table.c.company_id == uow.company_id,
-                                                    table.c.number == number)).first()
-    if exists is not None:
+def _next_number(uow: Uow, kind: str, prefix: str) -> str:
+    return next_number(uow.ledger.numbers_like(kind, prefix), prefix)
+
+
+def _ensure_new_number(uow: Uow, kind: str, number: str, code: str) -> None:
+    if uow.ledger.number_taken(kind, number):
         raise Conflict(code, value=number, detail=number)
 
 
@@ -244,10 +205,7 @@ def _named_invoice(uow: Uow, number: str | None, customer_id: int, currency: str
 
 def _numbers(uow: Uow, ids: Iterable[int]) -> dict[int, str]:
     ids = list(ids)
-    if not ids:
-        return {}
-    inv = t.invoice.c
-    return dict(uow.c.execute(select(inv.id, inv.number).where(inv.id.in_(ids))).all())
+    return dict(uow.ledger.invoice_numbers(ids)) if ids else {}
 
 
 def record_payment(uow: Uow, customer_code: str, amount: Money, paid_on: date, *, number: str | None = None,
@@ -261,16 +219,16 @@ def record_payment(uow: Uow, customer_code: str, amount: Money, paid_on: date, *
     bill_kind = check_bill(parse_payment_method(method), bill_kind, bill_matures_on)
     customer_id, _ = _customer(uow, customer_code)
     named = _named_invoice(uow, invoice_number, customer_id, amount.currency)
-    number = number or _next_number(uow, t.payment, f"PAY-{paid_on:%Y%m%d}-")
-    _ensure_new_number(uow, t.payment, number, "payment.duplicate")
+    number = number or _next_number(uow, "payment", f"PAY-{paid_on:%Y%m%d}-")
+    _ensure_new_number(uow, "payment", number, "payment.duplicate")
     book = OpenBook.load(uow, [customer_id])
     lines, left = book.allocate(customer_id, amount.currency, amount.minor, named=named)
-    pid = uow.c.execute(insert(t.payment).values(
-        company_id=uow.company_id, customer_id=customer_id, number=number, paid_on=paid_on,
+    pid = uow.ledger.add(
+        "payment", customer_id=customer_id, number=number, paid_on=paid_on,
         amount_minor=amount.minor, currency=amount.currency, method=parse_payment_method(method).value,
         bill_matures_on=bill_matures_on, bill_kind=bill_kind, invoice_number=invoice_number, unapplied_minor=left,
-    )).inserted_primary_key[0]
-    executemany(uow.c, ALLOCATION_SQL, allocation_rows(uow, lines, paid_on, payment_id=pid))
+    )
+    uow.ledger.add_allocations(allocation_rows(uow, lines, paid_on, payment_id=pid))
     book.flush(uow, paid_on)
     names = _numbers(uow, (i for i, _ in lines))
     return PostingResult(int(pid), number, tuple((names[i], m) for i, m in lines), left)
@@ -285,16 +243,16 @@ def record_credit_note(uow: Uow, customer_code: str, amount: Money, note_on: dat
     _positive(amount)
     customer_id, _ = _customer(uow, customer_code)
     named = _named_invoice(uow, invoice_number, customer_id, amount.currency)
-    number = number or _next_number(uow, t.credit_note, f"CN-{note_on:%Y%m%d}-")
-    _ensure_new_number(uow, t.credit_note, number, "credit_note.duplicate")
+    number = number or _next_number(uow, "credit_note", f"CN-{note_on:%Y%m%d}-")
+    _ensure_new_number(uow, "credit_note", number, "credit_note.duplicate")
     book = OpenBook.load(uow, [customer_id])
     lines, left = book.allocate(customer_id, amount.currency, amount.minor, named=named,
                                 named_only=named is not None)
-    cid = uow.c.execute(insert(t.credit_note).values(
-        company_id=uow.company_id, customer_id=customer_id, number=number, invoice_number=invoice_number,
+    cid = uow.ledger.add(
+        "credit_note", customer_id=customer_id, number=number, invoice_number=invoice_number,
         note_on=note_on, amount_minor=amount.minor, currency=amount.currency, unapplied_minor=left,
-    )).inserted_primary_key[0]
-    executemany(uow.c, ALLOCATION_SQL, allocation_rows(uow, lines, note_on, credit_note_id=cid))
+    )
+    uow.ledger.add_allocations(allocation_rows(uow, lines, note_on, credit_note_id=cid))
     book.flush(uow, note_on)
     names = _numbers(uow, (i for i, _ in lines))
     return PostingResult(int(cid), number, tuple((names[i], m) for i, m in lines), left)
@@ -325,9 +283,9 @@ def apply_unapplied_credit(uow: Uow, on: date, customer_ids: Iterable[int] | Non
         key = "payment_id" if kind == "payment" else "credit_note_id"
         alloc += allocation_rows(uow, lines, on, **{key: credit_id})
         (pay_updates if kind == "payment" else note_updates).append((left, credit_id))
-    executemany(uow.c, ALLOCATION_SQL, alloc)
-    executemany(uow.c, "UPDATE payment SET unapplied_minor = ? WHERE id = ?", pay_updates)
-    executemany(uow.c, "UPDATE credit_note SET unapplied_minor = ? WHERE id = ?", note_updates)
+    uow.ledger.add_allocations(alloc)
+    uow.ledger.set_unapplied("payment", pay_updates)
+    uow.ledger.set_unapplied("credit_note", note_updates)
     book.flush(uow, on)
     return applied
 
@@ -335,16 +293,11 @@ def apply_unapplied_credit(uow: Uow, on: date, customer_ids: Iterable[int] | Non
 def _unapplied_credits(uow: Uow, customer_ids: Iterable[int] | None) -> list[tuple[str, int, int, str, int]]:
     """(kind, id, customer_id, currency, unapplied) ordered oldest first."""
     ids = None if customer_ids is None else set(customer_ids)
-    out: list[tuple[date, int, int, tuple[str, int, int, str, int]]] = []
-    for kind, table, day in (("payment", t.payment, t.payment.c.paid_on),
-                             ("credit_note", t.credit_note, t.credit_note.c.note_on)):
-        c = table.c
-        q = select(c.id, c.customer_id, c.currency, c.unapplied_minor, day).where(
-            c.company_id == uow.company_id, c.unapplied_minor > 0)
-        for r in uow.c.execute(q):
-            if ids is None or r[1] in ids:
-                # Oldest first; on the same day payments before credit notes, then by id.
-                out.append((r[4], kind != "payment", int(r[0]), (kind, int(r[0]), int(r[1]), str(r[2]), int(r[3]))))
+    out: list[tuple[date, bool, int, tuple[str, int, int, str, int]]] = []
+    for kind, pid, customer_id, currency, unapplied, day in uow.ledger.unapplied_credits():
+        if ids is None or customer_id in ids:
+            # Oldest first; on the same day payments before credit notes, then by id.
+            out.append((day, kind != "payment", pid, (kind, pid, customer_id, currency, unapplied)))
     out.sort(key=lambda x: x[:3])
     return [x[3] for x in out]
 
@@ -365,12 +318,10 @@ def write_off(uow: Uow, invoice_number: str, amount: Money, reason: str, on: dat
     if amount.minor > inv.open_minor - inv.disputed_minor:
         raise RuleViolation("write_off.disputed", value=invoice_number,
                             disputed=format_minor(inv.disputed_minor, inv.currency))
-    wid = uow.c.execute(insert(t.write_off).values(
-        company_id=uow.company_id, customer_id=inv.customer_id, invoice_id=inv.id, written_on=on,
-        amount_minor=amount.minor, reason=reason.strip(),
-    )).inserted_primary_key[0]
-    executemany(uow.c, ALLOCATION_SQL, allocation_rows(uow, [(inv.id, amount.minor)], on, write_off_id=wid))
-    uow.c.execute(update(t.invoice).where(t.invoice.c.id == inv.id).values(open_minor=inv.open_minor - amount.minor))
+    wid = uow.ledger.add("write_off", customer_id=inv.customer_id, invoice_id=inv.id, written_on=on,
+                         amount_minor=amount.minor, reason=reason.strip())
+    uow.ledger.add_allocations(allocation_rows(uow, [(inv.id, amount.minor)], on, write_off_id=wid))
+    uow.ledger.set_invoice(inv.id, open_minor=inv.open_minor - amount.minor)
     settle_tasks(uow, [inv.customer_id], on)
     return int(wid)
 
@@ -396,26 +347,22 @@ def open_dispute(uow: Uow, invoice_number: str, amount: Money | None, category: 
             raise RuleViolation("dispute.exceeds_open", value=invoice_number, amount=amount.amount_text(),
                                 open=format_minor(free, inv.currency))
         minor = amount.minor
-    did = uow.c.execute(insert(t.dispute).values(
-        company_id=uow.company_id, customer_id=inv.customer_id, invoice_id=inv.id, amount_minor=minor,
-        category=category.value, opened_on=opened_on, note=note,
-    )).inserted_primary_key[0]
-    uow.c.execute(update(t.invoice).where(t.invoice.c.id == inv.id).values(disputed_minor=inv.disputed_minor + minor))
+    did = uow.ledger.add("dispute", customer_id=inv.customer_id, invoice_id=inv.id, amount_minor=minor,
+                         category=category.value, opened_on=opened_on, note=note)
+    uow.ledger.set_invoice(inv.id, disputed_minor=inv.disputed_minor + minor)
     settle_tasks(uow, [inv.customer_id], opened_on)
     return int(did)
 
 
 def resolve_dispute(uow: Uow, dispute_id: int, resolved_on: date) -> None:
     """Close a dispute; its amount becomes collectable again (if still open)."""
-    d = t.dispute.c
-    row = uow.c.execute(select(d.invoice_id, d.resolved_on).where(
-        d.company_id == uow.company_id, d.id == dispute_id)).first()
+    row = uow.ledger.dispute(dispute_id)
     if row is None:
         raise NotFound("dispute.not_found", what="dispute", value=dispute_id)
     if row[1] is not None:
         raise RuleViolation("dispute.already_resolved", value=dispute_id, on=row[1].isoformat())
-    uow.c.execute(update(t.dispute).where(d.id == dispute_id).values(resolved_on=resolved_on))
-    refresh_disputed(uow, [int(row[0])])
+    uow.ledger.resolve_dispute(dispute_id, resolved_on)
+    refresh_disputed(uow, [row[0]])
 
 
 def unresolved_disputes(uow: Uow, paid_only: bool = False) -> list[Any]:
@@ -435,21 +382,15 @@ def resolve_paid_disputes(uow: Uow, on: date) -> list[Any]:
 
 
 def disputed_sums(uow: Uow, invoice_ids: Iterable[int] | None = None) -> dict[int, int]:
-    d = t.dispute.c
-    q = select(d.invoice_id, func.sum(d.amount_minor)).where(
-        d.company_id == uow.company_id, d.resolved_on.is_(None)).group_by(d.invoice_id)
-    if invoice_ids is not None:
-        q = q.where(d.invoice_id.in_(list(invoice_ids)))
-    return {int(i): int(s) for i, s in uow.c.execute(q)}
+    """Invoice → Σ its unresolved disputes."""
+    return dict(uow.ledger.disputed_sums(invoice_ids))
 
 
 def refresh_disputed(uow: Uow, invoice_ids: Sequence[int]) -> None:
     """Set ``disputed_minor`` = min(open, Σ unresolved disputes) for these invoices."""
     sums = disputed_sums(uow, invoice_ids)
-    inv = t.invoice.c
-    for iid, open_minor in uow.c.execute(select(inv.id, inv.open_minor).where(inv.id.in_(list(invoice_ids)))):
-        uow.c.execute(update(t.invoice).where(inv.id == iid).values(
-            disputed_minor=max(0, min(open_minor, sums.get(iid, 0)))))
+    for iid, open_minor in uow.ledger.invoice_opens(invoice_ids):
+        uow.ledger.set_invoice(iid, disputed_minor=max(0, min(open_minor, sums.get(iid, 0))))
 
 
 # ---- consistency check ---------------------------------------------------------------------------
@@ -464,22 +405,12 @@ class Mismatch:
     expected: int
 
 
-def _allocated(uow: Uow, key: Any) -> Any:
-    a = t.allocation.c
-    return (select(key.label("k"), func.sum(a.amount_minor).label("s"))
-            .where(a.company_id == uow.company_id, key.is_not(None)).group_by(key).subquery())
-
-
 def recompute_open(uow: Uow) -> list[Mismatch]:
     """Recompute the maintained aggregates from the detail rows; returns every disagreement."""
     out: list[Mismatch] = []
-    inv = t.invoice.c
-    al = _allocated(uow, t.allocation.c.invoice_id)
     sums = disputed_sums(uow)
-    q = (select(inv.id, inv.number, inv.amount_minor, inv.open_minor, inv.disputed_minor, al.c.s)
-         .select_from(t.invoice.outerjoin(al, al.c.k == inv.id)).where(inv.company_id == uow.company_id))
-    for iid, number, amount, open_minor, disputed, allocated in uow.c.execute(q):
-        expected_open = amount - int(allocated or 0)
+    for iid, number, amount, open_minor, disputed, allocated in uow.ledger.invoice_totals():
+        expected_open = amount - allocated
         if open_minor != expected_open:
             out.append(Mismatch("invoice", iid, number, "open_minor", open_minor, expected_open))
         expected_disputed = max(0, min(expected_open, sums.get(iid, 0)))
@@ -487,22 +418,13 @@ def recompute_open(uow: Uow) -> list[Mismatch]:
             out.append(Mismatch("invoice", iid, number, "disputed_minor", disputed, expected_disputed))
         if expected_open < 0:
             out.append(Mismatch("invoice", iid, number, "open_minor", open_minor, 0))
-    for table, key in ((t.payment, t.allocation.c.payment_id), (t.credit_note, t.allocation.c.credit_note_id)):
-        sub = _allocated(uow, key)
-        c = table.c
-        q = (select(c.id, c.number, c.amount_minor, c.unapplied_minor, sub.c.s)
-             .select_from(table.outerjoin(sub, sub.c.k == c.id)).where(c.company_id == uow.company_id))
-        for pid, number, amount, unapplied, allocated in uow.c.execute(q):
-            expected = amount - int(allocated or 0)
-            if unapplied != expected:
-                out.append(Mismatch(table.name, pid, number, "unapplied_minor", unapplied, expected))
-    wo = t.write_off.c
-    sub = _allocated(uow, t.allocation.c.write_off_id)
-    q = (select(wo.id, wo.amount_minor, sub.c.s).select_from(t.write_off.outerjoin(sub, sub.c.k == wo.id))
-         .where(wo.company_id == uow.company_id))
-    for wid, amount, allocated in uow.c.execute(q):
-        if int(allocated or 0) != amount:
-            out.append(Mismatch("write_off", wid, None, "amount_minor", amount, int(allocated or 0)))
+    for kind in ("payment", "credit_note"):
+        for pid, number, amount, unapplied, allocated in uow.ledger.posting_totals(kind):
+            if unapplied != amount - allocated:
+                out.append(Mismatch(kind, pid, number, "unapplied_minor", unapplied, amount - allocated))
+    for wid, amount, allocated in uow.ledger.write_off_totals():
+        if allocated != amount:
+            out.append(Mismatch("write_off", wid, None, "amount_minor", amount, allocated))
     return out
 
 

@@ -426,6 +426,18 @@ class CustomerRepo:
             cond.append(or_(cu.code.like(like), cu.name.like(like)))
         return list(self.c.execute(select(t.customer).where(*cond).order_by(cu.code).limit(limit)))
 
+    def count(self) -> int:
+        """How many customers the company has."""
+        cu = t.customer.c
+        return int(self.c.execute(select(func.count()).select_from(t.customer).where(cu.company_id == self.cid))
+                   .scalar_one())
+
+    def codes_requiring_statement(self) -> list[str]:
+        """Codes of the customers that get a monthly 对账 statement, in code order."""
+        cu = t.customer.c
+        return [str(c) for c in self.c.execute(select(cu.code).where(
+            cu.company_id == self.cid, cu.requires_statement.is_(True)).order_by(cu.code)).scalars()]
+
     def invoice_by_number(self, number: str) -> Any:
         iv = t.invoice.c
         return self.c.execute(select(t.invoice).where(iv.company_id == self.cid, iv.number == number)).first()

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine
 from .analytics_repo import AnalyticsRepo
 from .collect_repo import CollectRepo, CustomerRepo
 from .credit_repo import CreditRepo
+from .ledger_repo import LedgerRepo
 from .web_repo import AuditRepo, SettingRepo, UserRepo
 
 
@@ -64,6 +65,10 @@ class SqlUnitOfWork:
     @property
     def analytics(self) -> AnalyticsRepo:
         return AnalyticsRepo(self.c, self.company_id)
+
+    @property
+    def ledger(self) -> LedgerRepo:
+        return LedgerRepo(self.c, self.company_id)
 
     @property
     def customers(self) -> CustomerRepo:

@@ -8,7 +8,7 @@ import typer
 
 from ... import i18n
 from ...domain.money import Money
-from ...services import demo_data
+from ...services import demo_data, demo_load
 from ...services.demo_credit import add_demo_dealer
 from .common import RichProgress, console, parse_day, state, tr
 from .main import app
@@ -38,9 +38,9 @@ def demo_data_cmd(
     company = demo_data.generate(customers=customers, months=months, seed=seed, as_of=day)
     progress = _LabelledProgress(enabled=not as_json)
     try:
-        report = demo_data.load(state.app(), company, progress)
+        report = demo_load.load(state.app(), company, progress)
         dealer = add_demo_dealer(state.app(), day)
-        warm = demo_data.warm_up(state.app(), day, working_days=warm_up_days, seed=seed, progress=progress) \
+        warm = demo_load.warm_up(state.app(), day, working_days=warm_up_days, seed=seed, progress=progress) \
             if warm_up_days else {}
     finally:
         progress.finish()

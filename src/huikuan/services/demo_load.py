@@ -1,0 +1,158 @@
+"""Loading a generated demo company through the services a user's data goes through, and the warm-up:
+two weeks of daily runs with the follow-up a real team does, so the demo's "today" is an ordinary day."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..domain.errors import RuleViolation
+from .demo_data import DemoCompany, _pick
+from .demo_vocabulary import EXCUSE_NOTES, WARM_UP_OUTCOMES, YUAN
+from .ports import NoProgress, ProgressSink
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    counts: dict[str, int]  # rows written per kind: customers … credit-notes, disputes, promises, activities
+
+
+def load(app: Any, company: DemoCompany, progress: ProgressSink | None = None) -> LoadReport:
+    """Write ``company`` through the same services a user's data goes through.
+
+    Order matters: invoices before the payments that settle them, payments before the credit notes
+    (so allocation matches the generator's, see the module docstring), disputes after payments (a
+    dispute never exceeds what is still open), promises and activities last.
+    """
+    # Imported here so the pure generator stays usable without the database and the services.
+    from ..domain.errors import Conflict
+    from ..domain.money import Money
+    from .collect import log_contact, record_promise
+    from .import_ import import_rows
+    from .ledger import open_dispute
+
+    with app.uow(write=False) as uow:
+        existing = uow.customers.count()
+    if existing:
+        # Promises, disputes and activities are not idempotent: a second load would double them.
+        raise Conflict("demo.not_empty", customers=existing)
+    progress = progress or NoProgress()
+    counts: dict[str, int] = {}
+    for kind, rows in company.sections():
+        import_rows(app, kind, rows, source=f"demo:{kind}", progress=progress)
+        counts[kind] = len(rows)
+    progress.start("disputes", len(company.disputes))
+    with app.uow() as uow:
+        for d in company.disputes:
+            open_dispute(uow, d.invoice_no, Money(d.amount_minor, "CNY"), d.category, d.opened_on, note=d.note)
+            progress.advance()
+        uow.commit()
+    progress.finish()
+    progress.start("promises", len(company.promises))
+    for p in company.promises:
+        record_promise(app, p.customer_code, p.amount_minor, p.promised_on, made_on=p.made_on, invoices=p.invoices)
+        progress.advance()
+    progress.finish()
+    progress.start("activities", len(company.activities))
+    for a in company.activities:
+        log_contact(app, a.customer_code, a.channel, a.outcome, excuse=a.excuse, at=a.at, note=a.note,
+                    actor=a.actor)
+        progress.advance()
+    progress.finish()
+    counts.update(disputes=len(company.disputes), promises=len(company.promises),
+                  activities=len(company.activities))
+    return LoadReport(counts)
+
+
+
+def _previous_workdays(cal: Any, before: date, n: int) -> list[date]:
+    out: list[date] = []
+    d = before
+    while len(out) < n:
+        d -= timedelta(days=1)
+        if cal.is_workday(d):
+            out.append(d)
+    return out[::-1]
+
+
+def _demo_statements(app: Any, as_of: date, rng: random.Random) -> int:
+    """Last month's 对账 statements the way a real team leaves them: most sent, half confirmed, some late."""
+    from .collect import mark_statement
+
+    last = as_of.replace(day=1) - timedelta(days=1)
+    period = f"{last.year:04d}-{last.month:02d}"
+    with app.uow(write=False) as uow:
+        codes = uow.customers.codes_requiring_statement()
+    first = as_of.replace(day=1)
+    for code in codes:
+        r = rng.random()
+        if r < 0.1:
+            continue  # not prepared: the run escalates it
+        if r < 0.2:
+            mark_statement(app, code, period, "prepared", min(as_of, first + timedelta(days=3)))
+            continue
+        mark_statement(app, code, period, "sent", min(as_of, first + timedelta(days=7)))
+        if r < 0.6:
+            mark_statement(app, code, period, "confirmed", min(as_of, first + timedelta(days=rng.randint(9, 18))))
+    return len(codes)
+
+
+def warm_up(app: Any, as_of: date, *, working_days: int = 10, seed: int = 7,
+            progress: ProgressSink | None = None) -> dict[str, int]:
+    """Replay the daily runs of the last ``working_days`` before ``as_of`` with the follow-up a team
+    really does — most calls logged (with excuses and promises), escalations handled, most proposals
+    decided by the owner — so the demo's "today" is an ordinary working day, not a first-ever run.
+    Deterministic for a seed."""
+    from .collect import decide_proposal, log_contact, mark_done, record_promise
+    from .daily_run import run_daily
+    from .ports import FixedClock
+    from .reporting import worklist
+
+    rng = random.Random(f"huikuan-demo-warm-up/{seed}")
+    progress = progress or NoProgress()
+    counts = {"runs": 0, "contacts": 0, "promises": 0, "approved": 0, "rejected": 0, "done": 0,
+              "statements": _demo_statements(app, as_of, rng)}
+    days = _previous_workdays(app.calendar(), as_of, working_days)
+    saved = app.clock
+    tz = str(getattr(saved, "tz", "Asia/Shanghai"))
+    progress.start("warm_up", len(days))
+    try:
+        for d in days:
+            app.clock = FixedClock(d, tz)
+            run_daily(app, d)
+            counts["runs"] += 1
+            for task in worklist(app, d):
+                r = rng.random()
+                if task.needs_approval:
+                    if r < 0.65:
+                        decide_proposal(app, task.id, True, by="老板")
+                        counts["approved"] += 1
+                    elif r < 0.8:
+                        decide_proposal(app, task.id, False, by="老板", note="先谈分期，暂缓")
+                        counts["rejected"] += 1
+                elif task.kind in ("call", "reminder") and r < 0.8:
+                    outcome = _pick(rng, WARM_UP_OUTCOMES)
+                    excuse = rng.choice(list(EXCUSE_NOTES)) if outcome in ("promised", "refused", "reached") else None
+                    at = datetime(d.year, d.month, d.day, 15, rng.randint(0, 59), tzinfo=ZoneInfo(tz))
+                    log_contact(app, task.customer_code, task.channel or "phone", outcome, excuse=excuse, at=at,
+                                note=EXCUSE_NOTES.get(excuse or ""), actor=task.assignee or task.assignee_role)
+                    counts["contacts"] += 1
+                    if outcome == "promised" and task.amount_minor > 0:
+                        amount = max(100 * YUAN, task.amount_minor * rng.randint(30, 100) // 100)
+                        record_promise(app, task.customer_code, min(amount, task.amount_minor),
+                                       d + timedelta(days=rng.randint(3, 12)), made_on=d)
+                        counts["promises"] += 1
+                elif task.kind in ("escalate", "statement", "visit") and r < 0.7:
+                    try:
+                        mark_done(app, task.id, by=task.assignee or task.assignee_role)
+                    except RuleViolation:  # closed meanwhile: a contact logged for the customer's call closes its visit too
+                        continue
+                    counts["done"] += 1
+            progress.advance()
+    finally:
+        app.clock = saved
+        progress.finish()
+    return counts
