@@ -94,6 +94,7 @@ def get_customer(request: Request, code: str, user: Annotated[Principal, Depends
     v = collect.customer_view(request.app.state.hk.app, code, scope=user.scope)
     c, cur = v.customer, v.customer.currency
     return {
+        "as_of": v.as_of.isoformat(),
         "customer": c.code, "name": c.name, "type": c.type, "terms": c.terms, "currency": cur,
         "credit_limit": format_minor(c.credit_limit_minor, cur), "credit_status": c.credit_status,
         "shipment_locked": bool(c.shipment_locked), "paused": bool(c.paused),
@@ -105,7 +106,8 @@ def get_customer(request: Request, code: str, user: Annotated[Principal, Depends
                       "made_on": p.made_on.isoformat(), "state": s} for p, s in v.promises],
         "disputes": [{"id": d.id, "invoice": d.invoice_number, "amount": format_minor(d.amount_minor, cur),
                       "category": d.category, "opened_on": d.opened_on.isoformat(),
-                      "resolved_on": d.resolved_on.isoformat() if d.resolved_on else None} for d in v.disputes],
+                      "resolved_on": d.resolved_on.isoformat() if d.resolved_on else None,
+                      "invoice_paid": d.invoice_open_minor <= 0} for d in v.disputes],
         "activities": [{"at": x.at.isoformat(), "channel": x.channel, "outcome": x.outcome, "excuse": x.excuse,
                         "note": x.note} for x in v.activities],
         "open_actions": [{"id": x.id, "kind": x.kind, "stage": x.stage, "run_on": x.run_on.isoformat()}
