@@ -37,9 +37,12 @@ def run_cmd(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
 ) -> None:
     """每日运行：决定今天催谁、怎么催 / the daily run: who to chase today and how."""
+    from .calendar_cmds import warn_unknown_next_year
+
     a = state.app()
     day = parse_day(as_of, "--as-of")
     report = run_daily(a, day, dry_run=dry_run, progress=RichProgress(not as_json))
+    warn_unknown_next_year(a.calendar(), report.as_of)
     lang = state.lang
     if as_json:
         if report.dry_run:
