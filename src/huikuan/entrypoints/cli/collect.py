@@ -402,15 +402,15 @@ def invoice_table(rows: list[OpenInvoice], title: str, with_customer: bool = Fal
               header_style="bold underline", title_justify="left")
     if with_customer:
         # The other six columns take 63 characters; the customer's name gets what the terminal has left.
-        t.add_column(tr("col.invoice_customer"), no_wrap=True, overflow="ellipsis", min_width=14,
+        t.add_column(tr("invoices.col.invoice_customer"), no_wrap=True, overflow="ellipsis", min_width=14,
                      max_width=max(16, width - 64))
     else:
         t.add_column(tr("col.invoice"), overflow="fold", min_width=14)
-    for col in ("col.invoice_date", "col.due_date"):
+    for col in ("invoices.col.invoice_date", "invoices.col.due_date"):
         t.add_column(tr(col), no_wrap=True)
-    for col in ("col.amount", "col.open", "col.disputed"):
+    for col in ("col.amount", "invoices.col.open", "col.disputed"):
         t.add_column(tr(col), justify="right", no_wrap=True)
-    t.add_column(tr("col.days_past_due"), justify="right", no_wrap=True)
+    t.add_column(tr("invoices.col.days_past_due"), justify="right", no_wrap=True)
     for r in rows:
         first = f"{r.number}\n{r.customer_code} {r.customer_name}" if with_customer else r.number
         t.add_row(first, r.invoice_date.isoformat(), r.due_date.isoformat(), money_text(r.amount_minor, r.currency),
