@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: venv sysdeps demo demo-build test lint clean
+.PHONY: venv sysdeps demo demo-build test lint clean pg pg-stop
 
 # A venv whose interpreter no longer runs (Python upgraded or moved) is rebuilt, stamp or not.
 venv:
@@ -98,6 +98,13 @@ test: venv sysdeps lint
 lint: venv
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy --strict src/huikuan/domain
+
+# A local throwaway PostgreSQL cluster under .pg/ (started as in the test fixtures); prints its URL.
+pg: venv sysdeps
+	@$(PY) tests/pg_local.py
+
+pg-stop: venv
+	@$(PY) tests/pg_local.py stop
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm demo-mail demo-sms

@@ -43,8 +43,22 @@ class _Safe(dict):  # type: ignore[type-arg]
 
 
 def t(key: str, lang: str = "zh", /, **params: Any) -> str:
+    """The text of ``key`` in ``lang`` filled with ``params``. Money travels in integer fen under a name
+    ending in ``_minor`` (``open_minor=5000050``, with ``currency`` when not CNY) and is shown as people
+    read it, ``¥50,000.50``, in the template's ``{open}``: no message prints a bare ``50000.50``."""
     template = catalog(lang).get(key) or catalog("en").get(key) or key
+    for k in [k for k in params if k.endswith("_minor")]:
+        params[k[: -len("_minor")]] = _money(params[k], params.get("currency"))
     return template.format_map(_Safe(params))
+
+
+def _money(minor: Any, currency: Any) -> str:
+    from .domain.money import Money
+
+    try:
+        return Money(int(minor), str(currency or "CNY")).display()
+    except (TypeError, ValueError):
+        return str(minor)
 
 
 def both(key: str, /, **params: Any) -> tuple[str, str]:

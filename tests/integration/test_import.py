@@ -459,7 +459,7 @@ def test_cli_import_json_and_rejection(sqlite_app: App, tmp_path: Path, monkeypa
     assert "第 4 行 / row 4, 列 发票号" in err and "未写入任何数据" in err
     assert cli.main(["--database-url", url, "--lang", "en", "pay", "C003", "--amount", "5", "--date",
                      "2026年3月1日"]) == 0
-    assert "unapplied 5.00" in capsys.readouterr().out
+    assert "unapplied ¥5.00" in capsys.readouterr().out
 
 
 def test_cli_ledger_commands(sqlite_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

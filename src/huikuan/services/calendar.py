@@ -285,3 +285,20 @@ def month(uow: CalendarUnitOfWork, holidays: HolidaySource, year: int, month_: i
                 continue
             out.append(DayStatus(day, w, Source.PACKAGE, holidays.holiday_name(day)))
     return out
+
+
+# ---- next year ----------------------------------------------------------------------------------
+
+# The State Council publishes next year's holidays and 调休 working days in the autumn (usually
+# November); from the 1st of this month on, a run and `calendar show` warn while next year is unknown.
+WARN_FROM_MONTH = 11
+
+
+def unknown_next_year(calendar: HolidaySource, today: date) -> int | None:
+    """Next year, from 1 November on, when ``calendar`` (the package plus the company's own declared
+    years) does not know it yet; else None. The run refuses days of an unknown year, so customers with
+    money due in January would be listed as run errors from late December on."""
+    if today.month < WARN_FROM_MONTH:
+        return None
+    year = today.year + 1
+    return None if _covered(calendar, year) else year

@@ -30,7 +30,7 @@ from ..domain.allocation import allocate
 from ..domain.credit import check_bill
 from ..domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from ..domain.ledger import DisputeCategory, OpenItem, PaymentMethod, settled_reason
-from ..domain.money import Money, format_minor
+from ..domain.money import Money
 from ..domain.parsing import parse_dispute_category, parse_payment_method
 
 
@@ -313,11 +313,11 @@ def write_off(uow: Uow, invoice_number: str, amount: Money, reason: str, on: dat
     if amount.currency != inv.currency:
         raise RuleViolation("currency.mismatch", value=invoice_number, expected=inv.currency, got=amount.currency)
     if amount.minor > inv.open_minor:
-        raise RuleViolation("write_off.exceeds_open", value=invoice_number, amount=amount.amount_text(),
-                            open=format_minor(inv.open_minor, inv.currency))
+        raise RuleViolation("write_off.exceeds_open", value=invoice_number, amount_minor=amount.minor,
+                            open_minor=inv.open_minor, currency=inv.currency)
     if amount.minor > inv.open_minor - inv.disputed_minor:
         raise RuleViolation("write_off.disputed", value=invoice_number,
-                            disputed=format_minor(inv.disputed_minor, inv.currency))
+                            disputed_minor=inv.disputed_minor, currency=inv.currency)
     wid = uow.ledger.add("write_off", customer_id=inv.customer_id, invoice_id=inv.id, written_on=on,
                          amount_minor=amount.minor, reason=reason.strip())
     uow.ledger.add_allocations(allocation_rows(uow, [(inv.id, amount.minor)], on, write_off_id=wid))
@@ -344,8 +344,8 @@ def open_dispute(uow: Uow, invoice_number: str, amount: Money | None, category: 
             raise RuleViolation("currency.mismatch", value=invoice_number, expected=inv.currency,
                                 got=amount.currency)
         if amount.minor > free:
-            raise RuleViolation("dispute.exceeds_open", value=invoice_number, amount=amount.amount_text(),
-                                open=format_minor(free, inv.currency))
+            raise RuleViolation("dispute.exceeds_open", value=invoice_number, amount_minor=amount.minor,
+                                open_minor=free, currency=inv.currency)
         minor = amount.minor
     did = uow.ledger.add("dispute", customer_id=inv.customer_id, invoice_id=inv.id, amount_minor=minor,
                          category=category.value, opened_on=opened_on, note=note)

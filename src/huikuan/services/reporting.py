@@ -210,3 +210,52 @@ def dashboard(app: Any, as_of: date | None = None, top: int = 20) -> Dashboard:
         labels_buckets=report.buckets, buckets=buckets,
         top_overdue=sorted((r for r in rows if r.overdue > 0), key=lambda r: (-r.overdue, r.key))[:top],
         promises_week=promises, approvals_waiting=waiting, last_run=last, collected_month_minor=collected)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInvoice:
+    """An open invoice as ``customer show`` and ``huikuan invoices`` list it."""
+
+    number: str
+    customer_code: str
+    customer_name: str
+    invoice_date: date
+    due_date: date
+    amount_minor: int
+    open_minor: int
+    disputed_minor: int
+    currency: str
+    days_past_due: int  # calendar days past the due date on the as-of day; 0 when not yet due
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape (issue 6 item 8): amounts as exact decimal text."""
+        from ..domain.money import format_minor
+
+        return {"number": self.number, "invoice_date": self.invoice_date.isoformat(),
+                "due_date": self.due_date.isoformat(), "amount": format_minor(self.amount_minor, self.currency),
+                "open": format_minor(self.open_minor, self.currency),
+                "disputed": format_minor(self.disputed_minor, self.currency), "days_past_due": self.days_past_due}
+
+
+def open_invoice(row: Any, as_of: date, code: str = "", name: str = "") -> OpenInvoice:
+    return OpenInvoice(row.number, getattr(row, "customer_code", code), getattr(row, "customer_name", name),
+                       row.invoice_on, row.due_on, int(row.amount_minor), int(row.open_minor), int(row.disputed_minor),
+                       row.currency, max((as_of - row.due_on).days, 0))
+
+
+def open_invoices(app: Any, customer: str | None = None, overdue: bool = False, limit: int | None = None,
+                  as_of: date | None = None) -> tuple[list[OpenInvoice], int]:
+    """Open invoices, oldest due first, and how many there are in all: of one customer (by code) or of
+    everyone; ``overdue`` keeps those past due on ``as_of`` (default today)."""
+    from ..domain.errors import NotFound
+
+    today = as_of or app.clock.today()
+    with app.uow(write=False) as uow:
+        cid = None
+        if customer is not None:
+            row = uow.customers.by_code(customer)
+            if row is None:
+                raise NotFound("customer.not_found", what="customer", value=customer)
+            cid = row.id
+        rows, total = uow.customers.open_invoice_list(cid, today if overdue else None, limit)
+    return [open_invoice(r, today) for r in rows], total

@@ -447,9 +447,37 @@ class CustomerRepo:
         return list(self.c.execute(select(t.invoice).where(
             iv.company_id == self.cid, iv.customer_id == customer_id, iv.open_minor != 0).order_by(iv.due_on, iv.number)))
 
+    def open_invoice_list(self, customer_id: int | None, due_before: date | None,
+                          limit: int | None) -> tuple[list[Any], int]:
+        """Open invoices (oldest due first) with their customer's code and name, and how many there are
+        in all; ``customer_id`` narrows to one customer, ``due_before`` to invoices due before that day."""
+        iv, cu = t.invoice.c, t.customer.c
+        where = [iv.company_id == self.cid, iv.open_minor != 0]
+        if customer_id is not None:
+            where.append(iv.customer_id == customer_id)
+        if due_before is not None:
+            where.append(iv.due_on < due_before)
+        total = int(self.c.execute(select(func.count()).select_from(t.invoice).where(*where)).scalar() or 0)
+        q = (select(iv.number, iv.invoice_on, iv.due_on, iv.amount_minor, iv.open_minor, iv.disputed_minor,
+                    iv.currency, cu.code.label("customer_code"), cu.name.label("customer_name"))
+             .join(t.customer, cu.id == iv.customer_id).where(*where).order_by(iv.due_on, iv.number))
+        if limit is not None:
+            q = q.limit(limit)
+        return list(self.c.execute(q)), total
+
     def add_activity(self, **values: Any) -> int:
         r = self.c.execute(insert(t.activity).values(company_id=self.cid, **values))
         return int(r.inserted_primary_key[0])
+
+    def add_activities(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Many contacts in one statement (executemany: pipelined on PostgreSQL, not a round trip each)."""
+        if rows:
+            self.c.execute(insert(t.activity), [{"company_id": self.cid, **r} for r in rows])
+        return len(rows)
+
+    def ids_by_code(self) -> dict[str, int]:
+        cu = t.customer.c
+        return {r[0]: int(r[1]) for r in self.c.execute(select(cu.code, cu.id).where(cu.company_id == self.cid))}
 
     def close_tasks(self, customer_id: int, on: date, kinds: Sequence[str], actor: str | None) -> int:
         x = t.action.c

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ...services import calendar as svc
-from .common import console, state, tr
+from .common import console, console_err, state, tr
 from .main import app
 
 calendar_app = typer.Typer(
@@ -134,3 +134,12 @@ def show_cmd(month: str = typer.Argument(..., help="月份，例如 2026-02 / mo
     out.print(detail)
     if any(s.source is svc.Source.UNKNOWN for s in days):
         out.print(tr("calendar.show.unknown_hint", year=year), style="yellow")
+    warn_unknown_next_year(app_.calendar(), app_.clock.today())
+
+
+def warn_unknown_next_year(calendar: svc.HolidaySource, today: date) -> None:
+    """From 1 November, a loud warning on stderr while next year's holidays are unknown (every run and
+    ``calendar show`` call this), naming the command that fixes it."""
+    year = svc.unknown_next_year(calendar, today)
+    if year is not None:
+        console_err().print(tr("calendar.next_year_unknown", year=year), style="bold yellow")

@@ -9,16 +9,18 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from ...domain.errors import InvalidInput
 from ...domain.money import Money, format_minor
 from ...services import collect as svc
 from ...services.daily_run import reason_text, run_daily
-from ...services.reporting import actions_of_day
+from ...services.reporting import OpenInvoice, actions_of_day, open_invoice
+from ...services.reporting import open_invoices as list_open_invoices
 from ...services.reporting import runs as list_runs
 from ...services.reporting import worklist as list_worklist
-from .common import RichProgress, console, money_text, parse_day, state, terms_text, tr
+from .common import RichProgress, console, money_text, parse_day, state, terminal_safe, terms_text, tr
 from .main import app
 
 customer_app = typer.Typer(help="客户 / customers", no_args_is_help=True)
@@ -36,9 +38,12 @@ def run_cmd(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
 ) -> None:
     """每日运行：决定今天催谁、怎么催 / the daily run: who to chase today and how."""
+    from .calendar_cmds import warn_unknown_next_year
+
     a = state.app()
     day = parse_day(as_of, "--as-of")
     report = run_daily(a, day, dry_run=dry_run, progress=RichProgress(not as_json))
+    warn_unknown_next_year(a.calendar(), report.as_of)
     lang = state.lang
     if as_json:
         if report.dry_run:
@@ -109,6 +114,7 @@ def worklist_cmd(
     as_of: str = typer.Option(None, "--as-of"),
     assignee: str = typer.Option(None, "--assignee", help="角色或姓名 / role or person"),
     limit: int = typer.Option(50, "--limit"),
+    wide: bool = typer.Option(False, "--wide", help="显示完整的客户名和原因 / show whole names and reasons"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """今天的待办（金额大的在前）/ today's open tasks, most valuable first."""
@@ -134,22 +140,67 @@ def worklist_cmd(
              "call_now": calls.get(r.id)}
             for r in rows[:limit]], ensure_ascii=False, indent=2))
         return
-    t = Table(title=tr("worklist.title", count=len(rows)), show_lines=False)
-    for col in ("col.id", "col.customer", "col.kind", "col.channel", "col.assignee", "col.amount", "col.reason"):
-        t.add_column(tr(col), justify="right" if col in ("col.amount", "col.id") else "left", overflow="fold")
-    for r in rows[:limit]:
-        who = tr(f"role.{r.assignee_role}") + (f"（{r.assignee}）" if r.assignee else "")
-        kind = (tr(f"letter.{r.letter}") if r.letter else _kind(r.kind)) + (" ⚑" + tr("worklist.approval") if r.needs_approval else "")
-        ch = tr(f"channel.{r.channel}") if r.channel else "-"
-        if r.id in calls:
-            c = calls[r.id]
-            ch += " " + (tr("guard.call_now") if c["allowed"] else tr("guard.call_later", at=(c["next_allowed_at"] or "-")[5:16].replace("T", " ")))
-        reason = r.reason_zh if lang == "zh" else r.reason_en
-        t.add_row(str(r.id), f"{r.customer_code} {r.customer_name}", kind, ch, who,
-                  money_text(r.amount_minor, r.currency), reason + (f"\n{why[r.id]}" if why[r.id] else ""))
-    console().print(t)
+    con = console()
+    if wide:
+        con.print(tr("worklist.title", count=len(rows)), style="bold")
+        for r in rows[:limit]:
+            # Whole names and reasons, each task as a small block: any terminal width reads it.
+            con.print(Text.assemble((f"{r.id:>5} ", "bold"), terminal_safe(f"{r.customer_code} {r.customer_name}")))
+            parts = (_what(r), _channel(r, calls), _who(r), money_text(r.amount_minor, r.currency))
+            con.print(" " * 6 + " · ".join(p for p in parts if p))
+            con.print(" " * 6 + (r.reason_zh if lang == "zh" else r.reason_en), style="dim")
+            if why[r.id]:
+                con.print(" " * 6 + why[r.id], style="yellow")
+        con.print(tr("worklist.legend_wide"))
+    else:
+        con.print(worklist_table(rows[:limit], tr("worklist.title", count=len(rows)), lang, why, calls))
     if len(rows) > limit:
-        console().print(tr("worklist.more", count=len(rows) - limit))
+        con.print(tr("worklist.more", count=len(rows) - limit))
+
+
+def _cell(text: str) -> Text:
+    """A cell that keeps to one line, shortened with …; the column it sits in may shrink, so the
+    amounts beside it never do."""
+    return Text(terminal_safe(text), no_wrap=True, overflow="ellipsis")
+
+
+def _what(r: Any) -> str:
+    return (tr(f"letter.{r.letter}") if r.letter else _kind(r.kind)) + (" ⚑" if r.needs_approval else "")
+
+
+def _channel(r: Any, calls: Any = None) -> str:
+    """The task's channel, and for a call whether the compliance guard lets it happen now."""
+    ch = tr(f"channel.{r.channel}") if r.channel else "-"
+    if calls and r.id in calls:
+        c = calls[r.id]
+        ch += " " + (tr("guard.call_now") if c["allowed"]
+                     else tr("guard.call_later", at=(c["next_allowed_at"] or "-")[5:16].replace("T", " ")))
+    return ch
+
+
+def _who(r: Any) -> str:
+    return str(r.assignee or tr(f"role.{r.assignee_role}"))
+
+
+def worklist_table(rows: list[Any], title: str, lang: str, why: Any = None, calls: Any = None) -> Table:
+    """The worklist, one line per task in an 80-column terminal: id, customer, what, channel, who, the
+    amount (never wrapped or cut) and the reason shortened to the room left (``--wide``: all of it)."""
+    t = Table(title=title, box=None, padding=(0, 1), collapse_padding=True, pad_edge=False,
+              header_style="bold underline", title_justify="left", caption=tr("worklist.legend"),
+              caption_justify="left")
+    t.add_column(tr("col.id"), justify="right", no_wrap=True)
+    t.add_column(tr("col.customer"), min_width=12, ratio=2)
+    t.add_column(tr("col.kind"), no_wrap=True)
+    t.add_column(tr("col.channel"), no_wrap=True)
+    t.add_column(tr("col.assignee"), no_wrap=True)
+    t.add_column(tr("col.amount"), justify="right", no_wrap=True)
+    t.add_column(tr("col.reason"), min_width=10, ratio=3)
+    for r in rows:
+        t.add_row(str(r.id), _cell(f"{r.customer_code} {r.customer_name}"), _what(r),
+                  _channel(r, calls), _who(r), money_text(r.amount_minor, r.currency),
+                  _cell((r.reason_zh if lang == "zh" else r.reason_en)
+                        + (f" · {why[r.id]}" if why is not None and why[r.id] else "")))
+    return t
 
 
 @app.command("log-contact")
@@ -313,6 +364,7 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
             "open_actions": [{"id": x.id, "kind": x.kind, "stage": x.stage, "run_on": x.run_on.isoformat()}
                              for x in v.open_actions],
             "debtor": debtor_json(c.code, v.as_of),
+            "invoices": [open_invoice(r, v.as_of).as_dict() for r in v.invoices],
         }, ensure_ascii=False, indent=2))
         return
     con = console()
@@ -337,6 +389,9 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
         t.add_column(label, justify="right")
     t.add_row(*[money_text(x, cur) for x in v.aging])
     con.print(t)
+    if v.invoices:
+        con.print(invoice_table([open_invoice(r, v.as_of) for r in v.invoices], tr("customer.invoices",
+                                                                                   count=len(v.invoices))))
     if v.promises:
         t = Table(title=tr("customer.promises"))
         for col in ("col.id", "col.amount", "col.promised_on", "col.made_on", "col.state"):
@@ -371,6 +426,51 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
             kind = tr(f"letter.{x.letter}") if x.letter else _kind(x.kind)
             t.add_row(str(x.id), x.run_on.isoformat(), kind, x.reason_zh if lang == "zh" else x.reason_en)
         con.print(t)
+
+
+def invoice_table(rows: list[OpenInvoice], title: str, with_customer: bool = False, width: int = 80) -> Table:
+    """Open invoices as a table that fits 80 columns: amounts and dates never wrap; listing several
+    customers, the invoice number has the customer under it (shortened with … when narrow)."""
+    # No box and one space between columns: seven columns of dates and money fit in 79 characters.
+    t = Table(title=title, box=None, padding=(0, 1), collapse_padding=True, pad_edge=False,
+              header_style="bold underline", title_justify="left")
+    if with_customer:
+        # The other six columns take 63 characters; the customer's name gets what the terminal has left.
+        t.add_column(tr("invoices.col.invoice_customer"), no_wrap=True, overflow="ellipsis", min_width=14,
+                     max_width=max(16, width - 64))
+    else:
+        t.add_column(tr("col.invoice"), overflow="fold", min_width=14)
+    for col in ("invoices.col.invoice_date", "invoices.col.due_date"):
+        t.add_column(tr(col), no_wrap=True)
+    for col in ("col.amount", "invoices.col.open", "col.disputed"):
+        t.add_column(tr(col), justify="right", no_wrap=True)
+    t.add_column(tr("invoices.col.days_past_due"), justify="right", no_wrap=True)
+    for r in rows:
+        first = f"{r.number}\n{r.customer_code} {r.customer_name}" if with_customer else r.number
+        t.add_row(first, r.invoice_date.isoformat(), r.due_date.isoformat(), money_text(r.amount_minor, r.currency),
+                  money_text(r.open_minor, r.currency),
+                  money_text(r.disputed_minor, r.currency) if r.disputed_minor else "-",
+                  str(r.days_past_due) if r.days_past_due else "-")
+    return t
+
+
+@app.command("invoices")
+def invoices_cmd(
+    customer: str = typer.Option(None, "--customer", help="客户编号 / customer code"),
+    overdue: bool = typer.Option(False, "--overdue", help="只列已逾期的 / overdue ones only"),
+    limit: int = typer.Option(50, "--limit", min=0, help="最多列出几张（0 为全部）/ at most this many (0: all)"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
+) -> None:
+    """未结发票（最早到期的在前）/ open invoices, oldest due first."""
+    rows, total = list_open_invoices(state.app(), customer, overdue, limit or None)
+    if as_json:
+        typer.echo(json.dumps([{"customer": r.customer_code, "customer_name": r.customer_name, **r.as_dict(),
+                                "currency": r.currency} for r in rows], ensure_ascii=False, indent=2))
+        return
+    con = console()
+    con.print(invoice_table(rows, tr("invoices.title", count=total), with_customer=customer is None, width=con.width))
+    if total > len(rows):
+        con.print(tr("invoices.more", count=total - len(rows)))
 
 
 @app.command("runs")

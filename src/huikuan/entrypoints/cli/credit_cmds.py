@@ -167,9 +167,10 @@ def print_debtor(code: str, as_of: date | None) -> None:
     con.print(tr("debtor.title", kind=tr(f"debtor.kind.{d['kind']}"), style=tr(f"debtor.style.{d['style']}"))
               + (f" ({tr('debtor.rule', rule=d['rule'])})" if d["rule"] else ""), style="bold")
     con.print(tr("debtor.approach", text=d["approach"]))
-    con.print(tr("debtor.evidence") + "：" + "；".join(e["text"] for e in d["evidence"]))
+    # The language's own punctuation: full-width in Chinese, ASCII in English.
+    con.print(tr("debtor.evidence") + tr("punct.colon") + tr("punct.semicolon").join(e["text"] for e in d["evidence"]))
     if d["levers"]:
-        con.print(tr("debtor.levers") + "：")
+        con.print(tr("debtor.levers") + tr("punct.colon"))
         for lv in d["levers"]:
             done = "; ".join(tr("debtor.lever_done", on=x["on"], by=x["by"] or "-") for x in lv["done"])
             con.print(f"  • {lv['text']} [{lv['lever']}]" + (f" — {done}" if done else ""))

@@ -17,12 +17,11 @@ import typer
 from rich.table import Table
 
 from ...domain.errors import ImportRejected, InvalidInput
-from ...domain.money import format_minor
 from ...domain.parsing import parse_dispute_category, parse_payment_method, parse_positive_amount
 from ...services import import_profiles as profiles
 from ...services import ledger
 from ...services.import_ import ImportReport, import_file, refused_dict
-from .common import RichProgress, console, guard_output, parse_day, print_problems, state, tr
+from .common import RichProgress, console, guard_output, money_text, parse_day, print_problems, state, tr
 from .main import app
 
 import_app = typer.Typer(help="导入客户、联系人、发票、收款、红字发票 / import ledger data from CSV or XLSX",
@@ -89,10 +88,10 @@ def _show_profile_report(report: profiles.ProfileReport, as_json: bool) -> None:
             con.print(tr("import.skipped.line", what=tr(f"import.skipped.{what}"), count=count))
         pay = report.payments
         if pay is not None and pay.unapplied_minor:
-            con.print(tr("import.unapplied", amount=format_minor(pay.unapplied_minor)))
+            con.print(tr("import.unapplied", amount=money_text(pay.unapplied_minor)))
         inv = report.invoices
         if inv is not None and inv.applied_credit_minor:
-            con.print(tr("import.applied_credit", amount=format_minor(inv.applied_credit_minor)))
+            con.print(tr("import.applied_credit", amount=money_text(inv.applied_credit_minor)))
     if report.rejected:
         state.exit_code = 1
 
@@ -108,9 +107,9 @@ def _render(report: ImportReport) -> None:
         table.add_row(tr("import.count.skipped") + " · " + tr(f"import.skipped.{what}"), str(count))
     con.print(table)
     if report.applied_credit_minor:
-        con.print(tr("import.applied_credit", amount=format_minor(report.applied_credit_minor)))
+        con.print(tr("import.applied_credit", amount=money_text(report.applied_credit_minor)))
     if report.unapplied_minor:
-        con.print(tr("import.unapplied", amount=format_minor(report.unapplied_minor)))
+        con.print(tr("import.unapplied", amount=money_text(report.unapplied_minor)))
     for w in report.warnings:
         con.print(tr(w.code, **w.params), style="yellow")
     if report.problems:
@@ -278,9 +277,9 @@ def pay_cmd(
     con = console()
     con.print(tr("pay.recorded", number=result.number, amount=money.display()))
     for inv, minor in result.lines:
-        con.print(tr("pay.line", invoice=inv, amount=format_minor(minor, money.currency)))
+        con.print(tr("pay.line", invoice=inv, amount=money_text(minor, money.currency)))
     if result.unapplied_minor:
-        con.print(tr("pay.unapplied", amount=format_minor(result.unapplied_minor, money.currency)))
+        con.print(tr("pay.unapplied", amount=money_text(result.unapplied_minor, money.currency)))
 
 
 @app.command("write-off")

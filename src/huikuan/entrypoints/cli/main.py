@@ -59,10 +59,15 @@ def _print_problems(problems: list[Any], lang: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .usage_i18n import lang_from_argv, localise_help, usage_error_text
+
     _register()
     state.reset()
+    given = lang_from_argv(sys.argv[1:] if argv is None else argv)
+    usage_lang = i18n.lang_of(given) if given else state.lang
+    localise_help(usage_lang)
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, standalone_mode=False, prog_name="huikuan")
         return state.exit_code
     except ImportRejected as e:
         _print_problems(e.problems, state.lang)
@@ -83,7 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         return 130
     except typer.TyperException as e:  # usage mistakes: unknown command, missing option, bad value
-        e.show()  # type: ignore[attr-defined]
+        from typer._click.exceptions import NoArgsIsHelpError
+
+        if isinstance(e, NoArgsIsHelpError) or not hasattr(e, "show"):
+            e.show()  # type: ignore[attr-defined]
+        else:
+            sys.stderr.write(usage_error_text(e, usage_lang))
         return int(getattr(e, "exit_code", 2))
     except Exception as e:  # noqa: BLE001 — the one boundary where an unexpected error becomes a message
         import traceback

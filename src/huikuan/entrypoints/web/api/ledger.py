@@ -15,7 +15,7 @@ from ....domain.ledger import Role
 from ....domain.money import format_minor
 from ....services import collect
 from ....services.import_ import import_rows
-from ....services.reporting import aging
+from ....services.reporting import aging, open_invoice
 from ....services.users import Principal
 from ..auth import current_user, requires
 from ..paging import decode_cursor, encode_cursor
@@ -113,6 +113,7 @@ def get_customer(request: Request, code: str, user: Annotated[Principal, Depends
         "open_actions": [{"id": x.id, "kind": x.kind, "stage": x.stage, "run_on": x.run_on.isoformat()}
                          for x in v.open_actions],
         "debtor": _debtor(request, code, v.as_of, user),
+        "invoices": [open_invoice(r, v.as_of).as_dict() for r in v.invoices],
     }
 
 
