@@ -5,6 +5,8 @@
 #   make demo-build   the same without serving (for CI and scripts: never blocks)
 #   make test   virtual env + package + system packages (PostgreSQL), then the whole suite on
 #               SQLite and PostgreSQL
+#   make lint   ruff, and mypy --strict over all of src/huikuan
+#   make lock   re-pin requirements.lock after a dependency changed in pyproject.toml
 #
 # Works from a clean clone on Debian/Ubuntu with Python 3.11+; apt-get runs only when something is
 # missing (as root, or through sudo), so re-runs work offline.
@@ -13,27 +15,31 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 DEMO_DB := huikuan.db
 HUIKUAN := $(VENV)/bin/huikuan --database-url sqlite:///$(DEMO_DB)
 PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: venv sysdeps demo demo-build test lint clean pg pg-stop
+.PHONY: venv sysdeps demo demo-build test lint lock clean pg pg-stop
 
 # A venv whose interpreter no longer runs (Python upgraded or moved) is rebuilt, stamp or not.
 venv:
 	@$(PY) -c '' >/dev/null 2>&1 || rm -f $(STAMP)
 	@$(MAKE) -s --no-print-directory $(STAMP)
 
-# Re-installs only when pyproject.toml is newer than the stamp.
-$(STAMP): pyproject.toml
+# Installs exactly the pinned versions (and hashes) of $(LOCK), then the package itself without
+# resolving anything: two machines get the same versions. Re-installs only when pyproject.toml or the
+# lock is newer than the stamp. After changing dependencies in pyproject.toml: `make lock`.
+$(STAMP): pyproject.toml $(LOCK)
 	@python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
 	  || { echo "huikuan needs Python 3.11 or newer as python3 (found $$(python3 --version 2>&1))" >&2; exit 1; }
 	@set -e; \
 	if command -v uv >/dev/null 2>&1; then \
 	  $(PY) -c '' >/dev/null 2>&1 || { rm -rf $(VENV); UV_PYTHON_DOWNLOADS=never uv venv --python python3 $(VENV); }; \
-	  UV_PYTHON_DOWNLOADS=never uv pip install --python $(PY) -e '.[dev]'; \
+	  UV_PYTHON_DOWNLOADS=never uv pip sync --python $(PY) --require-hashes $(LOCK); \
+	  UV_PYTHON_DOWNLOADS=never uv pip install --python $(PY) --no-deps -e .; \
 	else \
 	  if ! { [ -x $(PY) ] && $(PY) -m pip --version >/dev/null 2>&1; }; then \
 	    rm -rf $(VENV); \
@@ -43,9 +49,25 @@ $(STAMP): pyproject.toml
 	    fi; \
 	    python3 -m venv $(VENV); \
 	  fi; \
-	  $(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'; \
+	  $(PY) -m pip install --disable-pip-version-check -q --require-hashes -r $(LOCK); \
+	  $(PY) -m pip install --disable-pip-version-check -q --no-deps -e .; \
 	fi
 	@touch $(STAMP)
+
+# Re-pin after a dependency changed in pyproject.toml (the source of the abstract requirements).
+# Versions already in the lock are kept where they still fit; `make lock UPGRADE=1` moves all to the newest.
+# Without uv, pip-tools in a throwaway venv does the same job.
+lock:
+	@set -e; \
+	if command -v uv >/dev/null 2>&1; then \
+	  uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
+	    --no-header $(if $(UPGRADE),--upgrade) -o $(LOCK); \
+	else \
+	  tmp=$$(mktemp -d); python3 -m venv $$tmp; $$tmp/bin/pip install -q pip-tools; \
+	  $$tmp/bin/pip-compile -q --extra dev --generate-hashes --strip-extras --no-header \
+	    $(if $(UPGRADE),--upgrade) -o $(LOCK) pyproject.toml; rm -rf $$tmp; \
+	fi
+	@echo "$(LOCK) updated: commit it with pyproject.toml"
 
 # PostgreSQL server binaries for the test clusters, Chromium (with CJK fonts) for the browser tests,
 # Pango (WeasyPrint's layout library) and poppler-utils (pdftotext, pdffonts, pdftoppm) for the letters;
@@ -97,7 +119,7 @@ test: venv sysdeps lint
 
 lint: venv
 	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/mypy --strict src/huikuan/domain
+	$(VENV)/bin/mypy --strict src/huikuan
 
 # A local throwaway PostgreSQL cluster under .pg/ (started as in the test fixtures); prints its URL.
 pg: venv sysdeps

@@ -126,7 +126,8 @@ def _ensure_company(engine: Engine, settings: Settings) -> int:
         if cid is None:
             cid = c.execute(
                 insert(t.company).values(code=settings.company_code, name=settings.company, currency=settings.currency)
-            ).inserted_primary_key[0]
+                .returning(t.company.c.id)
+            ).scalar_one()
         return int(cid)
 
 

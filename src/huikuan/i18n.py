@@ -37,7 +37,7 @@ def catalog(lang: str) -> dict[str, str]:
     return out
 
 
-class _Safe(dict):  # type: ignore[type-arg]
+class _Safe(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 

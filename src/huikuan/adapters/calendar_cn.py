@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-import chinese_calendar
+import chinese_calendar  # type: ignore[import-untyped]  # the package ships no type information
 
 from ..domain.errors import CalendarUnknown
 

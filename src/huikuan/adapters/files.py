@@ -32,9 +32,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from itertools import chain
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from ..domain.errors import ImportRejected, Problem
 from ..domain.parsing import strip_controls
@@ -87,7 +88,7 @@ def _blank(cells: list[object]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _csv_cells(path: Path, encoding: str, keep_blank: bool = False) -> Iterator[tuple[int, list[str]]]:
+def _csv_cells(path: Path, encoding: str, keep_blank: bool = False) -> Iterator[tuple[int, list[object]]]:
     """Non-blank records numbered from 1 (a quoted multi-line cell is one record, as Excel shows it).
 
     Read strictly: a quote that never closes, or text after a closing quote, refuses the file with
@@ -115,7 +116,7 @@ def _csv_cells(path: Path, encoding: str, keep_blank: bool = False) -> Iterator[
                 cells = [strip_controls(c) for c in cells]
                 joined = "".join(cells)
             if keep_blank or joined.strip():
-                yield n, cells
+                yield n, cast("list[object]", cells)  # read-only downstream: a list of str is a list of cells
 
 
 def _check_xlsx_parts(path: Path) -> None:
@@ -252,6 +253,7 @@ def open_table(path: str | Path, is_header: Callable[[list[str]], bool] | None =
         raise _reject(source, "file.empty")
     encoding: str | None = None
     total: int | None = None
+    raw: Iterator[tuple[int, list[object]]]
     if suffix in (".csv", ".txt"):
         encoding, newlines = detect_encoding(path)
         raw = _csv_cells(path, encoding)
@@ -304,7 +306,7 @@ def open_cells(path: str | Path) -> Iterator[Sheet]:
     raw: Iterator[tuple[int, list[object]]]
     if suffix in (".csv", ".txt"):
         encoding, _newlines = detect_encoding(path)
-        raw = _csv_cells(path, encoding, keep_blank=True)  # type: ignore[assignment]
+        raw = _csv_cells(path, encoding, keep_blank=True)
     else:
         raw = _xlsx_cells(path, merged=True)
     try:
@@ -315,15 +317,15 @@ def open_cells(path: str | Path) -> Iterator[Sheet]:
             close()
 
 
-def _find_header(raw: Iterator[tuple[int, list]], is_header: Callable[[list[str]], bool] | None,
-                 ) -> tuple[list[str] | None, list[tuple[int, list]]]:
+def _find_header(raw: Iterator[tuple[int, list[object]]], is_header: Callable[[list[str]], bool] | None,
+                 ) -> tuple[list[str] | None, list[tuple[int, list[object]]]]:
     """(header texts, rows read past it that belong to the data).
 
     With ``is_header``, title rows before the real header are dropped. When none of the first few
     rows is accepted the first one is the header after all (the importer then names the missing
     columns) and the rows read meanwhile go back in front of the data.
     """
-    looked: list[tuple[int, list[str], list]] = []
+    looked: list[tuple[int, list[str], list[object]]] = []
     for n, cells in raw:
         if _blank(cells):
             continue
@@ -344,21 +346,21 @@ def _header_text(cell: object) -> str:
     return str(cell).replace("\ufeff", "").strip()
 
 
-def _next_data(raw: Iterator[tuple[int, list]]) -> tuple[int, list] | None:
+def _next_data(raw: Iterator[tuple[int, list[object]]]) -> tuple[int, list[object]] | None:
     for n, cells in raw:
         if not _blank(cells):
             return n, cells
     return None
 
 
-def _rows(headers: list[str], first: tuple[int, list], raw: Iterator[tuple[int, list]],
+def _rows(headers: list[str], first: tuple[int, list[object]], raw: Iterator[tuple[int, list[object]]],
           skip_blank: bool) -> Iterator[Row]:
     idx = [(i, h) for i, h in enumerate(headers) if h]
     width = len(headers)
 
     all_named = len(idx) == width
 
-    def as_dict(cells: list) -> dict[str, object]:
+    def as_dict(cells: list[object]) -> dict[str, object]:
         if all_named and len(cells) == width:
             return dict(zip(headers, cells, strict=True))
         if len(cells) < width:
@@ -438,9 +440,11 @@ def write_xlsx(path: str | Path, sheet: str, title: str | None, header: list[str
     from openpyxl import Workbook
     from openpyxl.cell.cell import TYPE_STRING
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = sheet[:31]
     r = 0
     if title is not None:
@@ -459,6 +463,8 @@ def write_xlsx(path: str | Path, sheet: str, title: str | None, header: list[str
         n += 1
         for j, v in enumerate(row, start=1):
             c = ws.cell(r, j)
+            if not (v is None or isinstance(v, int | float | Decimal | date | datetime)):
+                v = str(v)  # anything else is written as its text
             if isinstance(v, str):
                 # Assigning a str beginning with "=" makes openpyxl write a formula: set the type after.
                 # Characters XML cannot hold (ESC, NUL …) would make openpyxl refuse the whole file:

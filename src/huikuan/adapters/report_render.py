@@ -211,7 +211,7 @@ def render_html(r: Any, lang: str = "zh") -> str:
 
 
 def render_pdf(r: Any, lang: str = "zh") -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # type: ignore[import-untyped]  # weasyprint ships no type information
 
     return bytes(HTML(string=render_html(r, lang)).write_pdf())
 
@@ -219,6 +219,7 @@ def render_pdf(r: Any, lang: str = "zh") -> bytes:
 def render_xlsx(r: Any, path: Path, lang: str = "zh") -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     def t(key: str, **p: Any) -> str:
         return i18n.t(key, lang, **p)
@@ -227,6 +228,7 @@ def render_xlsx(r: Any, path: Path, lang: str = "zh") -> None:
     labels = bucket_labels(r.buckets, lang)
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = t("report.sheet_aging")
     ws.append([t("report.title", month=r.month)])
     ws["A1"].font = Font(bold=True, size=13)

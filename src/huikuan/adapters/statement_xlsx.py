@@ -8,8 +8,8 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
 
 
 def _yuan(minor: int | None) -> Decimal | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,12 +31,12 @@ from .policies import load_policies
 CONTACT_TASKS = (ActionKind.CALL.value, ActionKind.REMINDER.value, ActionKind.VISIT.value)
 
 
-def _enum(cls: type, value: str | None, field_name: str) -> Any:
+def _enum(cls: type[Enum], value: str | None, field_name: str) -> Any:
     try:
         return cls(value)
     except ValueError as e:
         raise InvalidInput("input.enum", field=field_name, value=value,
-                           allowed=", ".join(m.value for m in cls)) from e  # type: ignore[attr-defined]
+                           allowed=", ".join(str(m.value) for m in cls)) from e
 
 
 def _customer(uow: Any, code: str, scope: Any = None) -> Any:
@@ -80,7 +81,7 @@ def log_contact(app: Any, customer_code: str, channel: str, outcome: str, *, exc
         cust = _customer(uow, customer_code, scope)
         aid = _add_contact(app, uow, cust, ch, out, exc, at, local_day, note, actor)
         uow.commit()
-    return aid
+    return int(aid)
 
 
 def _check_promise(amount_minor: int, promised_on: date, made_on: date, field_prefix: str = "") -> None:
@@ -144,7 +145,7 @@ def record_promise(app: Any, customer_code: str, amount_minor: int, promised_on:
         cust = _customer(uow, customer_code, scope)
         pid = _add_promise(app, uow, cust, amount_minor, promised_on, made_on, invoices, note, instalment_of, actor)
         uow.commit()
-    return pid
+    return int(pid)
 
 
 def add_contact(app: Any, uow: Any, customer_code: str, channel: str, outcome: str, *, at: datetime,

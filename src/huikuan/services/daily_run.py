@@ -353,7 +353,8 @@ def _caught_up(uow: Any, today: date, cal: WorkCalendar) -> list[date]:
 
 
 def _now(app: Any) -> datetime:
-    return app.clock.now().astimezone(UTC).replace(tzinfo=None)
+    now: datetime = app.clock.now()
+    return now.astimezone(UTC).replace(tzinfo=None)
 
 
 def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,

@@ -60,6 +60,7 @@ from ..domain.terms import Terms, due_date, parse_terms
 from .ledger import OpenBook, allocation_rows, apply_unapplied_credit, disputed_sums
 from .ports import NoProgress, ProgressSink
 
+_Date = date  # the type, where a method named ``date`` hides it in a class body
 _PLAIN_AMOUNT = re.compile(r"^(\d{1,13})(?:\.(\d{1,2}))?$")  # below MAX_MAJOR
 _TWO_DECIMALS = frozenset(c for c in ("CNY", "USD", "EUR", "HKD", "GBP", "TWD", "SGD") if exponent(c) == 2)
 
@@ -363,7 +364,7 @@ class _Importer:
             hit = self._dates.get(value)
             if hit is not None:
                 return hit
-        d = self.parse(row, column, n, parse_date, required=required)
+        d: date | None = self.parse(row, column, n, parse_date, required=required)
         if d is not None and not self.window[0] <= d <= self.window[1]:
             self.problem(n, column, "date.out_of_window", value=_text(value), first=self.window[0].isoformat(),
                          last=self.window[1].isoformat(), years=self.app.settings.import_date_window_years)
@@ -376,7 +377,7 @@ class _Importer:
         raw = self.raw(row, "currency")
         if not _given(raw):
             return default
-        code = self.parse(row, "currency", n, normalize_currency)
+        code: str | None = self.parse(row, "currency", n, normalize_currency)
         if code is not None and isinstance(raw, str):
             self._currencies[raw] = code
         return code
@@ -416,11 +417,11 @@ class _Importer:
     def write(self, report: ImportReport) -> None:
         raise NotImplementedError
 
-    def d(self, value: date | None) -> Any:
+    def d(self, value: _Date | None) -> Any:
         return sql_date(self.uow.c, value)
 
 
-class _DateMemo(dict):  # type: ignore[type-arg]
+class _DateMemo(dict[_Date | None, Any]):
     """date → driver value, computed once per distinct date (a million invoices share a few hundred)."""
 
     def __init__(self, conn: Any) -> None:
@@ -581,8 +582,9 @@ class InvoiceImporter(_Importer):
                          for r in self.uow.c.execute(q)}
         self.seen: dict[str, int] = {}
         self.due_cache: dict[tuple[date, int], date] = {}
-        self._heads = tuple(self.col.get(c) for c in ("invoice_no", "customer_code", "invoice_date", "amount",
-                                                          "due_date", "currency"))
+        col = self.col  # the required columns are there (_header_problems), the optional ones may not be
+        self._heads = (col["invoice_no"], col["customer_code"], col["invoice_date"], col["amount"],
+                       col.get("due_date"), col.get("currency"))
         self.inserts: list[tuple[Any, ...]] = []
         self.updates: list[tuple[str, int, tuple[Any, ...], int]] = []  # number, id, values, new open
         self.unchanged = 0
@@ -631,12 +633,15 @@ class InvoiceImporter(_Importer):
             return False
         cid, _terms, cur = customer
         if cur_raw:
-            cur = self._currencies.get(cur_raw)  # type: ignore[arg-type]
+            known = self._currencies.get(cur_raw) if type(cur_raw) is str else None
+            if known is None:
+                return False
+            cur = known
         minor = int(m.group(1)) * 100 + int((m.group(2) or "").ljust(2, "0"))
         if minor <= 0 or cur not in _TWO_DECIMALS:
             return False
         explicit = bool(due_raw)
-        due_on = self._dates.get(due_raw) if explicit else self.due_cache.get((invoice_on, cid))  # type: ignore[arg-type]
+        due_on = self._dates.get(due_raw) if explicit else self.due_cache.get((invoice_on, cid))
         if due_on is None or due_on < invoice_on:
             return False
         self.seen[number] = n

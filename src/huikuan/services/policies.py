@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..domain.errors import NotFound, PolicyInvalid, Problem
 from ..domain.policy.load import parse_policy
@@ -54,16 +55,16 @@ def load_policies(dirs: Iterable[Path] = (), by_segment: Mapping[str, str] | Non
     return PolicySet(policies, dict(by_segment or {}))
 
 
-def assign_segment(app: object, segment: str, policy: str, *, actor: str | None = None) -> None:
+def assign_segment(app: Any, segment: str, policy: str, *, actor: str | None = None) -> None:
     """Make ``policy`` the policy of every customer in ``segment`` that names none of its own."""
     from . import audit
 
-    uow = app.uow()  # type: ignore[attr-defined]
+    uow = app.uow()
     with uow:
         current = uow.collect.segment_policies()
-        load_policies(app.policy_dirs(), {**current, segment: policy})  # type: ignore[attr-defined]
+        load_policies(app.policy_dirs(), {**current, segment: policy})
         uow.collect.set_segment_policy(segment, policy)
-        audit.record(uow, app.clock.now(), actor, "segment.policy_assigned", "segment", segment,  # type: ignore[attr-defined]
+        audit.record(uow, app.clock.now(), actor, "segment.policy_assigned", "segment", segment,
                      before={"policy": current.get(segment)}, after={"policy": policy})
         uow.commit()
 

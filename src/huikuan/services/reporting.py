@@ -111,7 +111,7 @@ def worklist(app: Any, as_of: date | None = None, assignee: str | None = None, *
     today = as_of or app.clock.today()
     post_filter = bool(assignee or grade)
     with app.uow(write=False) as uow:
-        filters = {"stage": stage or None, "segment": segment or None, "collector": collector or None,
+        filters: dict[str, Any] = {"stage": stage or None, "segment": segment or None, "collector": collector or None,
                    "approvals": approvals, "roles": roles, "after": after}
         if as_of_view.is_past(app, as_of):  # as the day saw it: computed from the facts dated up to it
             rows = as_of_view.open_tasks(uow, today, scope=scope, **filters)
@@ -160,13 +160,13 @@ def worklist_details(app: Any, rows: Sequence[Any], as_of: date | None = None) -
 
 def runs(app: Any, limit: int = 30) -> list[Any]:
     with app.uow(write=False) as uow:
-        return uow.collect.runs(limit)
+        return list(uow.collect.runs(limit))
 
 
 def actions_of_day(app: Any, day: date) -> list[Any]:
     """Every action stored for ``day`` (what a run of that day created, whichever run it was)."""
     with app.uow(write=False) as uow:
-        return uow.collect.actions_on(day)
+        return list(uow.collect.actions_on(day))
 
 
 @dataclass

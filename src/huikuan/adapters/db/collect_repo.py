@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, false, func, insert, or_, select, update
+from sqlalchemy import Connection, CursorResult, and_, case, false, func, insert, or_, select, update
 
 from . import tables as t
 
@@ -28,6 +28,13 @@ def scope_condition(scope: Any) -> list[Any]:
     if scope.person and scope.as_sales:
         terms.append(cu.sales_owner == scope.person)
     return [or_(*terms)] if terms else [false()]
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    """The generated primary key of a one-row INSERT."""
+    key = result.inserted_primary_key
+    assert key is not None, "INSERT without a generated key"
+    return int(key[0])
 
 
 class CollectRepo:
@@ -94,7 +101,7 @@ class CollectRepo:
         """id → (code, name, collector, segment, policy): what reports group and label by."""
         cu = t.customer.c
         q = select(cu.id, cu.code, cu.name, cu.collector, cu.segment, cu.policy).where(cu.company_id == self.cid)
-        return {r[0]: tuple(r[1:]) for r in self.c.execute(q)}  # type: ignore[misc]
+        return {r[0]: tuple(r[1:]) for r in self.c.execute(q)}
 
     def last_activity(self, before: date) -> dict[tuple[int, str], date]:
         a = t.activity.c
@@ -155,7 +162,7 @@ class CollectRepo:
     def last_payment(self) -> dict[int, date]:
         pay = t.payment.c
         q = select(pay.customer_id, func.max(pay.paid_on)).where(pay.company_id == self.cid).group_by(pay.customer_id)
-        return dict(self.c.execute(q).all())  # type: ignore[arg-type]
+        return dict(self.c.execute(q).all())
 
     def statements(self, period: str, customer_id: int | None = None) -> dict[int, Any]:
         s = t.statement.c
@@ -166,7 +173,7 @@ class CollectRepo:
 
     def segment_policies(self) -> dict[str, str]:
         sp = t.segment_policy.c
-        return dict(self.c.execute(select(sp.segment, sp.policy).where(sp.company_id == self.cid)).all())  # type: ignore[arg-type]
+        return dict(self.c.execute(select(sp.segment, sp.policy).where(sp.company_id == self.cid)).all())
 
     def set_segment_policy(self, segment: str, policy: str) -> None:
         sp = t.segment_policy.c
@@ -326,7 +333,7 @@ class CollectRepo:
         r = self.c.execute(insert(t.run).values(
             company_id=self.cid, as_of=as_of, started_at=now, status="running", dry_run=dry_run,
             counts={}, caught_up=[], errors=[]))
-        return int(r.inserted_primary_key[0])
+        return _new_id(r)
 
     def finish_run(self, run_id: int, now: datetime, status: str, counts: dict[str, int],
                    caught_up: list[str], errors: list[dict[str, str]]) -> None:
@@ -467,7 +474,7 @@ class CustomerRepo:
 
     def add_activity(self, **values: Any) -> int:
         r = self.c.execute(insert(t.activity).values(company_id=self.cid, **values))
-        return int(r.inserted_primary_key[0])
+        return _new_id(r)
 
     def add_activities(self, rows: Sequence[dict[str, Any]]) -> int:
         """Many contacts in one statement (executemany: pipelined on PostgreSQL, not a round trip each)."""
@@ -489,7 +496,7 @@ class CustomerRepo:
 
     def add_promise(self, **values: Any) -> int:
         r = self.c.execute(insert(t.promise).values(company_id=self.cid, **values))
-        return int(r.inserted_primary_key[0])
+        return _new_id(r)
 
     def action(self, action_id: int) -> Any:
         x = t.action.c

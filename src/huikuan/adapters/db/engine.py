@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 
 
 def _create_private(url: str) -> None:
@@ -26,7 +27,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
             # Own the transaction boundaries: pysqlite's implicit BEGIN breaks BEGIN IMMEDIATE.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -40,7 +41,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin(conn):  # type: ignore[no-untyped-def]
+        def _begin(conn: Connection) -> None:
             # A writing unit of work takes the write lock up front (BEGIN IMMEDIATE) so two writers
             # queue on busy_timeout instead of failing when a read lock cannot be upgraded; readers
             # stay deferred and never block anyone in WAL mode.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -18,7 +19,7 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def _run(step, engine: Engine, revision: str) -> None:  # type: ignore[no-untyped-def]
+def _run(step: Callable[[Config, str], None], engine: Engine, revision: str) -> None:
     cfg = alembic_config(engine)
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn

@@ -43,7 +43,7 @@ metadata = MetaData(naming_convention=NAMING)
 Id = Integer  # SQLite rowid alias; BIGINT identity semantics are not needed below 2^31 rows per table
 
 
-def _company() -> Column:
+def _company() -> Column[int]:
     return Column("company_id", Integer, nullable=False)
 
 

@@ -11,6 +11,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 
 from .analytics_repo import AnalyticsRepo
+from .calendar_repo import SqlCalendarRepo
 from .collect_repo import CollectRepo, CustomerRepo
 from .credit_repo import CreditRepo
 from .ledger_repo import LedgerRepo
@@ -57,8 +58,7 @@ class SqlUnitOfWork:
         return CollectRepo(self.c, self.company_id)
 
     @property
-    def calendar(self):  # type: ignore[no-untyped-def]
-        from .calendar_repo import SqlCalendarRepo  # calendar overrides (services/calendar.py)
+    def calendar(self) -> SqlCalendarRepo:
 
         return SqlCalendarRepo(self.c, self.company_id)
 

@@ -124,9 +124,11 @@ def write_xlsx(rep: svc.KpiReport, head: list[str], rows: list[list[Any]], outpu
 
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet
     ws.title = "KPI"
     ws.append([tr("kpi.title", month=rep.month, currency=rep.currency)])
     ws["A1"].font = Font(bold=True, size=13)

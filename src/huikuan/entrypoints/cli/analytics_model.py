@@ -152,9 +152,11 @@ def forecast_cmd(
         from decimal import Decimal
 
         from openpyxl import Workbook
+        from openpyxl.worksheet.worksheet import Worksheet
 
         wb = Workbook()
         ws = wb.active
+        assert isinstance(ws, Worksheet)  # a new workbook's one sheet
         ws.title = tr("forecast.sheet")
         ws.append([tr("forecast.title", as_of=f.as_of.isoformat(), currency=cur)])
         ws.append(head)
@@ -166,8 +168,8 @@ def forecast_cmd(
         if f.past:
             past = wb.create_sheet(tr("forecast.past_sheet"))
             past.append([tr("forecast.week"), tr("forecast.start"), tr("forecast.expected"), tr("forecast.actual")])
-            for w, s, e, a in f.past:
-                past.append([w, s, Decimal(format_minor(e, cur)), Decimal(format_minor(a, cur))])
+            for wk, s, e, a in f.past:
+                past.append([wk, s, Decimal(format_minor(e, cur)), Decimal(format_minor(a, cur))])
         wb.save(output)
         console().print(tr("aging.written", path=str(output), rows=len(f.weeks)))
         return
@@ -185,7 +187,7 @@ def forecast_cmd(
         pt = Table(title=tr("forecast.past_title"))
         for h in ("forecast.week", "forecast.expected", "forecast.actual"):
             pt.add_column(tr(h), justify="right")
-        for w, _s, e, a in f.past[-13:]:
-            pt.add_row(w, money_text(e, cur), money_text(a, cur))
+        for wk, _s, e, a in f.past[-13:]:
+            pt.add_row(wk, money_text(e, cur), money_text(a, cur))
         console().print(pt)
         console().print(tr("forecast.wape", wape="-" if f.wape_pct is None else f"{f.wape_pct:.1f}"))

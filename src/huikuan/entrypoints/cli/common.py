@@ -7,8 +7,9 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from rich.console import Console
 from rich.progress import (
@@ -24,17 +25,21 @@ from rich.table import Table
 from ... import i18n
 from ...domain.errors import Problem
 
+if TYPE_CHECKING:
+    from ...bootstrap import App
+    from ...config import Settings
+
 
 @dataclass
 class _State:
     lang_override: str | None = None
     database_url_override: str | None = None
     exit_code: int = 0
-    _app: Any = field(default=None, repr=False)
-    _settings: Any = field(default=None, repr=False)  # (overrides, settings) of this invocation
+    _app: App | None = field(default=None, repr=False)
+    _settings: tuple[tuple[str | None, str | None], Settings] | None = field(default=None, repr=False)  # (overrides, settings) of this invocation
 
     @property
-    def settings(self):  # type: ignore[no-untyped-def]
+    def settings(self) -> Settings:
         """Read once per invocation (every translated line asks for the language)."""
         from ...config import load_settings
 
@@ -57,7 +62,7 @@ class _State:
         except Exception:  # noqa: BLE001 — a broken config must still yield a language for its message
             return "zh"
 
-    def app(self):  # type: ignore[no-untyped-def]
+    def app(self) -> App:
         if self._app is None:
             from ...bootstrap import bootstrap
 
@@ -234,7 +239,11 @@ class RichProgress:
             self._p = None
 
 
-def parse_day(text: str | None, field_name: str = "date"):  # type: ignore[no-untyped-def]
+@overload
+def parse_day(text: str, field_name: str = ...) -> date: ...
+@overload
+def parse_day(text: str | None, field_name: str = ...) -> date | None: ...
+def parse_day(text: str | None, field_name: str = "date") -> date | None:
     """A date typed on the command line, in any form the importer accepts (2026-01-05, 2026/1/5, 2026年1月5日)."""
     if text is None:
         return None

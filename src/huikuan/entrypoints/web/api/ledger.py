@@ -45,7 +45,8 @@ class ImportResult(BaseModel):
 
 
 def _push(request: Request, user: Principal, kind: str, rows: list[dict[str, Cell]], skip_invalid: bool) -> ImportResult:
-    report = import_rows(request.app.state.hk.app, kind, rows, source="api", skip_invalid=skip_invalid)
+    cells: list[dict[str, object]] = [dict(r) for r in rows]
+    report = import_rows(request.app.state.hk.app, kind, cells, source="api", skip_invalid=skip_invalid)
     from ....services import audit  # the push is audited like an upload
 
     app = request.app.state.hk.app

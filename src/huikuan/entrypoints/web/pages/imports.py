@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -69,7 +70,7 @@ async def upload(request: Request, user: Annotated[Principal, Depends(current_us
     return _page(request, kind=kind, report=report, problems=_rows(report.problems, lang), name=name)
 
 
-def _rows(problems: list[object], lang: str) -> list[dict[str, str]]:
+def _rows(problems: Sequence[object], lang: str) -> list[dict[str, str]]:
     out = []
     for p in problems[:1000]:
         params = getattr(p, "params", {})
