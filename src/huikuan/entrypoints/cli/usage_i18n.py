@@ -119,7 +119,7 @@ def localise_help(lang: str) -> None:
             opt.help = _raw("usage.help_option", lang)
         return opt
 
-    formatting.HelpFormatter.write_usage = localised_write_usage  # type: ignore[method-assign]
+    formatting.HelpFormatter.write_usage = localised_write_usage  # type: ignore[method-assign,assignment]
     core.Command.get_help_option = localised_help_option  # type: ignore[method-assign]
     rich_utils.OptionHighlighter.highlights = [*_ORIGINAL["highlights"], f"(?P<usage>{re.escape(prefix)})"]
 
