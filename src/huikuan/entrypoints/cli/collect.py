@@ -18,7 +18,7 @@ from ...services.daily_run import reason_text, run_daily
 from ...services.reporting import actions_of_day
 from ...services.reporting import runs as list_runs
 from ...services.reporting import worklist as list_worklist
-from .common import RichProgress, console, money_text, parse_day, state, terms_text, tr
+from .common import RichProgress, console, console_err, money_text, parse_day, state, terms_text, tr
 from .main import app
 
 customer_app = typer.Typer(help="客户 / customers", no_args_is_help=True)
@@ -40,6 +40,10 @@ def run_cmd(
     day = parse_day(as_of, "--as-of")
     report = run_daily(a, day, dry_run=dry_run, progress=RichProgress(not as_json))
     lang = state.lang
+    if report.took_over is not None:
+        h = report.took_over
+        console_err().print(tr("run.took_over", run_id=h.run_id, pid=h.pid or "?", host=h.host or "?",
+                               since=h.seen_at.isoformat(timespec="seconds") if h.seen_at else "?"))
     if as_json:
         if report.dry_run:
             actions = [
