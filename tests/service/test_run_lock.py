@@ -164,3 +164,55 @@ def test_the_lease_is_renewed_while_the_run_works(app):
     with app.engine.connect() as c:
         seen = c.execute(select(t.run.c.heartbeat_at).where(t.run.c.id == rid)).scalar_one()
     assert seen == now(app)
+
+
+def test_an_interrupt_just_after_the_lock_is_committed_still_frees_it(app, monkeypatch):
+    """Ctrl-C right after the run's first commit (before its clean-up is armed) leaves nothing behind."""
+    seed(app)
+    real_uow = app.uow
+    calls = {"n": 0}
+
+    class CommitThenInterrupt:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __enter__(self):
+            self.inner.__enter__()
+            return self
+
+        def __exit__(self, *exc):
+            return self.inner.__exit__(*exc)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def commit(self):
+            self.inner.commit()
+            raise KeyboardInterrupt  # the signal lands just after the commit
+
+    def uow(write=True):
+        calls["n"] += 1
+        inner = real_uow(write)
+        return CommitThenInterrupt(inner) if calls["n"] == 1 else inner
+
+    monkeypatch.setattr(app, "uow", uow)
+    with pytest.raises(KeyboardInterrupt):
+        run_daily(app, TODAY)
+    monkeypatch.setattr(app, "uow", real_uow)
+    with app.engine.connect() as c:
+        assert c.execute(select(t.run.c.status)).scalars().all() == ["interrupted"]
+    assert lock_row(app) is None
+
+
+def test_an_interrupt_while_the_lease_starts_still_frees_it(app, monkeypatch):
+    seed(app)
+
+    def boom(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_lock.Lease, "start", boom)
+    with pytest.raises(KeyboardInterrupt):
+        run_daily(app, TODAY)
+    with app.engine.connect() as c:
+        assert c.execute(select(t.run.c.status)).scalars().all() == ["interrupted"]
+    assert lock_row(app) is None

@@ -364,14 +364,21 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
     progress = progress or NoProgress()
     today = as_of or app.clock.today()
     report = RunReport(as_of=today, dry_run=dry_run)
-    host = run_lock.this_host()
-    with app.uow() as uow:
-        repo = uow.collect
-        now = _now(app)
-        run_id = repo.start_run(today, now, dry_run, pid=os.getpid(), host=host)
-        if not dry_run:
-            report.took_over = run_lock.acquire(repo, run_id, now, host)
-        uow.commit()
+    host, pid = run_lock.this_host(), os.getpid()
+    try:
+        with app.uow() as uow:
+            repo = uow.collect
+            now = _now(app)
+            run_id = repo.start_run(today, now, dry_run, pid=pid, host=host)
+            if not dry_run:
+                report.took_over = run_lock.acquire(repo, run_id, now, host)
+            uow.commit()
+    except KeyboardInterrupt:
+        # Interrupted between the commit and here: whatever this process started is marked and freed.
+        with app.uow() as uow:
+            uow.collect.interrupt_runs_of(pid, host, _now(app))
+            uow.commit()
+        raise
     report.run_id = run_id
 
     def renew() -> None:
@@ -379,9 +386,10 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
             uow.collect.heartbeat(run_id, _now(app))
             uow.commit()
 
-    lease = run_lock.Lease(renew).start()
+    lease = run_lock.Lease(renew)
     status = "failed"
     try:
+        lease.start()
         with app.uow(write=False) as uow:
             cal = app.calendar()  # read once: the decision and the catch-up count the same days
             got = gather_and_decide(app, uow, today, cal, progress)
@@ -398,7 +406,7 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
         status = "interrupted"
         raise
     finally:
-        lease.stop()
+        lease.stop()  # before anything else can be interrupted: a dead run must not renew its lease
         progress.finish()
         with app.uow() as uow:
             uow.collect.finish_run(run_id, _now(app), status, report.counts | {"created": report.created, "closed": report.closed},

@@ -341,6 +341,14 @@ class CollectRepo:
         r = t.run.c
         self.c.execute(update(t.run).where(r.id == run_id, r.status == "running").values(heartbeat_at=now))
 
+    def interrupt_runs_of(self, pid: int, host: str, now: datetime) -> None:
+        """Mark this process's running runs interrupted and free the lock any of them holds."""
+        r, lk = t.run.c, t.run_lock.c
+        mine = select(r.id).where(r.company_id == self.cid, r.status == "running", r.pid == pid, r.host == host)
+        self.c.execute(t.run_lock.delete().where(lk.company_id == self.cid, lk.run_id.in_(mine)))
+        self.c.execute(update(t.run).where(r.id.in_(mine)).values(
+            status="interrupted", finished_at=now))
+
     def mark_interrupted(self, run_id: int, now: datetime) -> None:
         r = t.run.c
         self.c.execute(update(t.run).where(r.id == run_id, r.status == "running").values(
