@@ -100,7 +100,7 @@ def test_a_killed_run_is_completed_at_once_by_the_next(db_url, how):
     else:
         assert proc.returncode == (143 if how == "term" else 130), (err, _out)
         assert "已中断" in err and "Traceback" not in err
-        assert runs[killed] == "interrupted" and lock is None  # released on the way out
+        assert runs[killed] == "interrupted" and lock is None, err  # released on the way out
 
     again = _cli(db_url, "run", "--as-of", DAY)
     assert again.returncode == 0, again.stderr

@@ -365,30 +365,25 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
     today = as_of or app.clock.today()
     report = RunReport(as_of=today, dry_run=dry_run)
     host, pid = run_lock.this_host(), os.getpid()
+    run_id: int | None = None
+    lease: run_lock.Lease | None = None
+    status = "failed"
     try:
         with app.uow() as uow:
             repo = uow.collect
             now = _now(app)
-            run_id = repo.start_run(today, now, dry_run, pid=pid, host=host)
+            rid = repo.start_run(today, now, dry_run, pid=pid, host=host)
             if not dry_run:
-                report.took_over = run_lock.acquire(repo, run_id, now, host)
+                report.took_over = run_lock.acquire(repo, rid, now, host)
             uow.commit()
-    except KeyboardInterrupt:
-        # Interrupted between the commit and here: whatever this process started is marked and freed.
-        with app.uow() as uow:
-            uow.collect.interrupt_runs_of(pid, host, _now(app))
-            uow.commit()
-        raise
-    report.run_id = run_id
+        run_id = report.run_id = rid
 
-    def renew() -> None:
-        with app.uow() as uow:
-            uow.collect.heartbeat(run_id, _now(app))
-            uow.commit()
+        def renew() -> None:
+            with app.uow() as uow:
+                uow.collect.heartbeat(rid, _now(app))
+                uow.commit()
 
-    lease = run_lock.Lease(renew)
-    status = "failed"
-    try:
+        lease = run_lock.Lease(renew)
         lease.start()
         with app.uow(write=False) as uow:
             cal = app.calendar()  # read once: the decision and the catch-up count the same days
@@ -398,20 +393,40 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
         report.non_workday = not got.is_workday
         report.closed = len(got.closures)
         if not dry_run:
-            report.created, report.closed = _apply(app, got, today, run_id, progress)
-            alerts = raise_alerts(app, today, run_id)
+            report.created, report.closed = _apply(app, got, today, rid, progress)
+            alerts = raise_alerts(app, today, rid)
             report.alerts_raised, report.warnings_seconds = alerts.raised, alerts.seconds
         status = "done"
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM turned into one by the CLI: the day is finished by the next run
         status = "interrupted"
         raise
     finally:
-        lease.stop()  # before anything else can be interrupted: a dead run must not renew its lease
+        if lease is not None:
+            lease.stop()  # before anything else: a dead run must not renew its lease
         progress.finish()
-        with app.uow() as uow:
-            uow.collect.finish_run(run_id, _now(app), status, report.counts | {"created": report.created, "closed": report.closed},
-                                   [d.isoformat() for d in report.caught_up], report.errors)
-            if not dry_run:
-                uow.collect.drop_lock(run_id)
-            uow.commit()
+        if run_id is not None or status == "interrupted":
+            _finish(app, run_id, status, report, pid, host)
     return report
+
+
+def _finish(app: Any, run_id: int | None, status: str, report: RunReport, pid: int, host: str) -> None:
+    """Record how the run ended and free its lock. ``run_id`` None: interrupted right after its first
+    commit, before it knew its id — whatever this process started is marked interrupted and freed."""
+
+    def once() -> None:
+        with app.uow() as uow:
+            if run_id is None:
+                uow.collect.interrupt_runs_of(pid, host, _now(app))
+            else:
+                uow.collect.finish_run(run_id, _now(app), status,
+                                       report.counts | {"created": report.created, "closed": report.closed},
+                                       [d.isoformat() for d in report.caught_up], report.errors)
+                if not report.dry_run:
+                    uow.collect.drop_lock(run_id)
+            uow.commit()
+
+    try:
+        once()
+    except Exception:  # noqa: BLE001 — an interrupt mid-query can leave a pooled connection unusable
+        app.engine.dispose()  # fresh connections, then once more; if that fails too, the lease runs out
+        once()
