@@ -7,6 +7,7 @@ exists, and returns an ``App`` whose ``uow()`` gives a fresh unit of work. Tests
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -131,9 +132,11 @@ def _ensure_company(engine: Engine, settings: Settings) -> int:
         return int(cid)
 
 
-def bootstrap(settings: Settings | None = None, clock: Clock | None = None, migrate: bool = True) -> App:
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None, migrate: bool = True,
+              on_lock_wait: Callable[[], None] | None = None) -> App:
+    """``on_lock_wait``: told once when a write waits for another writer (SQLite) instead of failing."""
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, on_lock_wait)
     if migrate:
         upgrade(engine)
     company_id = _ensure_company(engine, settings)

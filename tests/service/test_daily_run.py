@@ -80,13 +80,19 @@ def test_concurrent_runs_create_each_action_once(app):
 
 
 def test_a_held_lock_stops_a_second_run_with_a_clear_error(app):
+    import os
+
+    from huikuan.services.run_lock import this_host
+
     seed(app, 1)
-    with app.uow() as uow:
-        uow.collect.take_lock(999, app.clock.now().replace(tzinfo=None))
+    with app.uow() as uow:  # a live run of this very process holds the lock
+        rid = uow.collect.start_run(TODAY, app.clock.now().replace(tzinfo=None), False, pid=os.getpid(),
+                                    host=this_host())
+        uow.collect.take_lock(rid, app.clock.now().replace(tzinfo=None))
         uow.commit()
     with pytest.raises(Conflict) as e:
         run_daily(app, TODAY)
-    assert e.value.code == "run.locked" and e.value.params["run_id"] == 999
+    assert e.value.code == "run.locked" and e.value.params["run_id"] == rid
 
 
 def test_catch_up_acts_once_at_todays_stage_and_names_the_missed_days(app):

@@ -19,6 +19,7 @@ import functools
 import itertools
 import json
 import operator
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -26,7 +27,7 @@ from typing import Any
 
 from .. import i18n
 from ..domain.calendar import WorkCalendar
-from ..domain.errors import Conflict, HuikuanError
+from ..domain.errors import HuikuanError
 from ..domain.ledger import (
     ActionKind,
     CreditStatus,
@@ -40,13 +41,13 @@ from ..domain.money import Money
 from ..domain.policy.decide import AccountFacts, Action, decide, split_open_items
 from ..domain.policy.model import Policy, StatementState
 from ..domain.terms import is_month_end_terms, parse_terms
+from . import run_lock
 from .outbox import enqueue as enqueue_messages
 from .policies import PolicySet, load_policies
 from .ports import NoProgress, ProgressSink
 from .risk import raise_alerts
 
 HISTORY_DAYS = 400
-STALE_LOCK = timedelta(hours=3)
 BATCH = 10_000
 
 
@@ -64,6 +65,7 @@ class RunReport:
     closed: int = 0  # open tasks closed because their money is no longer collectable (a dry run: would be)
     alerts_raised: int = 0  # early warnings raised for the credit manager (services/risk.py)
     warnings_seconds: float = 0.0
+    took_over: run_lock.Holder | None = None  # the dead run whose lock this run took over
 
     @property
     def counts(self) -> dict[str, int]:
@@ -362,25 +364,27 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
     progress = progress or NoProgress()
     today = as_of or app.clock.today()
     report = RunReport(as_of=today, dry_run=dry_run)
-    with app.uow() as uow:
-        repo = uow.collect
-        run_id = repo.start_run(today, _now(app), dry_run)
-        if not dry_run:
-            holder = repo.lock_holder()
-            if holder is not None and _now(app) - holder.locked_at < STALE_LOCK:
-                raise Conflict("run.locked", run_id=holder.run_id, since=holder.locked_at.isoformat(timespec="seconds"))
-            if holder is not None:
-                repo.drop_lock()
-            try:
-                repo.take_lock(run_id, _now(app))
-            except Exception as e:  # the insert races another process's; its unique key decides who runs
-                if type(e).__name__ != "IntegrityError":
-                    raise
-                raise Conflict("run.locked", run_id="?", since="") from e
-        uow.commit()
-    report.run_id = run_id
+    host, pid = run_lock.this_host(), os.getpid()
+    run_id: int | None = None
+    lease: run_lock.Lease | None = None
     status = "failed"
     try:
+        with app.uow() as uow:
+            repo = uow.collect
+            now = _now(app)
+            rid = repo.start_run(today, now, dry_run, pid=pid, host=host)
+            if not dry_run:
+                report.took_over = run_lock.acquire(repo, rid, now, host)
+            uow.commit()
+        run_id = report.run_id = rid
+
+        def renew() -> None:
+            with app.uow() as uow:
+                uow.collect.heartbeat(rid, _now(app))
+                uow.commit()
+
+        lease = run_lock.Lease(renew)
+        lease.start()
         with app.uow(write=False) as uow:
             cal = app.calendar()  # read once: the decision and the catch-up count the same days
             got = gather_and_decide(app, uow, today, cal, progress)
@@ -389,16 +393,40 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
         report.non_workday = not got.is_workday
         report.closed = len(got.closures)
         if not dry_run:
-            report.created, report.closed = _apply(app, got, today, run_id, progress)
-            alerts = raise_alerts(app, today, run_id)
+            report.created, report.closed = _apply(app, got, today, rid, progress)
+            alerts = raise_alerts(app, today, rid)
             report.alerts_raised, report.warnings_seconds = alerts.raised, alerts.seconds
         status = "done"
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM turned into one by the CLI: the day is finished by the next run
+        status = "interrupted"
+        raise
     finally:
+        if lease is not None:
+            lease.stop()  # before anything else: a dead run must not renew its lease
         progress.finish()
-        with app.uow() as uow:
-            uow.collect.finish_run(run_id, _now(app), status, report.counts | {"created": report.created, "closed": report.closed},
-                                   [d.isoformat() for d in report.caught_up], report.errors)
-            if not dry_run:
-                uow.collect.drop_lock(run_id)
-            uow.commit()
+        if run_id is not None or status == "interrupted":
+            _finish(app, run_id, status, report, pid, host)
     return report
+
+
+def _finish(app: Any, run_id: int | None, status: str, report: RunReport, pid: int, host: str) -> None:
+    """Record how the run ended and free its lock. ``run_id`` None: interrupted right after its first
+    commit, before it knew its id — whatever this process started is marked interrupted and freed."""
+
+    def once() -> None:
+        with app.uow() as uow:
+            if run_id is None:
+                uow.collect.interrupt_runs_of(pid, host, _now(app))
+            else:
+                uow.collect.finish_run(run_id, _now(app), status,
+                                       report.counts | {"created": report.created, "closed": report.closed},
+                                       [d.isoformat() for d in report.caught_up], report.errors)
+                if not report.dry_run:
+                    uow.collect.drop_lock(run_id)
+            uow.commit()
+
+    try:
+        once()
+    except Exception:  # noqa: BLE001 — an interrupt mid-query can leave a pooled connection unusable
+        app.engine.dispose()  # fresh connections, then once more; if that fails too, the lease runs out
+        once()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
+from types import SimpleNamespace
 from typing import Any
 
 from ..domain.aging import DEFAULT_BUCKETS, bucket_labels
 from ..domain.errors import InvalidInput
 from . import as_of as as_of_view
+from . import run_lock
 from .policies import load_policies
 
 GROUPINGS = ("customer", "collector", "segment", "grade")
@@ -159,8 +161,12 @@ def worklist_details(app: Any, rows: Sequence[Any], as_of: date | None = None) -
 
 
 def runs(app: Any, limit: int = 30) -> list[Any]:
+    """The run log, newest first; a "running" run whose holder died shows as interrupted."""
+    now = app.clock.now().astimezone(UTC).replace(tzinfo=None)
+    host = run_lock.this_host()
     with app.uow(write=False) as uow:
-        return list(uow.collect.runs(limit))
+        rows = uow.collect.runs(limit)
+    return [SimpleNamespace(**{**r._asdict(), "status": run_lock.shown_status(r, now, host)}) for r in rows]
 
 
 def actions_of_day(app: Any, day: date) -> list[Any]:

@@ -329,11 +329,30 @@ class CollectRepo:
         return out
 
     # ── runs and the run lock ──────────────────────────────────────────────────────────────
-    def start_run(self, as_of: date, now: datetime, dry_run: bool) -> int:
+    def start_run(self, as_of: date, now: datetime, dry_run: bool, pid: int | None = None,
+                  host: str | None = None) -> int:
         r = self.c.execute(insert(t.run).values(
             company_id=self.cid, as_of=as_of, started_at=now, status="running", dry_run=dry_run,
-            counts={}, caught_up=[], errors=[]))
+            counts={}, caught_up=[], errors=[], pid=pid, host=host, heartbeat_at=now))
         return _new_id(r)
+
+    def heartbeat(self, run_id: int, now: datetime) -> None:
+        """Renew the run's lease (only while it is still running)."""
+        r = t.run.c
+        self.c.execute(update(t.run).where(r.id == run_id, r.status == "running").values(heartbeat_at=now))
+
+    def interrupt_runs_of(self, pid: int, host: str, now: datetime) -> None:
+        """Mark this process's running runs interrupted and free the lock any of them holds."""
+        r, lk = t.run.c, t.run_lock.c
+        mine = select(r.id).where(r.company_id == self.cid, r.status == "running", r.pid == pid, r.host == host)
+        self.c.execute(t.run_lock.delete().where(lk.company_id == self.cid, lk.run_id.in_(mine)))
+        self.c.execute(update(t.run).where(r.id.in_(mine)).values(
+            status="interrupted", finished_at=now))
+
+    def mark_interrupted(self, run_id: int, now: datetime) -> None:
+        r = t.run.c
+        self.c.execute(update(t.run).where(r.id == run_id, r.status == "running").values(
+            status="interrupted", finished_at=now))
 
     def finish_run(self, run_id: int, now: datetime, status: str, counts: dict[str, int],
                    caught_up: list[str], errors: list[dict[str, str]]) -> None:
@@ -341,8 +360,12 @@ class CollectRepo:
             finished_at=now, status=status, counts=counts, caught_up=caught_up, errors=errors))
 
     def lock_holder(self) -> Any:
-        lk = t.run_lock.c
-        return self.c.execute(select(lk.run_id, lk.locked_at).where(lk.company_id == self.cid)).first()
+        """The lock row with its run's holder and lease (run columns None when the run row is gone)."""
+        lk, r = t.run_lock.c, t.run.c
+        q = (select(lk.run_id, lk.locked_at, r.status, r.pid, r.host, r.heartbeat_at)
+             .select_from(t.run_lock.outerjoin(t.run, r.id == lk.run_id))
+             .where(lk.company_id == self.cid))
+        return self.c.execute(q).first()
 
     def take_lock(self, run_id: int, now: datetime) -> None:
         self.c.execute(insert(t.run_lock).values(company_id=self.cid, run_id=run_id, locked_at=now))

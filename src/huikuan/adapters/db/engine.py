@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
+from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import OperationalError
 
 
 def _create_private(url: str) -> None:
@@ -21,7 +24,33 @@ def _create_private(url: str) -> None:
     os.close(fd)
 
 
-def make_engine(url: str) -> Engine:
+LOCK_NOTICE_S = 3.0  # a writer waits this long for SQLite's write lock before it says it is waiting
+LOCK_WAIT_MAX_S = 900.0  # and gives up after this (a long import holds the lock between its batches only)
+
+
+def _begin_immediate(conn: Connection, on_lock_wait: Callable[[], None] | None) -> None:
+    """BEGIN IMMEDIATE, waiting for another writer as long as it takes (up to ``LOCK_WAIT_MAX_S``): after
+    ``LOCK_NOTICE_S`` the user is told once (``on_lock_wait``) instead of the command failing."""
+    deadline = time.monotonic() + LOCK_WAIT_MAX_S
+    told = False
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(LOCK_NOTICE_S * 1000)}")
+    try:
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as e:
+                if "locked" not in str(e.orig) or time.monotonic() > deadline:
+                    raise
+                if not told and on_lock_wait is not None:
+                    on_lock_wait()
+                told = True
+                conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+    finally:
+        conn.exec_driver_sql("PRAGMA busy_timeout=60000")
+
+
+def make_engine(url: str, on_lock_wait: Callable[[], None] | None = None) -> Engine:
     if url.startswith("sqlite"):
         _create_private(url)
         engine = create_engine(url, connect_args={"timeout": 60})
@@ -45,7 +74,10 @@ def make_engine(url: str) -> Engine:
             # A writing unit of work takes the write lock up front (BEGIN IMMEDIATE) so two writers
             # queue on busy_timeout instead of failing when a read lock cannot be upgraded; readers
             # stay deferred and never block anyone in WAL mode.
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
+            if conn.info.get("immediate"):
+                _begin_immediate(conn, on_lock_wait)
+            else:
+                conn.exec_driver_sql("BEGIN")
 
         return engine
     if url.startswith("postgresql://"):

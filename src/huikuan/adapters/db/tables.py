@@ -318,11 +318,15 @@ run = Table(
     Column("as_of", Date, nullable=False),
     Column("started_at", DateTime(timezone=False), nullable=False),
     Column("finished_at", DateTime(timezone=False)),
-    Column("status", String(20), nullable=False),  # running, done, failed
+    Column("status", String(20), nullable=False),  # running, done, failed, interrupted
     Column("dry_run", Boolean, nullable=False, server_default=text("false")),
     Column("counts", JSON, nullable=False),
     Column("caught_up", JSON, nullable=False),
     Column("errors", JSON, nullable=False),
+    # The process doing the run and its lease: renewed while it works, so a dead run is recognised.
+    Column("pid", Integer),
+    Column("host", String(255)),
+    Column("heartbeat_at", DateTime(timezone=False)),
     Index("ix_run_as_of", "company_id", "as_of"),
 )
 

@@ -20,7 +20,17 @@ from ...services.reporting import OpenInvoice, actions_of_day, open_invoice
 from ...services.reporting import open_invoices as list_open_invoices
 from ...services.reporting import runs as list_runs
 from ...services.reporting import worklist as list_worklist
-from .common import RichProgress, console, money_text, parse_day, state, terminal_safe, terms_text, tr
+from .common import (
+    RichProgress,
+    console,
+    console_err,
+    money_text,
+    parse_day,
+    state,
+    terminal_safe,
+    terms_text,
+    tr,
+)
 from .main import app
 
 customer_app = typer.Typer(help="客户 / customers", no_args_is_help=True)
@@ -45,6 +55,10 @@ def run_cmd(
     report = run_daily(a, day, dry_run=dry_run, progress=RichProgress(not as_json))
     warn_unknown_next_year(a.calendar(), report.as_of)
     lang = state.lang
+    if report.took_over is not None:
+        h = report.took_over
+        console_err().print(tr("run.took_over", run_id=h.run_id, pid=h.pid or "?", host=h.host or "?",
+                               since=h.seen_at.isoformat(timespec="seconds") if h.seen_at else "?"))
     if as_json:
         if report.dry_run:
             actions = [

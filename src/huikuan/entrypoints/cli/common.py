@@ -66,8 +66,11 @@ class _State:
         if self._app is None:
             from ...bootstrap import bootstrap
 
-            self._app = bootstrap(self.settings)
+            self._app = bootstrap(self.settings, on_lock_wait=self._lock_wait)
         return self._app
+
+    def _lock_wait(self) -> None:
+        console_err().print(tr("db.waiting_for_writer"))
 
     def reset(self) -> None:
         """Forget the previous invocation (the CLI may be called many times in one process, e.g. in tests)."""

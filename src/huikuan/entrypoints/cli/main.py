@@ -2,12 +2,15 @@
 errors are mapped to text and exit codes here, in one place (never a traceback to a user).
 
 Exit codes: 0 ok, 1 a run finished with customer errors, 2 bad input / not found / rule,
-3 conflict (another run holds the lock), 4 unexpected failure (logged with details).
+3 conflict (another run holds the lock), 4 unexpected failure (logged with details),
+130 interrupted by Ctrl-C, 143 by SIGTERM (work rolled back, a run marked interrupted, its lock freed).
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from typing import Any
 
 import typer
@@ -58,17 +61,49 @@ def _print_problems(problems: list[Any], lang: str) -> None:
     print_problems(problems, lang)
 
 
+_signals: list[int] = []  # the signals that interrupted this invocation
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    """Ctrl-C and SIGTERM both unwind as KeyboardInterrupt, so the same clean-up runs (rollback, a run
+    marked interrupted, its lock freed); the exit code says which one it was (128 + signal)."""
+    _signals.append(signum)
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    _signals.clear()
+    handled = (signal.SIGINT, signal.SIGTERM)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, _on_signal) for s in handled} if in_main_thread else {}
+    try:
+        try:
+            rc = _main(argv)
+        except KeyboardInterrupt:
+            rc = 130
+        return _interrupted() if _signals or rc == 130 else rc
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _interrupted() -> int:
+    console_err().print(i18n.t("cli.interrupted", state.lang))
+    return 128 + (_signals[0] if _signals else signal.SIGINT)
+
+
+def _main(argv: list[str] | None) -> int:
     from .usage_i18n import lang_from_argv, localise_help, usage_error_text
 
-    _register()
     state.reset()
     given = lang_from_argv(sys.argv[1:] if argv is None else argv)
     usage_lang = i18n.lang_of(given) if given else state.lang
     localise_help(usage_lang)
     try:
-        app(args=argv, standalone_mode=False, prog_name="huikuan")
-        return state.exit_code
+        _register()
+        rv = app(args=argv, standalone_mode=False, prog_name="huikuan")
+        # Typer turns Ctrl-C into its Exit(130) and, outside standalone mode, returns that code.
+        return rv if isinstance(rv, int) and rv != 0 else state.exit_code
     except ImportRejected as e:
         _print_problems(e.problems, state.lang)
         console_err().print(i18n.error_text(e, state.lang))
@@ -85,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except typer.Exit as e:
         return e.exit_code
-    except typer.Abort:
+    except typer.Abort:  # Click's wrapping of Ctrl-C (and of EOF at a prompt)
         return 130
     except typer.TyperException as e:  # usage mistakes: unknown command, missing option, bad value
         from typer._click.exceptions import NoArgsIsHelpError
