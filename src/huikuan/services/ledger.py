@@ -45,6 +45,8 @@ class Uow(Protocol):
     @property
     def collect(self) -> Any: ...
 
+    def serialize(self, key: str) -> None: ...
+
 
 # ---- the in-memory open book ------------------------------------------------------------------
 
@@ -172,6 +174,9 @@ def next_number(taken: set[str], prefix: str) -> str:
 
 
 def _next_number(uow: Uow, kind: str, prefix: str) -> str:
+    """Concurrent writers of the same prefix take turns until their commit, so two parallel ``pay`` never
+    generate the same number (PostgreSQL: an advisory lock; SQLite: the write lock already held)."""
+    uow.serialize(f"number:{kind}:{prefix}")
     return next_number(uow.ledger.numbers_like(kind, prefix), prefix)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from .analytics_repo import AnalyticsRepo
 from .calendar_repo import SqlCalendarRepo
@@ -95,6 +95,14 @@ class SqlUnitOfWork:
         from .outbox_repo import OutboxRepo  # communications (services/outbox.py, letters.py)
 
         return OutboxRepo(self.c, self.company_id)
+
+    def serialize(self, key: str) -> None:
+        """Make writers that pass the same ``key`` take turns until this transaction ends.
+
+        PostgreSQL: a transaction-scoped advisory lock. SQLite: nothing to do — a writing unit of work
+        already holds the database's one write lock (BEGIN IMMEDIATE)."""
+        if self.dialect == "postgresql":
+            self.c.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{self.company_id}:{key}"})
 
     def commit(self) -> None:
         self.c.commit()
