@@ -10,6 +10,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine, text
 
+from .aging_repo import AgingRepo
 from .analytics_repo import AnalyticsRepo
 from .calendar_repo import SqlCalendarRepo
 from .collect_repo import CollectRepo, CustomerRepo
@@ -52,6 +53,10 @@ class SqlUnitOfWork:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def aging(self) -> AgingRepo:
+        return AgingRepo(self.c, self.company_id)
 
     @property
     def collect(self) -> CollectRepo:
