@@ -43,6 +43,12 @@ class Conflict(HuikuanError):
     code = "conflict"
 
 
+class RunLocked(Conflict):
+    """Another daily run holds the company's run lock (the CLI's exit 3, and only this)."""
+
+    code = "run.locked"
+
+
 class InvalidInput(HuikuanError):
     code = "invalid_input"
 

@@ -340,6 +340,14 @@ def _apply(app: Any, got: Decided, today: date, run_id: int, progress: ProgressS
     return created, closed
 
 
+def _rebuild_aging_snapshot(app: Any, today: date) -> None:
+    """Today's per-customer aging, so ``aging`` and the dashboard read one row per customer (a past
+    ``--as-of`` run leaves it alone: the snapshot serves today only)."""
+    with app.uow() as uow:
+        uow.aging.rebuild(today)
+        uow.commit()
+
+
 def _caught_up(uow: Any, today: date, cal: WorkCalendar) -> list[date]:
     repo = uow.collect
     last = repo.last_run_day(today)
@@ -396,6 +404,8 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
             report.created, report.closed = _apply(app, got, today, rid, progress)
             alerts = raise_alerts(app, today, rid)
             report.alerts_raised, report.warnings_seconds = alerts.raised, alerts.seconds
+            if today == app.clock.today():
+                _rebuild_aging_snapshot(app, today)
         status = "done"
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM turned into one by the CLI: the day is finished by the next run
         status = "interrupted"

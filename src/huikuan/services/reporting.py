@@ -61,9 +61,15 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
     report = AgingReport(today, by, tuple(buckets))
     with app.uow(write=False) as uow:
         customers = uow.collect.customer_labels()
-        # A past day is computed from the facts dated up to it, never from today's balances.
-        rows = as_of_view.aging_rows(uow, today, buckets) if as_of_view.is_past(app, as_of) \
-            else uow.collect.aging_rows(today, buckets)
+        rows: Any
+        if as_of_view.is_past(app, as_of):  # a past day: from the facts dated up to it, never today's balances
+            rows = as_of_view.aging_rows(uow, today, buckets)
+        else:
+            # Today's default buckets come from the per-customer snapshot the daily run keeps (exact:
+            # changed customers are recomputed); other bucket sets from the invoices themselves.
+            rows = uow.aging.rows(today) if tuple(buckets) == DEFAULT_BUCKETS else None
+            if rows is None:
+                rows = uow.collect.aging_rows(today, buckets)
         policies = load_policies(app.policy_dirs(), uow.collect.segment_policies()) if by == "grade" else None
     groups: dict[tuple[str, str], AgingRow] = {}
     n = len(buckets) + 1

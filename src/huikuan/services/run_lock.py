@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.errors import Conflict
+from ..domain.errors import RunLocked
 
 LEASE = timedelta(minutes=2)
 RENEW_EVERY_SECONDS = 15.0  # well inside the lease: three renewals may fail before anyone takes over
@@ -64,13 +64,13 @@ def acquire(repo: Any, run_id: int, now: datetime, host: str) -> Holder | None:
     """Take the company's run lock for ``run_id`` inside the caller's transaction.
 
     Returns the dead holder whose lock was taken over (None when the lock was free); raises
-    ``Conflict("run.locked")`` while a live run holds it."""
+    ``RunLocked`` while a live run holds it."""
     row = repo.lock_holder()
     taken_over = None
     if row is not None:
         holder = holder_of(row)
         if holder.alive(now, host):
-            raise Conflict("run.locked", run_id=holder.run_id, pid=holder.pid or "?", host=holder.host or "?",
+            raise RunLocked("run.locked", run_id=holder.run_id, pid=holder.pid or "?", host=holder.host or "?",
                            since=(holder.seen_at or now).isoformat(timespec="seconds"))
         repo.mark_interrupted(holder.run_id, now)
         repo.drop_lock()
@@ -80,7 +80,7 @@ def acquire(repo: Any, run_id: int, now: datetime, host: str) -> Holder | None:
     except Exception as e:  # the insert races another process's; its unique key decides who runs
         if type(e).__name__ != "IntegrityError":
             raise
-        raise Conflict("run.locked", run_id="?", pid="?", host="?", since="") from e
+        raise RunLocked("run.locked", run_id="?", pid="?", host="?", since="") from e
     return taken_over
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -728,4 +729,40 @@ statement_confirmation = Table(
     Column("lines", JSON, nullable=False),  # disputed invoice numbers with comments
     UniqueConstraint("company_id", "token_id", name="uq_statement_confirmation_token"),
     _fk_customer("statement_confirmation"),
+)
+
+# Per-customer aging (账龄) for one day, so `aging` and the dashboard read 10⁵ rows, not 10⁶ invoices.
+# Rebuilt by each daily run for its day; every change to an invoice (payment, import, credit note,
+# write-off, dispute) marks its customer in ``aging_dirty`` through a database trigger (migration
+# 20261127_aging_snapshot), and readers recompute dirty customers from their invoices — so the snapshot
+# is exact whichever code path wrote. ``version`` grows with each change: a rebuild clears only the
+# marks it saw, never one made while it ran.
+AGING_SNAPSHOT_BUCKETS = 7  # DEFAULT_BUCKETS (0, 30, 60, 90, 180, 365): not due, five ranges, >365
+aging_snapshot = Table(
+    "aging_snapshot",
+    metadata,
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    *[Column(f"a{i}", BigInteger, nullable=False) for i in range(AGING_SNAPSHOT_BUCKETS)],
+    Column("disputed", BigInteger, nullable=False),
+    Column("overdue", BigInteger, nullable=False),
+    Column("oldest", Date),
+    PrimaryKeyConstraint("company_id", "customer_id", "currency", name="pk_aging_snapshot"),
+)
+
+aging_snapshot_state = Table(
+    "aging_snapshot_state",
+    metadata,
+    Column("company_id", Integer, primary_key=True),
+    Column("as_of", Date, nullable=False),
+)
+
+aging_dirty = Table(
+    "aging_dirty",
+    metadata,
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("version", BigInteger, nullable=False, server_default="1"),
+    PrimaryKeyConstraint("company_id", "customer_id", name="pk_aging_dirty"),
 )

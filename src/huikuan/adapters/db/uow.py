@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
+from .aging_repo import AgingRepo
 from .analytics_repo import AnalyticsRepo
 from .calendar_repo import SqlCalendarRepo
 from .collect_repo import CollectRepo, CustomerRepo
@@ -54,6 +55,10 @@ class SqlUnitOfWork:
         return self.engine.dialect.name
 
     @property
+    def aging(self) -> AgingRepo:
+        return AgingRepo(self.c, self.company_id)
+
+    @property
     def collect(self) -> CollectRepo:
         return CollectRepo(self.c, self.company_id)
 
@@ -95,6 +100,14 @@ class SqlUnitOfWork:
         from .outbox_repo import OutboxRepo  # communications (services/outbox.py, letters.py)
 
         return OutboxRepo(self.c, self.company_id)
+
+    def serialize(self, key: str) -> None:
+        """Make writers that pass the same ``key`` take turns until this transaction ends.
+
+        PostgreSQL: a transaction-scoped advisory lock. SQLite: nothing to do — a writing unit of work
+        already holds the database's one write lock (BEGIN IMMEDIATE)."""
+        if self.dialect == "postgresql":
+            self.c.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{self.company_id}:{key}"})
 
     def commit(self) -> None:
         self.c.commit()

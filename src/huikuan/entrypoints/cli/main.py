@@ -2,7 +2,7 @@
 errors are mapped to text and exit codes here, in one place (never a traceback to a user).
 
 Exit codes: 0 ok, 1 a run finished with customer errors, 2 bad input / not found / rule,
-3 conflict (another run holds the lock), 4 unexpected failure (logged with details),
+3 another daily run holds the run lock (nothing else exits 3), 4 unexpected failure (logged with details),
 130 interrupted by Ctrl-C, 143 by SIGTERM (work rolled back, a run marked interrupted, its lock freed).
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from ... import i18n
-from ...domain.errors import Conflict, HuikuanError, ImportRejected, PolicyInvalid
+from ...domain.errors import HuikuanError, ImportRejected, PolicyInvalid, RunLocked
 from .common import console_err, state, write_crash_log
 
 app = typer.Typer(
@@ -112,7 +112,7 @@ def _main(argv: list[str] | None) -> int:
         _print_problems(e.problems, state.lang)
         console_err().print(i18n.error_text(e, state.lang))
         return 2
-    except Conflict as e:
+    except RunLocked as e:  # exit 3 is the run lock's alone (cron scripts retry on it)
         console_err().print(i18n.error_text(e, state.lang))
         return 3
     except HuikuanError as e:
