@@ -117,3 +117,23 @@ def import_contacts_left(app) -> None:  # type: ignore[no-untyped-def]
 
     risk.mark_contact_left(app, "KH1", "刘会计", date(2026, 11, 23))
     run_daily(app, date(2026, 11, 24))
+
+
+def test_dashboard_counts_the_open_warnings_and_links_to_them(client_for, ledger):
+    import re
+
+    owner = client_for("owner")
+
+    def tile() -> str:
+        page = owner.get("/dashboard").text
+        m = re.search(r'data-testid="dash-alerts"><div class="l">([^<]*)</div><div class="v">(\d+)</div>', page)
+        assert m, "the dashboard has no open-alerts tile"
+        return m.group(2)
+
+    before = tile()
+    import_contacts_left(ledger)  # the contact who handled our account has left: a warning is raised
+    with ledger.uow(write=False) as uow:
+        expected = len(uow.credit.alerts(True))
+    assert expected > int(before)
+    assert tile() == str(expected)
+    assert 'href="/credit" data-testid="dash-alerts"' in owner.get("/dashboard").text

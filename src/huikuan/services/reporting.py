@@ -194,6 +194,7 @@ class Dashboard:
     approvals_waiting: int
     last_run: Any
     collected_month_minor: int
+    alerts_open: int = 0  # early warnings raised for the credit manager and not yet closed
 
     @property
     def overdue_share(self) -> float:
@@ -217,11 +218,13 @@ def dashboard(app: Any, as_of: date | None = None, top: int = 20) -> Dashboard:
         waiting = uow.customers.open_proposals_count(today)
         last = (uow.collect.runs(1) or [None])[0]
         collected = uow.customers.collected_between(today.replace(day=1), today, cur)
+        alerts_open = len(uow.credit.alerts(True))
     return Dashboard(
         as_of=today, currency=cur, open_minor=sum(buckets), overdue_minor=sum(r.overdue for r in rows),
         labels_buckets=report.buckets, buckets=buckets,
         top_overdue=sorted((r for r in rows if r.overdue > 0), key=lambda r: (-r.overdue, r.key))[:top],
-        promises_week=promises, approvals_waiting=waiting, last_run=last, collected_month_minor=collected)
+        promises_week=promises, approvals_waiting=waiting, last_run=last, collected_month_minor=collected,
+        alerts_open=alerts_open)
 
 
 @dataclass(frozen=True, slots=True)
