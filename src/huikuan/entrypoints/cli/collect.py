@@ -358,28 +358,7 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
     v = svc.customer_view(state.app(), code, parse_day(as_of, "--as-of"))
     c, cur, lang = v.customer, v.customer.currency, state.lang
     if as_json:
-        typer.echo(json.dumps({
-            "as_of": v.as_of.isoformat(),
-            "customer": c.code, "name": c.name, "type": c.type, "terms": c.terms, "currency": cur,
-            "credit_limit": format_minor(c.credit_limit_minor, cur), "credit_status": c.credit_status,
-            "shipment_locked": bool(c.shipment_locked), "paused": bool(c.paused),
-            "open": format_minor(v.open_minor, cur), "disputed": format_minor(v.disputed_minor, cur),
-            "overdue_collectable": format_minor(v.overdue_minor, cur), "days_past_due": v.days_past_due,
-            "grade": v.grade.value,
-            "aging": dict(zip(bucket_labels(v.buckets, "en"), [format_minor(x, cur) for x in v.aging], strict=True)),
-            "promises": [{"id": p.id, "amount": format_minor(p.amount_minor, cur), "date": p.promised_on.isoformat(),
-                          "made_on": p.made_on.isoformat(), "state": s} for p, s in v.promises],
-            "disputes": [{"id": d.id, "invoice": d.invoice_number, "amount": format_minor(d.amount_minor, cur),
-                          "category": d.category, "opened_on": d.opened_on.isoformat(),
-                          "resolved_on": d.resolved_on.isoformat() if d.resolved_on else None,
-                          "invoice_paid": d.invoice_open_minor <= 0} for d in v.disputes],
-            "activities": [{"at": x.at.isoformat(), "channel": x.channel, "outcome": x.outcome, "excuse": x.excuse,
-                            "note": x.note} for x in v.activities],
-            "open_actions": [{"id": x.id, "kind": x.kind, "stage": x.stage, "run_on": x.run_on.isoformat()}
-                             for x in v.open_actions],
-            "debtor": debtor_json(c.code, v.as_of),
-            "invoices": [open_invoice(r, v.as_of).as_dict() for r in v.invoices],
-        }, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(svc.customer_document(v, debtor_json(c.code, v.as_of)), ensure_ascii=False, indent=2))
         return
     con = console()
     con.rule(f"{c.code} {c.name}")

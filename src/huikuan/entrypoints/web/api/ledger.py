@@ -12,10 +12,9 @@ from pydantic import BaseModel, Field
 from ....domain.aging import DEFAULT_BUCKETS, bucket_labels
 from ....domain.errors import InvalidInput
 from ....domain.ledger import Role
-from ....domain.money import format_minor
 from ....services import collect
 from ....services.import_ import import_rows
-from ....services.reporting import aging, open_invoice
+from ....services.reporting import aging
 from ....services.users import Principal
 from ..auth import current_user, requires
 from ..paging import decode_cursor, encode_cursor
@@ -93,29 +92,7 @@ def get_customer(request: Request, code: str, user: Annotated[Principal, Depends
     """客户概况，与 `huikuan customer show --json` 相同 / a customer, as `customer show --json` prints it.
     A customer outside the caller's scope answers 404."""
     v = collect.customer_view(request.app.state.hk.app, code, scope=user.scope)
-    c, cur = v.customer, v.customer.currency
-    return {
-        "as_of": v.as_of.isoformat(),
-        "customer": c.code, "name": c.name, "type": c.type, "terms": c.terms, "currency": cur,
-        "credit_limit": format_minor(c.credit_limit_minor, cur), "credit_status": c.credit_status,
-        "shipment_locked": bool(c.shipment_locked), "paused": bool(c.paused),
-        "open": format_minor(v.open_minor, cur), "disputed": format_minor(v.disputed_minor, cur),
-        "overdue_collectable": format_minor(v.overdue_minor, cur), "days_past_due": v.days_past_due,
-        "grade": v.grade.value,
-        "aging": dict(zip(bucket_labels(v.buckets, "en"), [format_minor(x, cur) for x in v.aging], strict=True)),
-        "promises": [{"id": p.id, "amount": format_minor(p.amount_minor, cur), "date": p.promised_on.isoformat(),
-                      "made_on": p.made_on.isoformat(), "state": s} for p, s in v.promises],
-        "disputes": [{"id": d.id, "invoice": d.invoice_number, "amount": format_minor(d.amount_minor, cur),
-                      "category": d.category, "opened_on": d.opened_on.isoformat(),
-                      "resolved_on": d.resolved_on.isoformat() if d.resolved_on else None,
-                      "invoice_paid": d.invoice_open_minor <= 0} for d in v.disputes],
-        "activities": [{"at": x.at.isoformat(), "channel": x.channel, "outcome": x.outcome, "excuse": x.excuse,
-                        "note": x.note} for x in v.activities],
-        "open_actions": [{"id": x.id, "kind": x.kind, "stage": x.stage, "run_on": x.run_on.isoformat()}
-                         for x in v.open_actions],
-        "debtor": _debtor(request, code, v.as_of, user),
-        "invoices": [open_invoice(r, v.as_of).as_dict() for r in v.invoices],
-    }
+    return collect.customer_document(v, _debtor(request, code, v.as_of, user))
 
 
 def _debtor(request: Request, code: str, as_of: date, user: Principal) -> dict[str, Any]:
