@@ -2,7 +2,7 @@
 
 Usage (from the repository root, with the dev extras installed)::
 
-    python bench/run.py                                   # full size, writes bench/RESULTS.md
+    python bench/run.py                                   # full size, updates its section of bench/RESULTS.md
     python bench/run.py --customers 300 --invoices 3000 --out /tmp/r.md --workdir /tmp/b
 
 Each phase runs in its own child process (``python bench/run.py phase NAME …``) so its wall time
@@ -14,6 +14,11 @@ are the same aggregate as ONE DuckDB query over the same data, run in the same b
 - aging floor: per customer, open amount summed by age bucket.
 
 Generated data lives in a temporary directory (or ``--workdir``), never in the repository.
+
+bench/RESULTS.md holds every area's figures, each between its own marker comments
+``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``; this script rewrites only what lies between
+``<!-- run:begin -->`` and ``<!-- run:end -->`` (``write_section``; other scripts may import it) and keeps
+every other byte of the file.
 """
 
 from __future__ import annotations
@@ -380,13 +385,37 @@ def bench(customers: int, invoices: int, out: Path, workdir: Path | None, seed: 
                            "code": code,
                            "command": " ".join(["python bench/run.py", f"--customers {customers}",
                                                 f"--invoices {invoices}"])}
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render(results), encoding="utf-8")
+        write_section(out, "run", render(results))
         log(f"results written to {out}")
         return results
     finally:
         if own_dir:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def replace_section(text: str, name: str, section: str) -> str:
+    """``text`` with the part between ``<!-- name:begin -->`` and ``<!-- name:end -->`` replaced by
+    ``section`` (markers kept); without those markers the section is appended, markers included.
+    Nothing outside the markers changes: other areas' figures live there."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    body = begin + "\n" + section.strip("\n") + "\n" + end
+    if text.count(begin) != text.count(end) or text.count(begin) > 1:
+        raise ValueError(f"bench results: the markers {begin} / {end} must appear once each (or not at all)")
+    if begin in text:
+        i, j = text.index(begin), text.index(end)
+        if j < i:
+            raise ValueError(f"bench results: {end} comes before {begin}")
+        return text[:i] + body + text[j + len(end):]
+    if not text.strip():
+        return "# Benchmark results\n\n" + body + "\n"
+    return text.rstrip("\n") + "\n\n" + body + "\n"
+
+
+def write_section(out: Path, name: str, section: str) -> None:
+    """Update the section ``name`` of the results file ``out`` (created when missing)."""
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(replace_section(old, name, section), encoding="utf-8")
 
 
 def _fmt_s(v: float | None) -> str:
@@ -422,7 +451,7 @@ def render(r: dict[str, Any]) -> str:
     nxt_ratio = nxt_s / runf_s if nxt_s is not None and runf_s else None
 
     lines = [
-        "# Benchmark results",
+        "## Import, daily run and aging (`bench/run.py`)",
         "",
         f"Measured {meta['measured_at']} with `{meta['command']}` (as of {meta['as_of']}, seed {meta['seed']}).",
         f"Code measured: {meta.get('code', 'unknown')}.",

@@ -21,11 +21,20 @@ def _bench(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=600, cwd=ROOT)
 
 
+# Other areas' sections of bench/RESULTS.md, around an old section of this benchmark: kept byte for byte.
+BEFORE = "# Benchmark results\n\nIntro, kept.\n\n<!-- credit:begin -->\n## Credit\n| a | 1 ms |\n<!-- credit:end -->\n\n"
+AFTER = "\n\n<!-- comms:begin -->\n## Comms\n\n36 e-mails/s\n<!-- comms:end -->\n\ntrailing words\n"
+
+
 def test_bench_writes_every_figure_beside_its_floor(tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"
+    out.write_text(BEFORE + "<!-- run:begin -->\n## old figures\n<!-- run:end -->" + AFTER, encoding="utf-8")
     r = _bench("--customers", "300", "--invoices", "3000", "--out", str(out), "--workdir", str(tmp_path / "work"))
     assert r.returncode == 0, r.stdout + r.stderr
-    text = out.read_text(encoding="utf-8")
+    whole = out.read_text(encoding="utf-8")
+    assert whole.startswith(BEFORE + "<!-- run:begin -->\n") and whole.endswith("<!-- run:end -->" + AFTER)
+    text = whole[len(BEFORE):-len(AFTER)]
+    assert "old figures" not in text
 
     assert "300 customers and 3,000 open invoices" in text
     assert "In the database after import: 300 customers, 3,000 invoices (3,000 open)." in text
