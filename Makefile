@@ -78,20 +78,16 @@ sysdeps:
 	else \
 	  $(APT) update && $(APT) install -y --no-install-recommends postgresql; \
 	fi
-	@# The monthly report: WeasyPrint needs Pango, its charts and pages a CJK font; its test reads the PDF back.
-	@missing=""; \
-	ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
-	ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
-	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
-	if [ -n "$$missing" ]; then $(APT) update && $(APT) install -y --no-install-recommends $$missing; fi
 	@if [ -x /usr/bin/chromium ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1; then \
 	  echo "Chromium found: /usr/bin/chromium"; \
 	else \
 	  $(APT) update && $(APT) install -y --no-install-recommends chromium fonts-noto-cjk; \
 	fi
+	@# Letters and the monthly report: WeasyPrint needs Pango, the pages a CJK font (checked with Chromium above);
+	@# their tests read the PDFs back with pdftotext, pdffonts and pdftoppm (poppler-utils).
 	@missing=""; \
 	ls /usr/lib/*/libpango-1.0.so.0 /usr/lib/libpango-1.0.so.0 2>/dev/null | grep -q . || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
-	command -v pdftotext >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	for tool in pdftotext pdffonts pdftoppm; do command -v $$tool >/dev/null 2>&1 || { missing="$$missing poppler-utils"; break; }; done; \
 	if [ -n "$$missing" ]; then $(APT) update && $(APT) install -y --no-install-recommends $$missing; \
 	else echo "Pango (WeasyPrint) and poppler-utils found"; fi
 
