@@ -24,6 +24,9 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋（）￥"
 _NUMBER = re.compile(r"^([+-]?)(\d+)(?:\.(\d*))?$")
 _GROUPED = re.compile(r"^[+-]?\(?[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\)?$")
 MAX_MAJOR = 10**13  # the largest amount accepted, in major units (yuan)
+# The same bound in minor units (fen): an amount stored beyond it is bad data (a hand edit, an import from
+# before the bound), which the run and the aging leave out and name rather than sum into an overflow.
+MAX_MINOR = MAX_MAJOR * 100
 _MAX_TEXT = 64  # longer amount text is refused before any digit is converted
 _CURRENCY_MARKS = ("¥", "￥", "元", "RMB", "CNY", "人民币", "$", "USD", "€", "EUR", "HK$", "HKD")
 

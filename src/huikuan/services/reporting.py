@@ -37,6 +37,7 @@ class AgingReport:
     by: str
     buckets: tuple[int, ...]
     rows: list[AgingRow] = field(default_factory=list)
+    out_of_range: list[str] = field(default_factory=list)  # customers left out: an amount beyond 10¹³ yuan
 
     def labels(self, lang: str) -> list[str]:
         return bucket_labels(self.buckets, lang)
@@ -61,6 +62,7 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
     report = AgingReport(today, by, tuple(buckets))
     with app.uow(write=False) as uow:
         customers = uow.collect.customer_labels()
+        report.out_of_range = uow.aging.out_of_range()
         rows: Any
         if as_of_view.is_past(app, as_of):  # a past day: from the facts dated up to it, never today's balances
             rows = as_of_view.aging_rows(uow, today, buckets)

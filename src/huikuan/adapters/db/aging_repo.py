@@ -27,9 +27,11 @@ from sqlalchemy import (
     union_all,
 )
 
+from ...domain.money import MAX_MINOR
 from . import tables as t
 
 SNAPSHOT_BUCKETS = (0, 30, 60, 90, 180, 365)  # domain.aging.DEFAULT_BUCKETS, the columns a0..a6
+MAX_OPEN = MAX_MINOR  # 10¹³ yuan, the import's bound: beyond it an amount is bad data (``out_of_range``)
 
 
 def _grouped(company_id: int, as_of: date, buckets: Sequence[int], where: Any = None) -> Select[Any]:
@@ -44,7 +46,7 @@ def _grouped(company_id: int, as_of: date, buckets: Sequence[int], where: Any = 
                 func.sum(case((iv.due_on < as_of, iv.open_minor - iv.disputed_minor), else_=0)).label("overdue"),
                 func.min(case((and_(iv.due_on < as_of, iv.open_minor > iv.disputed_minor), iv.due_on))).label("oldest"),
                 *[c.label(f"a{i}") for i, c in enumerate(cols)])
-         .where(iv.company_id == company_id, iv.open_minor != 0))
+         .where(iv.company_id == company_id, iv.open_minor != 0, iv.open_minor.between(-MAX_OPEN, MAX_OPEN)))
     if where is not None:
         q = q.where(where)
     return q.group_by(iv.customer_id, iv.currency)
@@ -54,6 +56,14 @@ class AgingRepo:
     def __init__(self, conn: Connection, company_id: int) -> None:
         self.c = conn
         self.cid = company_id
+
+    def out_of_range(self) -> list[str]:
+        """Codes of customers with an invoice beyond ``MAX_OPEN``: left out of aging (one overflowing
+        sum would fail the report for the whole company) and named instead."""
+        iv, cu = t.invoice.c, t.customer.c
+        q = (select(cu.code).distinct().select_from(t.invoice.join(t.customer, cu.id == iv.customer_id))
+             .where(iv.company_id == self.cid, ~iv.open_minor.between(-MAX_OPEN, MAX_OPEN)).order_by(cu.code))
+        return list(self.c.execute(q).scalars())
 
     def snapshot_day(self) -> date | None:
         st = t.aging_snapshot_state.c

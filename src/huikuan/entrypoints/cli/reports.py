@@ -15,7 +15,7 @@ from ...domain.aging import parse_buckets
 from ...domain.errors import InvalidInput
 from ...domain.money import format_minor
 from ...services.reporting import AgingRow, aging
-from .common import console, guard_output, money_text, parse_day, state, tr
+from .common import console, console_err, guard_output, money_text, parse_day, state, tr
 from .main import app
 
 policy_app = typer.Typer(help="催收策略 / collection policies", no_args_is_help=True)
@@ -45,6 +45,9 @@ def aging_cmd(
     if output is not None:
         guard_output(output, force)
     rep = aging(state.app(), parse_day(as_of, "--as-of"), parse_buckets(buckets), by)
+    if rep.out_of_range:
+        console_err().print(tr("aging.out_of_range", customers="、".join(rep.out_of_range[:20]),
+                               count=len(rep.out_of_range)))
     lang = state.lang
     labels = rep.labels(lang)
     head = [tr(f"by.{by}"), tr("col.name"), tr("col.currency"), *labels, tr("col.total"), tr("col.overdue_collectable"),
