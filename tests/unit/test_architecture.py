@@ -4,6 +4,7 @@ reads the wall clock. A failing build keeps the core testable without a database
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,6 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src" / "huikuan"
 STDLIB_OK = {"__future__", "dataclasses", "datetime", "enum", "typing", "collections", "re", "calendar",
              "tomllib", "unicodedata", "decimal", "itertools", "functools", "math", "abc", "hashlib"}
-# Services that still speak SQLAlchemy themselves instead of through a repository on the unit of
-# work. Debt, not design: the importer's statements move into adapters/db with its split (issue 6).
-SERVICES_WITH_SQL = {"import_.py"}
 
 
 def modules(folder: str):
@@ -47,9 +45,26 @@ def test_domain_is_pure(path, tree):
 @pytest.mark.parametrize(("path", "tree"), list(modules("services")), ids=lambda x: getattr(x, "name", ""))
 def test_services_do_not_reach_outward(path, tree):
     for name in imported(tree, path):
-        assert not name.startswith("huikuan.entrypoints"), f"{path.name} imports {name}"
-        if path.name not in SERVICES_WITH_SQL:
-            assert not name.startswith(("huikuan.adapters", "sqlalchemy")), f"{path.name} imports {name}"
+        assert not name.startswith(("huikuan.entrypoints", "huikuan.adapters", "sqlalchemy")), \
+            f"{path.relative_to(SRC)} imports {name}"
+
+
+_SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|PRAGMA|BEGIN|CREATE|DROP|ALTER)\s")
+_CONNECTION = {"c", "conn", "connection", "engine", "exec_driver_sql", "execute", "executemany"}
+
+
+@pytest.mark.parametrize(("path", "tree"), list(modules("services")), ids=lambda x: getattr(x, "name", ""))
+def test_services_run_no_sql(path, tree):
+    """Not by the back door either: no statement text, and no hand on the unit of work's connection."""
+    for node in ast.walk(tree):
+        where = f"{path.relative_to(SRC)}:{getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            assert not _SQL.match(node.value), f"{where} holds SQL"
+        if isinstance(node, ast.Attribute) and node.attr in _CONNECTION:
+            owner = node.value
+            name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+            assert name != "uow" and node.attr not in ("exec_driver_sql", "executemany"), \
+                f"{where} reaches the database connection ({name}.{node.attr})"
 
 
 @pytest.mark.parametrize("folder", ["domain", "services", "adapters"])

@@ -183,8 +183,8 @@ def test_every_message_key_of_the_import_area_has_zh_and_en_text() -> None:
     from huikuan import i18n
 
     src = Path(i18n.__file__).parent
-    files = ["services/import_.py", "services/ledger.py", "domain/parsing.py", "adapters/files.py",
-             "entrypoints/cli/imports.py"]
+    files = [*(str(p.relative_to(src)) for p in sorted((src / "services" / "import_").glob("*.py"))),
+             "services/ledger.py", "domain/parsing.py", "adapters/files.py", "entrypoints/cli/imports.py"]
     keys = {k for f in files for k in re.findall(r'"([a-z_]+(?:\.[a-z_\-]+)+)"', (src / f).read_text("utf-8"))}
     keys |= {f"import.kind.{k}" for k in ("customers", "contacts", "invoices", "payments", "credit-notes")}
     keys |= {f"import.count.{k}" for k in ("rows", "inserted", "updated", "unchanged", "rejected")}

@@ -371,7 +371,7 @@ class CreditRepo:
              .where(a.company_id == self.cid, *([a.status == status] if status else [])).order_by(a.id))
         return list(self.c.execute(q))
 
-    # ── importer (services/import_credit.py) ────────────────────────────────────────────────
+    # ── importer (services/import_/orders.py) ────────────────────────────────────────────────
     def order_rows(self) -> dict[str, Any]:
         o = t.sales_order.c
         return {r.number: r for r in self.c.execute(select(t.sales_order).where(o.company_id == self.cid))}

@@ -15,6 +15,7 @@ from .analytics_repo import AnalyticsRepo
 from .calendar_repo import SqlCalendarRepo
 from .collect_repo import CollectRepo, CustomerRepo
 from .credit_repo import CreditRepo
+from .import_repo import ImportRepo
 from .ledger_repo import LedgerRepo
 from .web_repo import AuditRepo, SettingRepo, UserRepo
 
@@ -74,6 +75,10 @@ class SqlUnitOfWork:
     @property
     def ledger(self) -> LedgerRepo:
         return LedgerRepo(self.c, self.company_id)
+
+    @property
+    def imports(self) -> ImportRepo:
+        return ImportRepo(self.c, self.company_id)
 
     @property
     def customers(self) -> CustomerRepo:

@@ -1,6 +1,6 @@
 """Import kinds of credit control (issue 10): open sales orders and delivery notes (送货单).
 
-They follow the importer's contract (``import_.py``): every row checked first, every problem reported
+They follow the importer's contract (``services/import_``): every row checked first, every problem reported
 with row and column, nothing written on any problem, upsert by number (the same file twice changes
 nothing). A delivery names an order we hold or one in the same file, of the same customer; once it
 names an invoice it is that invoice's evidence. Reads and writes go through ``uow.credit``.
@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..domain.parsing import parse_positive_amount
-from .import_ import ImportReport, _Importer
+from ...domain.parsing import parse_positive_amount
+from .base import Importer
+from .report import ImportReport
 
 
-class OrderImporter(_Importer):
+class OrderImporter(Importer):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.known = self.customers()
@@ -59,7 +60,7 @@ class OrderImporter(_Importer):
         report.inserted, report.updated = len(inserts), len(updates)
 
 
-class DeliveryImporter(_Importer):
+class DeliveryImporter(Importer):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.known = self.customers()

@@ -1,0 +1,200 @@
+"""How an import runs, whatever its kind: read the header, check every row (collecting every problem),
+then write only if none was found (or ``skip_invalid``) — all in one unit of work.
+
+``import_file`` reads through the ``Files`` port (``app.files``); ``import_rows`` takes dicts;
+``run_in`` does the work inside a caller's unit of work (a ledger export imports several kinds in one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from ... import i18n
+from ...domain.errors import ImportRejected, InvalidInput, Problem
+from ...domain.parsing import (
+    HEADER_ALIASES,
+    REQUIRED_COLUMNS,
+    resolve_headers,
+    strip_controls,
+    total_row_kind,
+)
+from ..ports import NoProgress, ProgressSink
+from .base import KEY_COLUMN, KINDS, Importer, text_of
+from .credit_notes import CreditNoteImporter
+from .customers import ContactImporter, CustomerImporter
+from .invoices import InvoiceImporter
+from .orders import DeliveryImporter, OrderImporter
+from .payments import PaymentImporter
+from .report import ImportReport, reason
+
+HEADER_WHERE = "表头 / header"
+_TICK = 5000
+
+IMPORTERS: dict[str, type[Importer]] = {
+    "customers": CustomerImporter,
+    "contacts": ContactImporter,
+    "invoices": InvoiceImporter,
+    "payments": PaymentImporter,
+    "credit-notes": CreditNoteImporter,
+    "orders": OrderImporter,
+    "deliveries": DeliveryImporter,
+}
+
+
+def import_file(app: Any, kind: str, path: str | Path, *, skip_invalid: bool = False,
+                rejects_path: str | Path | None = None, progress: ProgressSink | None = None) -> ImportReport:
+    """Import a ``.csv`` or ``.xlsx`` file of ``kind``; see the module docstring for the contract."""
+    _check_kind(kind)
+    path = Path(path)
+    with app.files.open_table(path, is_header=lambda cells: _looks_like_header(kind, cells)) as table:
+        report, rejects = _run(app, kind, table.source, table.headers, table.rows, table.total, skip_invalid,
+                               progress)
+    if rejects:
+        target = Path(rejects_path) if rejects_path else path.with_name(path.name + ".rejects.csv")
+        lang = app.settings.lang
+        app.files.write_rejects(target, table.headers,
+                                ((row, "; ".join(reason(p, lang) for p in ps)) for row, ps in rejects),
+                                i18n.t("import.rejects.reason_column", lang))
+        report.rejects_path = str(target)
+    return report
+
+
+def import_rows(app: Any, kind: str, rows: Iterable[dict[str, object]], *, source: str = "rows",
+                skip_invalid: bool = False, progress: ProgressSink | None = None) -> ImportReport:
+    """Import dicts keyed by column names (canonical or aliases); row numbers start at 2 like a sheet.
+
+    The columns are the union of the keys of a list or tuple (a row may omit optional ones), or the
+    keys of the first row of any other iterable (which is streamed, never held in memory).
+    """
+    _check_kind(kind)
+    it = iter(rows)
+    first = next(it, None)
+    if first is None:
+        raise ImportRejected([Problem(source, "文件 / file", "file.no_data_rows", {})])
+    headers = list(first.keys())
+    if isinstance(rows, list | tuple):
+        seen = set(headers)
+        for r in rows:
+            for k in r:
+                if k not in seen:
+                    seen.add(k)
+                    headers.append(k)
+    numbered = ((n, r) for n, r in enumerate(chain([first], it), start=2))
+    total = len(rows) if isinstance(rows, list | tuple) else None
+    report, _ = _run(app, kind, source, headers, _clean_rows(numbered), total, skip_invalid, progress)
+    return report
+
+
+def _keyless(key: object) -> bool:
+    """A row's number is missing, blank, or a total marker itself (合计 in the number column)."""
+    text = text_of(key)
+    return not text or total_row_kind(text) is not None
+
+
+def _clean_rows(rows: Iterable[tuple[int, dict[str, object]]]) -> Iterator[tuple[int, dict[str, object]]]:
+    """Rows given as dicts (``import_rows``) without control characters (files are cleaned as read)."""
+    for n, row in rows:
+        for h, v in row.items():
+            if type(v) is str and not v.isprintable():
+                row[h] = strip_controls(v)
+        yield n, row
+
+
+def _total_row(row: dict[str, object]) -> str | None:
+    """The kind of total row (``subtotal``, ``total`` …) when a cell of a row without a number says so."""
+    for v in row.values():
+        if type(v) is str and v:
+            kind = total_row_kind(v)
+            if kind is not None:
+                return kind
+    return None
+
+
+def _looks_like_header(kind: str, cells: list[str]) -> bool:
+    """A row naming at least two of the kind's columns (not an ERP export's title row)."""
+    return len(resolve_headers(kind, cells)[0]) >= 2
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise InvalidInput("import.unknown_kind", value=kind, allowed=", ".join(KINDS))
+
+
+def _header_problems(kind: str, source: str, headers: list[str]) -> tuple[dict[str, str], list[Problem],
+                                                                            list[Problem]]:
+    mapping, unknown, dupes = resolve_headers(kind, headers)
+    warnings = [Problem(source, HEADER_WHERE, "import.unknown_column", {"column": h}) for h in unknown]
+    problems = [Problem(source, HEADER_WHERE, "import.duplicate_column", {"column": c}) for c in dupes]
+    columns = {canonical: written for written, canonical in mapping.items()}
+    for req in REQUIRED_COLUMNS[kind]:
+        if req not in columns:
+            aliases = "、".join(HEADER_ALIASES[kind][req][:3])
+            problems.append(Problem(source, HEADER_WHERE, "import.missing_column",
+                                    {"column": req, "aliases": aliases}))
+    return columns, warnings, problems
+
+
+def _run(app: Any, kind: str, source: str, headers: list[str], rows: Iterable[tuple[int, dict[str, object]]],
+         total: int | None, skip_invalid: bool, progress: ProgressSink | None,
+         ) -> tuple[ImportReport, list[tuple[dict[str, object], list[Problem]]]]:
+    with app.uow() as uow:
+        out = run_in(app, uow, kind, source, headers, rows, total, skip_invalid, progress)
+        uow.commit()
+    return out
+
+
+def run_in(app: Any, uow: Any, kind: str, source: str, headers: list[str],
+           rows: Iterable[tuple[int, dict[str, object]]], total: int | None = None, skip_invalid: bool = False,
+           progress: ProgressSink | None = None, only_new: bool = False,
+           ) -> tuple[ImportReport, list[tuple[dict[str, object], list[Problem]]]]:
+    """Validate then write ``rows`` of ``kind`` inside the caller's unit of work (no commit): several
+    kinds from one file (a ledger export) land together or not at all. ``only_new`` leaves existing
+    rows as they are (customers a ledger export creates)."""
+    progress = progress or NoProgress()
+    columns, warnings, file_problems = _header_problems(kind, source, headers)
+    if file_problems:
+        raise ImportRejected(file_problems)
+    report = ImportReport(kind, source, warnings=warnings)
+    skipped = report.skipped
+    key_header = columns.get(KEY_COLUMN[kind])
+    lang = app.settings.lang
+    cal = app.calendar() if kind == "invoices" and app.settings.roll_due_to_workday else None
+    rejects: list[tuple[dict[str, object], list[Problem]]] = []
+    all_problems: list[Problem] = []
+    importer = IMPORTERS[kind](app, uow, source, columns, cal)
+    importer.only_new = only_new
+    progress.start(i18n.t("import.progress.validate", lang, source=source), total)
+    pending = 0
+    for n, row in rows:
+        # A total row has no number of its own (or 合计 in its place); checked only for a row
+        # without a number or with problems, so the common row pays one dict lookup.
+        key = row.get(key_header) if key_header else None
+        if not key and (total_kind := _total_row(row)) is not None:
+            skipped[total_kind] = skipped.get(total_kind, 0) + 1
+            continue
+        found = importer.check(n, row)
+        if found and _keyless(key) and (total_kind := _total_row(row)) is not None:
+            skipped[total_kind] = skipped.get(total_kind, 0) + 1
+            continue
+        report.rows += 1
+        if found:
+            all_problems.extend(found)
+            if skip_invalid:
+                rejects.append((row, found))
+        pending += 1
+        if pending == _TICK:
+            progress.advance(pending)
+            pending = 0
+    progress.advance(pending)
+    progress.finish()
+    if all_problems and not skip_invalid:
+        raise ImportRejected(all_problems)
+    report.rejected = len(rejects)
+    report.problems = all_problems
+    progress.start(i18n.t("import.progress.write", lang, source=source), None)
+    importer.write(report)
+    progress.finish()
+    return report, rejects
