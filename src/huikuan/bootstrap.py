@@ -47,9 +47,10 @@ class App:
     hasher: PasswordHasher = field(default_factory=Argon2Hasher)
     files: Files = field(default_factory=FileTables)  # import files (CSV, XLSX) as row streams
 
-    def uow(self, write: bool = True) -> SqlUnitOfWork:
-        """A unit of work; ``write=False`` for read-only work (SQLite: no write lock taken)."""
-        return SqlUnitOfWork(self.engine, self.company_id, write)
+    def uow(self, write: bool = True, *, late_lock: bool = False) -> SqlUnitOfWork:
+        """A unit of work; ``write=False`` for read-only work (SQLite: no write lock taken); ``late_lock``: on
+        SQLite the write lock is taken at the first write, not up front (adapters/db/uow.py)."""
+        return SqlUnitOfWork(self.engine, self.company_id, write, late_lock)
 
     def calendar(self) -> ChineseCalendar:
         """The working calendar with this company's overrides, read fresh (an admin may have edited it)."""

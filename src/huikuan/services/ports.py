@@ -43,6 +43,11 @@ class FixedClock:
         self._at += timedelta(days=days, hours=hours)
 
 
+class WriteConflict(Exception):
+    """Another writer committed while a unit of work opened with ``late_lock`` was reading (SQLite): what
+    it read may be stale, nothing was written, and the work must be done again (services/import_)."""
+
+
 class ProgressSink(Protocol):
     """Where long work reports progress (a Rich bar on a terminal, nothing elsewhere)."""
 

@@ -129,14 +129,13 @@ class ImportRepo:
         q = select(table.c.number, table.c.id, *cols).where(table.c.company_id == self.cid)
         return {r[0]: (int(r[1]), tuple(r[2:])) for r in self.c.execute(q)}
 
-    def posting_ids(self, kind: str, numbers: list[str]) -> dict[str, int]:
-        col = POSTINGS[kind].c
-        out: dict[str, int] = {}
-        for i in range(0, len(numbers), 900):
-            chunk = numbers[i:i + 900]
-            q = select(col.number, col.id).where(col.company_id == self.cid, col.number.in_(chunk))
-            out.update({r[0]: int(r[1]) for r in self.c.execute(q)})
-        return out
+    def add_allocations_by_number(self, kind: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """(invoice id, amount, day, posting number): the posting's id is looked up by its number in the
+        statement, so the rows can be built before the postings are written."""
+        table = POSTINGS[kind].name
+        executemany(self.c, f"INSERT INTO allocation (company_id, invoice_id, {_POSTING_KEY[kind]}, amount_minor,"
+                            f" allocated_on) SELECT {self.cid}, ?, p.id, ?, ? FROM {table} p"
+                            f" WHERE p.company_id = {self.cid} AND p.number = ?", rows)
 
     def posting_allocations(self, kind: str, posting_id: int) -> list[tuple[int, int]]:
         """(invoice id, amount) of a posting's allocations."""

@@ -2,6 +2,11 @@
 
 ``with uow:`` opens a transaction; nothing is saved without ``uow.commit()``; leaving the block
 without commit rolls back. Repositories receive the connection and never commit.
+
+On SQLite a writing unit of work takes the database's one write lock when it begins (BEGIN
+IMMEDIATE). ``late_lock=True`` takes it at its first write instead, so a long import reads and checks
+its file while others write (ADR 0006); if another writer committed meanwhile, the snapshot it read is
+stale, SQLite refuses the write, and leaving the block raises ``WriteConflict``: do the work again.
 """
 
 from __future__ import annotations
@@ -9,7 +14,9 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
+from ...services.ports import WriteConflict
 from .aging_repo import AgingRepo
 from .analytics_repo import AnalyticsRepo
 from .calendar_repo import SqlCalendarRepo
@@ -19,18 +26,27 @@ from .import_repo import ImportRepo
 from .ledger_repo import LedgerRepo
 from .web_repo import AuditRepo, SettingRepo, UserRepo
 
+SQLITE_BUSY = 5  # another writer holds the lock; a reading transaction cannot wait for it to upgrade
+SQLITE_BUSY_SNAPSHOT = 517  # another writer committed after this transaction's snapshot
+
+
+def _stale_snapshot(e: OperationalError) -> bool:
+    code = getattr(e.orig, "sqlite_errorcode", None)
+    return code in (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT) or (code is None and "database is locked" in str(e.orig))
+
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine, company_id: int, write: bool = True) -> None:
+    def __init__(self, engine: Engine, company_id: int, write: bool = True, late_lock: bool = False) -> None:
         self.engine = engine
         self.company_id = company_id
         self.write = write
+        self.late_lock = late_lock
         self.conn: Connection | None = None
         self.committed = False
 
     def __enter__(self) -> SqlUnitOfWork:
         self.conn = self.engine.connect()
-        self.conn.info["immediate"] = self.write
+        self.conn.info["immediate"] = self.write and not self.late_lock
         self.conn.begin()
         self.committed = False
         return self
@@ -44,6 +60,8 @@ class SqlUnitOfWork:
             self.conn.info.pop("immediate", None)  # info lives on the pooled connection: do not leak it
             self.conn.close()
             self.conn = None
+        if self.late_lock and isinstance(e, OperationalError) and _stale_snapshot(e):
+            raise WriteConflict() from e
 
     @property
     def c(self) -> Connection:

@@ -49,6 +49,7 @@ class Importer:
                  cal: WorkCalendar | None) -> None:
         self.app, self.uow, self.source, self.col, self.cal = app, uow, source, columns, cal
         self.company_id = uow.company_id
+        self.repo = uow.imports  # one repository for the import: it remembers each date's driver value
         self.only_new = False
         self.today: _Date = app.clock.today()
         self.currency: str = app.settings.currency
@@ -134,7 +135,7 @@ class Importer:
 
     def customers(self) -> dict[str, tuple[int, str, str]]:
         """code → (id, terms text, currency)."""
-        return dict(self.uow.imports.customer_terms())
+        return dict(self.repo.customer_terms())
 
     def customer_id(self, row: dict[str, object], n: int, known: dict[str, tuple[int, str, str]]) -> int | None:
         code = self.text(row, "customer_code", n, required=True)

@@ -18,8 +18,8 @@ class CreditNoteImporter(PostingImporter):
     named_only = True  # a red-letter invoice reduces the invoice it names; the rest stays as credit
 
     def update_in_place(self, posting_id: int, v: tuple[Any, ...]) -> None:
-        self.uow.imports.credit_note_details(posting_id, v)
+        self.repo.credit_note_details(posting_id, v)
 
     def insert_or_replace(self, posted: list[tuple[str, tuple[Any, ...], int | None, list[tuple[int, int]], int]],
                           ) -> None:
-        self.uow.imports.write_credit_notes(posted)
+        self.repo.write_credit_notes(posted)

@@ -19,7 +19,7 @@ CUSTOMER_FIELDS = ("name", "type", "terms", "credit_limit_minor", "currency", "s
 class CustomerImporter(Importer):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.existing = self.uow.imports.customers(CUSTOMER_FIELDS)
+        self.existing = self.repo.customers(CUSTOMER_FIELDS)
         self.seen: dict[str, int] = {}
         self.records: list[tuple[str, dict[str, Any]]] = []
 
@@ -70,8 +70,8 @@ class CustomerImporter(Importer):
                 report.unchanged += 1
             else:
                 updates.append((*(merged[f] for f in CUSTOMER_FIELDS), old[0]))
-        self.uow.imports.insert_customers(CUSTOMER_FIELDS, inserts)
-        self.uow.imports.update_customers(CUSTOMER_FIELDS, updates)
+        self.repo.insert_customers(CUSTOMER_FIELDS, inserts)
+        self.repo.update_customers(CUSTOMER_FIELDS, updates)
         report.inserted, report.updated = len(inserts), len(updates)
 
 
@@ -82,7 +82,7 @@ class ContactImporter(Importer):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.known = self.customers()
-        self.existing = self.uow.imports.contacts(CONTACT_FIELDS)
+        self.existing = self.repo.contacts(CONTACT_FIELDS)
         self.seen: dict[tuple[int, str], int] = {}
         self.records: list[tuple[int, str, dict[str, Any]]] = []
 
@@ -120,6 +120,6 @@ class ContactImporter(Importer):
                 report.unchanged += 1
             else:
                 updates.append((*(merged[f] for f in CONTACT_FIELDS), old[0]))
-        self.uow.imports.insert_contacts(CONTACT_FIELDS, inserts)
-        self.uow.imports.update_contacts(CONTACT_FIELDS, updates)
+        self.repo.insert_contacts(CONTACT_FIELDS, inserts)
+        self.repo.update_contacts(CONTACT_FIELDS, updates)
         report.inserted, report.updated = len(inserts), len(updates)

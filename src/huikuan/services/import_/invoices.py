@@ -44,7 +44,7 @@ class InvoiceImporter(Importer):
             self.terms[cid] = hit
         self.currency_by_customer = {cid: cur for cid, _t, cur in self.known.values()}
         # number → (id, (customer_id, invoice_on, due_on, due_explicit, amount, currency), allocated)
-        self.existing = self.uow.imports.invoices()
+        self.existing = self.repo.invoices()
         self.seen: dict[str, int] = {}
         self.due_cache: dict[tuple[date, int], date] = {}
         col = self.col  # the required columns are there (_header_problems), the optional ones may not be
@@ -163,7 +163,7 @@ class InvoiceImporter(Importer):
 
     def write(self, report: ImportReport) -> None:
         self.seen.clear()  # validation is over; a million numbers need not stay in memory twice
-        repo = self.uow.imports
+        repo = self.repo
         repo.insert_invoices(self.inserts)
         sums = disputed_sums(self.uow, [u[1] for u in self.updates]) if self.updates else {}
         repo.update_invoices((iid, v, new_open, min(new_open, sums.get(iid, 0)))

@@ -15,7 +15,7 @@ from ...domain.credit import check_bill
 from ...domain.errors import InvalidInput
 from ...domain.ledger import PaymentMethod
 from ...domain.parsing import parse_payment_method, parse_positive_amount
-from ..ledger import OpenBook, allocation_rows, disputed_sums
+from ..ledger import OpenBook, disputed_sums
 from .base import Importer
 from .report import ImportReport
 
@@ -32,8 +32,8 @@ class PostingImporter(Importer):
         super().__init__(*args)
         self.known = self.customers()
         self.currency_by_customer = {cid: cur for cid, _t, cur in self.known.values()}
-        self.invoices = self.uow.imports.invoice_refs()
-        self.existing = self.uow.imports.postings(self.kind)
+        self.invoices = self.repo.invoice_refs()
+        self.existing = self.repo.postings(self.kind)
         self.seen: dict[str, int] = {}
         self.records: list[tuple[int, str, tuple[Any, ...]]] = []  # row, number, values
 
@@ -62,8 +62,10 @@ class PostingImporter(Importer):
             self.records.append((n, number, (cid, on, amount.minor, cur, invoice_no, *extra)))
 
     def write(self, report: ImportReport) -> None:
+        # Everything is computed before the first statement that writes, which is where a late-locking
+        # unit of work takes SQLite's write lock (ADR 0006): only the writes themselves hold it.
         to_post: list[tuple[int, str, tuple[Any, ...], int | None]] = []  # row, number, values, existing id
-        simple_updates: list[tuple[Any, ...]] = []
+        in_place: list[tuple[int, tuple[Any, ...]]] = []  # date, method or maturity only: allocations stand
         for n, number, values in self.records:
             old = self.existing.get(number)
             if old is None:
@@ -71,38 +73,41 @@ class PostingImporter(Importer):
             elif old[1] == values:
                 report.unchanged += 1
             elif old[1][0] == values[0] and old[1][2:5] == values[2:5]:
-                simple_updates.append(values)  # date, method or maturity only: allocations stand
-                self.update_in_place(old[0], values)
+                in_place.append((old[0], values))
             else:
-                self.reverse(old[0])
+                self.reverse(old[0])  # before the book is read: the money it frees is open again
                 to_post.append((n, number, values, old[0]))
-        report.updated = len(simple_updates) + sum(1 for p in to_post if p[3] is not None)
+        report.updated = len(in_place) + sum(1 for p in to_post if p[3] is not None)
         report.inserted = sum(1 for p in to_post if p[3] is None)
-        if not to_post:
-            return
-        # Why this order: money received earlier settles the oldest debt first, whatever the file order.
-        to_post.sort(key=lambda p: (p[2][1], p[0]))
-        book = OpenBook.load(self.uow, {p[2][0] for p in to_post})
         posted: list[tuple[str, tuple[Any, ...], int | None, list[tuple[int, int]], int]] = []
-        for _n, number, values, old_id in to_post:
-            named = self.invoices[values[4]][0] if values[4] else None
-            lines, left = book.allocate(values[0], values[3], values[2], named=named,
-                                        named_only=self.named_only and named is not None)
-            posted.append((number, values, old_id, lines, left))
-            report.unapplied_minor += left
+        allocations: list[tuple[Any, ...]] = []  # invoice id, amount, day, posting number
+        book = None
+        if to_post:
+            # Why this order: money received earlier settles the oldest debt first, whatever the file order.
+            to_post.sort(key=lambda p: (p[2][1], p[0]))
+            book = OpenBook.load(self.uow, {p[2][0] for p in to_post})
+            d = self.repo.d
+            for _n, number, values, old_id in to_post:
+                named = self.invoices[values[4]][0] if values[4] else None
+                lines, left = book.allocate(values[0], values[3], values[2], named=named,
+                                            named_only=self.named_only and named is not None)
+                posted.append((number, values, old_id, lines, left))
+                report.unapplied_minor += left
+                day = d(values[1])
+                allocations += [(invoice_id, minor, day, number) for invoice_id, minor in lines]
+        for posting_id, values in in_place:
+            self.update_in_place(posting_id, values)
+        if book is None:
+            return
         self.insert_or_replace(posted)
-        ids = self.uow.imports.posting_ids(self.kind, [p[0] for p in posted])
-        rows: list[tuple[Any, ...]] = []
-        for number, values, _old, lines, _left in posted:
-            rows += allocation_rows(self.uow, lines, values[1], **{self.fk: ids[number]})
-        self.uow.ledger.add_allocations(rows)
+        self.repo.add_allocations_by_number(self.kind, allocations)
         book.flush(self.uow, self.today)  # and close the tasks about the money these payments settled
 
     named_only = False
 
     def reverse(self, posting_id: int) -> None:
         """Undo a posting's allocations (its amount or customer changed); it is then posted afresh."""
-        repo = self.uow.imports
+        repo = self.repo
         lines = repo.posting_allocations(self.kind, posting_id)
         repo.unallocate(self.kind, posting_id, lines)
         if lines:
@@ -133,8 +138,8 @@ class PaymentImporter(PostingImporter):
         return (method.value if method else "transfer", maturity, kind)
 
     def update_in_place(self, posting_id: int, v: tuple[Any, ...]) -> None:
-        self.uow.imports.payment_details(posting_id, v)
+        self.repo.payment_details(posting_id, v)
 
     def insert_or_replace(self, posted: list[tuple[str, tuple[Any, ...], int | None, list[tuple[int, int]], int]],
                           ) -> None:
-        self.uow.imports.write_payments(posted)
+        self.repo.write_payments(posted)

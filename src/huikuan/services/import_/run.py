@@ -7,10 +7,10 @@ then write only if none was found (or ``skip_invalid``) — all in one unit of w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ... import i18n
 from ...domain.errors import ImportRejected, InvalidInput, Problem
@@ -21,7 +21,7 @@ from ...domain.parsing import (
     strip_controls,
     total_row_kind,
 )
-from ..ports import NoProgress, ProgressSink
+from ..ports import NoProgress, ProgressSink, WriteConflict
 from .base import KEY_COLUMN, KINDS, Importer, text_of
 from .credit_notes import CreditNoteImporter
 from .customers import ContactImporter, CustomerImporter
@@ -32,6 +32,8 @@ from .report import ImportReport, reason
 
 HEADER_WHERE = "表头 / header"
 _TICK = 5000
+LATE_ATTEMPTS = 3  # reads overtaken by another writer before an import takes SQLite's write lock up front
+T = TypeVar("T")
 
 IMPORTERS: dict[str, type[Importer]] = {
     "customers": CustomerImporter,
@@ -49,13 +51,19 @@ def import_file(app: Any, kind: str, path: str | Path, *, skip_invalid: bool = F
     """Import a ``.csv`` or ``.xlsx`` file of ``kind``; see the module docstring for the contract."""
     _check_kind(kind)
     path = Path(path)
-    with app.files.open_table(path, is_header=lambda cells: _looks_like_header(kind, cells)) as table:
-        report, rejects = _run(app, kind, table.source, table.headers, table.rows, table.total, skip_invalid,
-                               progress)
+    headers: list[str] = []
+
+    def work(uow: Any) -> tuple[ImportReport, list[tuple[dict[str, object], list[Problem]]]]:
+        with app.files.open_table(path, is_header=lambda cells: _looks_like_header(kind, cells)) as table:
+            headers[:] = table.headers
+            return run_in(app, uow, kind, table.source, table.headers, table.rows, table.total, skip_invalid,
+                          progress)
+
+    report, rejects = in_one_write(app, work)
     if rejects:
         target = Path(rejects_path) if rejects_path else path.with_name(path.name + ".rejects.csv")
         lang = app.settings.lang
-        app.files.write_rejects(target, table.headers,
+        app.files.write_rejects(target, headers,
                                 ((row, "; ".join(reason(p, lang) for p in ps)) for row, ps in rejects),
                                 i18n.t("import.rejects.reason_column", lang))
         report.rejects_path = str(target)
@@ -82,10 +90,14 @@ def import_rows(app: Any, kind: str, rows: Iterable[dict[str, object]], *, sourc
                 if k not in seen:
                     seen.add(k)
                     headers.append(k)
-    numbered = ((n, r) for n, r in enumerate(chain([first], it), start=2))
-    total = len(rows) if isinstance(rows, list | tuple) else None
-    report, _ = _run(app, kind, source, headers, _clean_rows(numbered), total, skip_invalid, progress)
-    return report
+    if not isinstance(rows, list | tuple):  # streamed: read once, so checked and written under the lock
+        numbered = ((n, r) for n, r in enumerate(chain([first], it), start=2))
+        return in_one_write(app, lambda uow: run_in(app, uow, kind, source, headers, _clean_rows(numbered), None,
+                                                     skip_invalid, progress)[0], retry=False)
+    held = rows
+    return in_one_write(app, lambda uow: run_in(app, uow, kind, source, headers,
+                                                 _clean_rows(enumerate(held, start=2)), len(held), skip_invalid,
+                                                 progress)[0])
 
 
 def _keyless(key: object) -> bool:
@@ -137,13 +149,28 @@ def _header_problems(kind: str, source: str, headers: list[str]) -> tuple[dict[s
     return columns, warnings, problems
 
 
-def _run(app: Any, kind: str, source: str, headers: list[str], rows: Iterable[tuple[int, dict[str, object]]],
-         total: int | None, skip_invalid: bool, progress: ProgressSink | None,
-         ) -> tuple[ImportReport, list[tuple[dict[str, object], list[Problem]]]]:
+def in_one_write(app: Any, work: Callable[[Any], T], *, retry: bool = True) -> T:
+    """Do ``work(uow)`` in one transaction — an import lands whole or not at all — without holding
+    SQLite's write lock while it reads and checks (ADR 0006).
+
+    With ``retry`` the unit of work takes the write lock at its first write (``late_lock``): reading the
+    file, checking every row and computing what to write leave other writers free. If one of them
+    committed meanwhile, what was read may be stale: SQLite refuses the first write, nothing is
+    written, and the work is done again; after ``LATE_ATTEMPTS`` such tries the lock is taken up front
+    (writers then wait for it with a message). ``work`` must be repeatable (a file is read again).
+    """
+    for _attempt in range(LATE_ATTEMPTS if retry else 0):
+        try:
+            with app.uow(late_lock=True) as uow:
+                out = work(uow)
+                uow.commit()
+                return out
+        except WriteConflict:
+            continue
     with app.uow() as uow:
-        out = run_in(app, uow, kind, source, headers, rows, total, skip_invalid, progress)
+        out = work(uow)
         uow.commit()
-    return out
+        return out
 
 
 def run_in(app: Any, uow: Any, kind: str, source: str, headers: list[str],

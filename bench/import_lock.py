@@ -1,0 +1,162 @@
+"""Benchmark: how long a long payment import holds SQLite's write lock (issue 6, item 16).
+
+    python bench/import_lock.py --payments 200000 [--invoices 200000] [--customers 10000] [--workdir DIR]
+                                [--src OTHER_CHECKOUT/src]
+
+Builds a book (customers, open invoices) in a fresh SQLite file, then imports ``--payments`` payments
+(each pays its customer's oldest money; no invoice named) in a child process while a probe process
+beside it takes the write lock over and over (``BEGIN IMMEDIATE; COMMIT``) and records how long each
+attempt waited: the longest wait is the longest time the import kept every other writer out. Prints
+one JSON line: the import's wall and CPU time, the longest and total lock wait of the probe, and how
+many times the probe got in while the import ran.
+
+``--src`` runs the import from another checkout's ``src`` (the code before a change), on the same
+data, so a before/after pair is measured in one run. Run it under ``flock /work/.bench.lock`` on a
+shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+TODAY = date(2026, 11, 23)
+
+
+def write_files(folder: Path, customers: int, invoices: int, payments: int) -> dict[str, Path]:
+    days = [(TODAY - timedelta(days=400) + timedelta(days=d)).isoformat() for d in range(360)]
+    out = {k: folder / f"{k}.csv" for k in ("customers", "invoices", "payments")}
+    with out["customers"].open("w", encoding="utf-8") as fh:
+        fh.write("customer_code,name,terms\n")
+        for i in range(customers):
+            fh.write(f"K{i:06d},客户{i},月结30\n")
+    with out["invoices"].open("w", encoding="utf-8") as fh:
+        fh.write("invoice_no,customer_code,invoice_date,amount\n")
+        for i in range(invoices):
+            fh.write(f"XS{i:09d},K{i % customers:06d},{days[(i // customers) % 300]},{1000 + i % 997}.{i % 100:02d}\n")
+    with out["payments"].open("w", encoding="utf-8") as fh:
+        fh.write("payment_no,customer_code,payment_date,amount\n")
+        for i in range(payments):
+            fh.write(f"SK{i:09d},K{i % customers:06d},{days[300 + (i // customers) % 40]},{500 + i % 991}.00\n")
+    return out
+
+
+BUILD = r"""
+import sys
+from datetime import date
+from huikuan.bootstrap import bootstrap
+from huikuan.config import Settings
+from huikuan.services.ports import FixedClock
+from huikuan.services.import_ import import_file
+db, customers, invoices = sys.argv[1:4]
+app = bootstrap(Settings(database_url=f"sqlite:///{db}"), clock=FixedClock(date(2026, 11, 23)))
+import_file(app, "customers", customers)
+import_file(app, "invoices", invoices)
+"""
+
+IMPORT = r"""
+import json, sys, time
+from datetime import date
+from huikuan.bootstrap import bootstrap
+from huikuan.config import Settings
+from huikuan.services.ports import FixedClock
+from huikuan.services.import_ import import_file
+db, payments = sys.argv[1:3]
+app = bootstrap(Settings(database_url=f"sqlite:///{db}"), clock=FixedClock(date(2026, 11, 23)))
+print("ready", flush=True)
+sys.stdin.readline()
+t, cpu = time.perf_counter(), time.process_time()
+r = import_file(app, "payments", payments)
+print(json.dumps({"seconds": time.perf_counter() - t, "cpu": time.process_time() - cpu, "inserted": r.inserted}))
+"""
+
+PROBE = r"""
+import json, sqlite3, sys, time
+db = sys.argv[1]
+conn = sqlite3.connect(db, timeout=600, isolation_level=None)
+longest = total = 0.0
+turns = 0
+print("ready", flush=True)
+sys.stdin.readline()  # the import has started
+while True:
+    t = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("COMMIT")
+    waited = time.perf_counter() - t
+    longest, total, turns = max(longest, waited), total + waited, turns + 1
+    if turns % 20 == 0:
+        try:
+            open(db + ".done").close()
+            break
+        except FileNotFoundError:
+            pass
+    time.sleep(0.005)  # pacing only: leave the lock free between attempts
+print(json.dumps({"longest_wait_s": longest, "total_wait_s": total, "turns": turns}))
+"""
+
+
+def env_for(src: Path | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = f"{src}{os.pathsep}{env.get('PYTHONPATH', '')}"
+    return env
+
+
+def measure(db: Path, payments: Path, src: Path | None) -> dict[str, float]:
+    done = Path(str(db) + ".done")
+    done.unlink(missing_ok=True)
+    imp = subprocess.Popen([sys.executable, "-c", IMPORT, str(db), str(payments)], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, text=True, env=env_for(src))
+    probe = subprocess.Popen([sys.executable, "-c", PROBE, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+    assert imp.stdout is not None and imp.stdin is not None and probe.stdout is not None and probe.stdin is not None
+    assert imp.stdout.readline().strip() == "ready" and probe.stdout.readline().strip() == "ready"
+    imp.stdin.write("go\n")
+    imp.stdin.flush()
+    probe.stdin.write("go\n")
+    probe.stdin.flush()
+    result = json.loads(imp.stdout.readline())
+    imp.wait()
+    done.touch()
+    result |= json.loads(probe.stdout.readline())
+    probe.wait()
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--customers", type=int, default=10_000)
+    ap.add_argument("--invoices", type=int, default=200_000)
+    ap.add_argument("--payments", type=int, default=200_000)
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--src", type=Path, action="append", default=[],
+                    help="another checkout's src to measure too (before a change); repeatable")
+    args = ap.parse_args()
+    folder = args.workdir or Path(tempfile.mkdtemp(prefix="huikuan-lock-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    files = write_files(folder, args.customers, args.invoices, args.payments)
+    book = folder / "book.db"
+    if not book.exists():
+        subprocess.run([sys.executable, "-c", BUILD, str(book), str(files["customers"]), str(files["invoices"])],
+                       check=True)
+    out: dict[str, object] = {"customers": args.customers, "invoices": args.invoices, "payments": args.payments,
+                              "load_at_start": round(os.getloadavg()[0], 1),
+                              "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    for label, src in [("this", None), *((f"src{i}", s.resolve()) for i, s in enumerate(args.src))]:
+        db = folder / f"{label}.db"
+        shutil.copyfile(book, db)
+        r = measure(db, files["payments"], src)
+        out[label] = {k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
