@@ -15,19 +15,8 @@ INVOICES = "发票号,客户编号,开票日期,金额\nA1,KH1,2026-06-15,\"¥12
 
 
 @pytest.fixture
-def cli(db_url, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("HUIKUAN_CONFIG", str(tmp_path / "none.toml"))
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(["--database-url", db_url, *args])
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    (tmp_path / "c.csv").write_text(CUSTOMERS, encoding="utf-8")
-    (tmp_path / "i.csv").write_text(INVOICES, encoding="utf-8-sig")
-    assert run("import", "customers", str(tmp_path / "c.csv"))[0] == 0
-    assert run("import", "invoices", str(tmp_path / "i.csv"))[0] == 0
-    return run
+def cli(cli_with_books):
+    return cli_with_books(CUSTOMERS, INVOICES, invoices_encoding="utf-8-sig")
 
 
 def test_run_json_shape(cli):

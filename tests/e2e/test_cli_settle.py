@@ -7,26 +7,13 @@ import json
 
 import pytest
 
-from huikuan.entrypoints.cli.main import main
-
 CUSTOMERS = "customer_code,name,terms\nKH1,成都蓉信商贸有限公司,net 30\nKH2,杭州汇通电子有限公司,net 30\n"
 INVOICES = "invoice_no,customer_code,invoice_date,amount\nA1,KH1,2026-10-19,1000\nB1,KH2,2026-10-19,500\n"
 
 
 @pytest.fixture
-def cli(db_url, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("HUIKUAN_CONFIG", str(tmp_path / "none.toml"))
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(["--database-url", db_url, *args])
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    (tmp_path / "c.csv").write_text(CUSTOMERS, encoding="utf-8")
-    (tmp_path / "i.csv").write_text(INVOICES, encoding="utf-8")
-    assert run("import", "customers", str(tmp_path / "c.csv"))[0] == 0
-    assert run("import", "invoices", str(tmp_path / "i.csv"))[0] == 0
-    return run
+def cli(cli_with_books):
+    return cli_with_books(CUSTOMERS, INVOICES)
 
 
 def test_an_imported_payment_closes_its_tasks_and_the_run_reports_closures(cli, tmp_path):
