@@ -11,6 +11,7 @@ propagates ``ImportRejected`` to ``main`` which prints every problem and exits 2
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -118,32 +119,28 @@ def _render(report: ImportReport) -> None:
         con.print(tr("import.rejects.written", count=report.rejected, path=report.rejects_path))
 
 
-@import_app.command("customers")
-def import_customers(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                     as_json: bool = _JSON, force: bool = _FORCE) -> None:
-    """导入客户 / import customers."""
-    _run_import("customers", file, skip_invalid, rejects, as_json, force)
+def _file_import(kind: str, doc: str, *, with_profile: bool = False) -> None:
+    """Register ``import KIND FILE [--skip-invalid] [--rejects P] [--json] [--force]`` (and ``--profile``
+    for the kinds a layout profile can read): every file import takes the same options."""
+    def plain(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS, as_json: bool = _JSON,
+              force: bool = _FORCE) -> None:
+        _run_import(kind, file, skip_invalid, rejects, as_json, force)
+
+    def profiled(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS, as_json: bool = _JSON,
+                 force: bool = _FORCE, profile: str = _PROFILE) -> None:
+        _run_import(kind, file, skip_invalid, rejects, as_json, force, profile)
+
+    command: Callable[..., None] = profiled if with_profile else plain
+    command.__doc__ = doc
+    command.__name__ = command.__qualname__ = "import_" + kind.replace("-", "_")
+    import_app.command(kind)(command)
 
 
-@import_app.command("contacts")
-def import_contacts(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                    as_json: bool = _JSON, force: bool = _FORCE) -> None:
-    """导入联系人 / import contacts."""
-    _run_import("contacts", file, skip_invalid, rejects, as_json, force)
-
-
-@import_app.command("invoices")
-def import_invoices(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                    as_json: bool = _JSON, force: bool = _FORCE, profile: str = _PROFILE) -> None:
-    """导入应收发票 / import invoices."""
-    _run_import("invoices", file, skip_invalid, rejects, as_json, force, profile)
-
-
-@import_app.command("payments")
-def import_payments(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                    as_json: bool = _JSON, force: bool = _FORCE, profile: str = _PROFILE) -> None:
-    """导入收款（回款）/ import payments."""
-    _run_import("payments", file, skip_invalid, rejects, as_json, force, profile)
+# In this order in `huikuan import --help`, around ledger, detect and profile below.
+_file_import("customers", "导入客户 / import customers.")
+_file_import("contacts", "导入联系人 / import contacts.")
+_file_import("invoices", "导入应收发票 / import invoices.", with_profile=True)
+_file_import("payments", "导入收款（回款）/ import payments.", with_profile=True)
 
 
 @import_app.command("ledger")
@@ -233,25 +230,9 @@ def profile_new(
     console().print(tr("import.profile.written", path=str(target), unplaced=len(unplaced)))
 
 
-@import_app.command("credit-notes")
-def import_credit_notes(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                        as_json: bool = _JSON, force: bool = _FORCE) -> None:
-    """导入红字发票 / import credit notes."""
-    _run_import("credit-notes", file, skip_invalid, rejects, as_json, force)
-
-
-@import_app.command("orders")
-def import_orders(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                  as_json: bool = _JSON, force: bool = _FORCE) -> None:
-    """导入未交货的销售订单（计入占用额度）/ import open sales orders (they count in credit exposure)."""
-    _run_import("orders", file, skip_invalid, rejects, as_json, force)
-
-
-@import_app.command("deliveries")
-def import_deliveries(file: Path = _FILE, skip_invalid: bool = _SKIP, rejects: Path = _REJECTS,
-                      as_json: bool = _JSON, force: bool = _FORCE) -> None:
-    """导入送货单（签收人、签收日期、对应发票）/ import delivery notes (送货单)."""
-    _run_import("deliveries", file, skip_invalid, rejects, as_json, force)
+_file_import("credit-notes", "导入红字发票 / import credit notes.")
+_file_import("orders", "导入未交货的销售订单（计入占用额度）/ import open sales orders (they count in credit exposure).")
+_file_import("deliveries", "导入送货单（签收人、签收日期、对应发票）/ import delivery notes (送货单).")
 
 
 @app.command("pay")
