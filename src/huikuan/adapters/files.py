@@ -235,13 +235,9 @@ def _trim(values: tuple[object, ...]) -> tuple[object, ...]:
 _TITLE_ROWS = 10  # ERP exports (金蝶, 用友) put a title and a date range above the header
 
 
-@contextmanager
-def open_table(path: str | Path, is_header: Callable[[list[str]], bool] | None = None) -> Iterator[TableFile]:
-    """Open a CSV/XLSX file as a row stream.
-
-    The header is the first non-blank row, or — with ``is_header`` — the first of the first few
-    non-blank rows it accepts (title rows above it are skipped; row numbers stay the sheet's).
-    """
+def _readable(path: str | Path) -> tuple[Path, str, str]:
+    """(path, its name for messages, its lower-case suffix) of an existing, non-empty CSV/XLSX file; refused
+    with a message otherwise."""
     path = Path(path)
     source = path.name
     if not path.is_file():
@@ -251,6 +247,17 @@ def open_table(path: str | Path, is_header: Callable[[list[str]], bool] | None =
         raise _reject(source, "file.unsupported_type", suffix=suffix or "-")
     if path.stat().st_size == 0:
         raise _reject(source, "file.empty")
+    return path, source, suffix
+
+
+@contextmanager
+def open_table(path: str | Path, is_header: Callable[[list[str]], bool] | None = None) -> Iterator[TableFile]:
+    """Open a CSV/XLSX file as a row stream.
+
+    The header is the first non-blank row, or — with ``is_header`` — the first of the first few
+    non-blank rows it accepts (title rows above it are skipped; row numbers stay the sheet's).
+    """
+    path, source, suffix = _readable(path)
     encoding: str | None = None
     total: int | None = None
     raw: Iterator[tuple[int, list[object]]]
@@ -294,15 +301,7 @@ class Sheet:
 @contextmanager
 def open_cells(path: str | Path) -> Iterator[Sheet]:
     """A CSV/XLSX file as raw rows, for a layout profile to interpret (merged cells filled in)."""
-    path = Path(path)
-    source = path.name
-    if not path.is_file():
-        raise _reject(source, "file.not_found", path=str(path))
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
-        raise _reject(source, "file.unsupported_type", suffix=suffix or "-")
-    if path.stat().st_size == 0:
-        raise _reject(source, "file.empty")
+    path, source, suffix = _readable(path)
     raw: Iterator[tuple[int, list[object]]]
     if suffix in (".csv", ".txt"):
         encoding, _newlines = detect_encoding(path)
