@@ -236,43 +236,55 @@ def decide_proposal(app: Any, action_id: int, approve: bool, *, by: str | None =
     """Approve or reject a proposal. ``roles`` (a signed-in user's): only a proposal assigned to one of
     them may be decided; ``scope``: one outside it is not found."""
     with app.uow() as uow:
-        act = uow.customers.action(action_id)
-        if act is None or (scope is not None and uow.customers.by_id(act.customer_id, scope) is None):
-            raise NotFound("action.not_found", what="action", value=action_id)
-        if not act.needs_approval:
-            raise RuleViolation("action.not_a_proposal", id=action_id)
-        if roles is not None and act.assignee_role not in set(roles):
-            raise RuleViolation("action.not_your_role", id=action_id, role=act.assignee_role)
-        if act.status != ActionStatus.OPEN.value:
-            raise RuleViolation(f"action.already_{act.status}", id=action_id)
-        status = ActionStatus.APPROVED if approve else ActionStatus.REJECTED
-        uow.customers.decide_action(action_id, status.value, app.clock.today(), by, note)
-        if approve:
-            _effect(uow, uow.customers.action(action_id))  # as decided: its day and approver
-            if act.kind == ActionKind.LETTER.value:
-                from .letters import issue  # the approved letter: PDF evidence and its cover e-mail
-
-                issue(app, uow, act, app.clock.today())
-        cust = uow.customers.by_id(act.customer_id)
-        audit.record(uow, app.clock.now(), by, "action.approved" if approve else "action.rejected", "action",
-                     action_id, customer_id=act.customer_id,
-                     before={"status": act.status, "customer": cust.code if cust else None, "kind": act.kind},
-                     after={"status": status.value, "note": note})
+        decide_proposal_in(app, uow, action_id, approve, by=by, note=note, roles=roles, scope=scope)
         uow.commit()
         return uow.customers.action(action_id)
 
 
+def decide_proposal_in(app: Any, uow: Any, action_id: int, approve: bool, *, by: str | None = None,
+                       note: str | None = None, roles: Any = None, scope: Any = None) -> None:
+    """``decide_proposal`` inside the caller's unit of work (which commits): the demo's warm-up decides a
+    day's proposals in one transaction."""
+    act = uow.customers.action(action_id)
+    if act is None or (scope is not None and uow.customers.by_id(act.customer_id, scope) is None):
+        raise NotFound("action.not_found", what="action", value=action_id)
+    if not act.needs_approval:
+        raise RuleViolation("action.not_a_proposal", id=action_id)
+    if roles is not None and act.assignee_role not in set(roles):
+        raise RuleViolation("action.not_your_role", id=action_id, role=act.assignee_role)
+    if act.status != ActionStatus.OPEN.value:
+        raise RuleViolation(f"action.already_{act.status}", id=action_id)
+    status = ActionStatus.APPROVED if approve else ActionStatus.REJECTED
+    uow.customers.decide_action(action_id, status.value, app.clock.today(), by, note)
+    if approve:
+        _effect(uow, uow.customers.action(action_id))  # as decided: its day and approver
+        if act.kind == ActionKind.LETTER.value:
+            from .letters import issue  # the approved letter: PDF evidence and its cover e-mail
+
+            issue(app, uow, act, app.clock.today())
+    cust = uow.customers.by_id(act.customer_id)
+    audit.record(uow, app.clock.now(), by, "action.approved" if approve else "action.rejected", "action",
+                 action_id, customer_id=act.customer_id,
+                 before={"status": act.status, "customer": cust.code if cust else None, "kind": act.kind},
+                 after={"status": status.value, "note": note})
+
+
 def mark_done(app: Any, action_id: int, *, by: str | None = None, note: str | None = None) -> None:
     with app.uow() as uow:
-        act = uow.customers.action(action_id)
-        if act is None:
-            raise NotFound("action.not_found", what="action", value=action_id)
-        if act.needs_approval:
-            raise RuleViolation("action.needs_decision", id=action_id)
-        if act.status != ActionStatus.OPEN.value:
-            raise RuleViolation(f"action.already_{act.status}", id=action_id)
-        uow.customers.decide_action(action_id, ActionStatus.DONE.value, app.clock.today(), by, note)
+        mark_done_in(app, uow, action_id, by=by, note=note)
         uow.commit()
+
+
+def mark_done_in(app: Any, uow: Any, action_id: int, *, by: str | None = None, note: str | None = None) -> None:
+    """``mark_done`` inside the caller's unit of work (which commits); checks everything before it writes."""
+    act = uow.customers.action(action_id)
+    if act is None:
+        raise NotFound("action.not_found", what="action", value=action_id)
+    if act.needs_approval:
+        raise RuleViolation("action.needs_decision", id=action_id)
+    if act.status != ActionStatus.OPEN.value:
+        raise RuleViolation(f"action.already_{act.status}", id=action_id)
+    uow.customers.decide_action(action_id, ActionStatus.DONE.value, app.clock.today(), by, note)
 
 
 STATEMENT_STEPS = ("prepared", "checked", "sent", "confirmed")
@@ -280,6 +292,14 @@ STATEMENT_STEPS = ("prepared", "checked", "sent", "confirmed")
 
 def mark_statement(app: Any, customer_code: str, period: str, step: str, on: date | None = None, *,
                    actor: str | None = None, scope: Any = None) -> None:
+    with app.uow() as uow:
+        mark_statement_in(app, uow, customer_code, period, step, on, actor=actor, scope=scope)
+        uow.commit()
+
+
+def mark_statement_in(app: Any, uow: Any, customer_code: str, period: str, step: str, on: date | None = None, *,
+                      actor: str | None = None, scope: Any = None) -> None:
+    """``mark_statement`` inside the caller's unit of work (which commits)."""
     if step not in STATEMENT_STEPS:
         raise InvalidInput("input.enum", field="step", value=step, allowed=", ".join(STATEMENT_STEPS))
     try:
@@ -287,17 +307,15 @@ def mark_statement(app: Any, customer_code: str, period: str, step: str, on: dat
     except ValueError as e:
         raise InvalidInput("statement.period", value=period) from e
     on = on or app.clock.today()
-    with app.uow() as uow:
-        cust = _customer(uow, customer_code, scope)
-        existing = uow.collect.statements(period, cust.id).get(cust.id)
-        # This step gets today's date; a later step implies the earlier ones, which keep their own
-        # dates when already set.
-        dates = {f"{s}_on": on for s in STATEMENT_STEPS[: STATEMENT_STEPS.index(step)]
-                 if existing is None or getattr(existing, f"{s}_on") is None}
-        uow.customers.upsert_statement(cust.id, period, **dates, **{f"{step}_on": on})
-        audit.record(uow, app.clock.now(), actor, "statement.marked", "customer", cust.code, customer_id=cust.id,
-                     after={"period": period, "step": step, "on": on})
-        uow.commit()
+    cust = _customer(uow, customer_code, scope)
+    existing = uow.collect.statements(period, cust.id).get(cust.id)
+    # This step gets today's date; a later step implies the earlier ones, which keep their own
+    # dates when already set.
+    dates = {f"{s}_on": on for s in STATEMENT_STEPS[: STATEMENT_STEPS.index(step)]
+             if existing is None or getattr(existing, f"{s}_on") is None}
+    uow.customers.upsert_statement(cust.id, period, **dates, **{f"{step}_on": on})
+    audit.record(uow, app.clock.now(), actor, "statement.marked", "customer", cust.code, customer_id=cust.id,
+                 after={"period": period, "step": step, "on": on})
 
 
 def set_paused(app: Any, customer_code: str, paused: bool) -> None:

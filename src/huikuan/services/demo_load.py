@@ -88,23 +88,25 @@ def _previous_workdays(cal: Any, before: date, n: int) -> list[date]:
 
 def _demo_statements(app: Any, as_of: date, rng: random.Random) -> int:
     """Last month's 对账 statements the way a real team leaves them: most sent, half confirmed, some late."""
-    from .collect import mark_statement
+    from .collect import mark_statement_in
 
     last = as_of.replace(day=1) - timedelta(days=1)
     period = f"{last.year:04d}-{last.month:02d}"
-    with app.uow(write=False) as uow:
-        codes = uow.customers.codes_requiring_statement()
     first = as_of.replace(day=1)
-    for code in codes:
-        r = rng.random()
-        if r < 0.1:
-            continue  # not prepared: the run escalates it
-        if r < 0.2:
-            mark_statement(app, code, period, "prepared", min(as_of, first + timedelta(days=3)))
-            continue
-        mark_statement(app, code, period, "sent", min(as_of, first + timedelta(days=7)))
-        if r < 0.6:
-            mark_statement(app, code, period, "confirmed", min(as_of, first + timedelta(days=rng.randint(9, 18))))
+    with app.uow() as uow:  # one transaction: on PostgreSQL each costs round trips and a WAL flush
+        codes = uow.customers.codes_requiring_statement()
+        for code in codes:
+            r = rng.random()
+            if r < 0.1:
+                continue  # not prepared: the run escalates it
+            if r < 0.2:
+                mark_statement_in(app, uow, code, period, "prepared", min(as_of, first + timedelta(days=3)))
+                continue
+            mark_statement_in(app, uow, code, period, "sent", min(as_of, first + timedelta(days=7)))
+            if r < 0.6:
+                mark_statement_in(app, uow, code, period, "confirmed",
+                                  min(as_of, first + timedelta(days=rng.randint(9, 18))))
+        uow.commit()
     return len(codes)
 
 
@@ -113,8 +115,8 @@ def warm_up(app: Any, as_of: date, *, working_days: int = 10, seed: int = 7,
     """Replay the daily runs of the last ``working_days`` before ``as_of`` with the follow-up a team
     really does — most calls logged (with excuses and promises), escalations handled, most proposals
     decided by the owner — so the demo's "today" is an ordinary working day, not a first-ever run.
-    Deterministic for a seed."""
-    from .collect import decide_proposal, log_contact, mark_done, record_promise
+    Deterministic for a seed. A day's follow-up is one transaction (one each made PostgreSQL several
+    times slower than SQLite: a commit is a WAL flush there)."""
     from .daily_run import run_daily
     from .ports import FixedClock
     from .reporting import worklist
@@ -132,35 +134,45 @@ def warm_up(app: Any, as_of: date, *, working_days: int = 10, seed: int = 7,
             app.clock = FixedClock(d, tz)
             run_daily(app, d)
             counts["runs"] += 1
-            for task in worklist(app, d):
-                r = rng.random()
-                if task.needs_approval:
-                    if r < 0.65:
-                        decide_proposal(app, task.id, True, by="老板")
-                        counts["approved"] += 1
-                    elif r < 0.8:
-                        decide_proposal(app, task.id, False, by="老板", note="先谈分期，暂缓")
-                        counts["rejected"] += 1
-                elif task.kind in ("call", "reminder") and r < 0.8:
-                    outcome = _pick(rng, WARM_UP_OUTCOMES)
-                    excuse = rng.choice(list(EXCUSE_NOTES)) if outcome in ("promised", "refused", "reached") else None
-                    at = datetime(d.year, d.month, d.day, 15, rng.randint(0, 59), tzinfo=ZoneInfo(tz))
-                    log_contact(app, task.customer_code, task.channel or "phone", outcome, excuse=excuse, at=at,
-                                note=EXCUSE_NOTES.get(excuse or ""), actor=task.assignee or task.assignee_role)
-                    counts["contacts"] += 1
-                    if outcome == "promised" and task.amount_minor > 0:
-                        amount = max(100 * YUAN, task.amount_minor * rng.randint(30, 100) // 100)
-                        record_promise(app, task.customer_code, min(amount, task.amount_minor),
-                                       d + timedelta(days=rng.randint(3, 12)), made_on=d)
-                        counts["promises"] += 1
-                elif task.kind in ("escalate", "statement", "visit") and r < 0.7:
-                    try:
-                        mark_done(app, task.id, by=task.assignee or task.assignee_role)
-                    except RuleViolation:  # closed meanwhile: a contact logged for the customer's call closes its visit too
-                        continue
-                    counts["done"] += 1
+            tasks = worklist(app, d)
+            with app.uow() as uow:
+                for task in tasks:
+                    _follow_up(app, uow, task, d, tz, rng, counts)
+                uow.commit()
             progress.advance()
     finally:
         app.clock = saved
         progress.finish()
     return counts
+
+
+def _follow_up(app: Any, uow: Any, task: Any, d: date, tz: str, rng: random.Random, counts: dict[str, int]) -> None:
+    """What the team does about one task of day ``d`` (in the day's unit of work)."""
+    from .collect import add_contact, add_promise, decide_proposal_in, mark_done_in
+
+    r = rng.random()
+    if task.needs_approval:
+        if r < 0.65:
+            decide_proposal_in(app, uow, task.id, True, by="老板")
+            counts["approved"] += 1
+        elif r < 0.8:
+            decide_proposal_in(app, uow, task.id, False, by="老板", note="先谈分期，暂缓")
+            counts["rejected"] += 1
+    elif task.kind in ("call", "reminder") and r < 0.8:
+        outcome = _pick(rng, WARM_UP_OUTCOMES)
+        excuse = rng.choice(list(EXCUSE_NOTES)) if outcome in ("promised", "refused", "reached") else None
+        at = datetime(d.year, d.month, d.day, 15, rng.randint(0, 59), tzinfo=ZoneInfo(tz))
+        add_contact(app, uow, task.customer_code, task.channel or "phone", outcome, excuse=excuse, at=at,
+                    note=EXCUSE_NOTES.get(excuse or ""), actor=task.assignee or task.assignee_role)
+        counts["contacts"] += 1
+        if outcome == "promised" and task.amount_minor > 0:
+            amount = max(100 * YUAN, task.amount_minor * rng.randint(30, 100) // 100)
+            add_promise(app, uow, task.customer_code, min(amount, task.amount_minor),
+                        d + timedelta(days=rng.randint(3, 12)), made_on=d)
+            counts["promises"] += 1
+    elif task.kind in ("escalate", "statement", "visit") and r < 0.7:
+        try:
+            mark_done_in(app, uow, task.id, by=task.assignee or task.assignee_role)
+        except RuleViolation:  # closed meanwhile: a contact logged for the customer's call closes its visit too
+            return
+        counts["done"] += 1
