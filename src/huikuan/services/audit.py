@@ -14,6 +14,20 @@ from typing import Any
 
 SYSTEM = "system"
 CLI = "cli"
+IMPORT_DONE = "import.done"  # one row per kind an import wrote (services/import_/run.py)
+
+
+@dataclass(frozen=True, slots=True)
+class By:
+    """Who makes a change (an audit actor) and when (the entry point's clock)."""
+
+    actor: str
+    at: datetime
+
+
+def cli_actor(os_user: str | None) -> str:
+    """The actor of a command-line change: ``cli:<the OS user who ran it>`` (plain ``cli`` when unknown)."""
+    return f"{CLI}:{os_user}" if os_user else CLI
 
 
 def _jsonable(v: Any) -> Any:

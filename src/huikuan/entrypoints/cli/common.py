@@ -69,6 +69,19 @@ class _State:
             self._app = bootstrap(self.settings, on_lock_wait=self._lock_wait)
         return self._app
 
+    def by(self) -> Any:
+        """Who changes something from the command line, and when: ``cli:<OS user>`` at the app's clock
+        (services.audit.By), written by the service in the change's own transaction."""
+        import getpass
+
+        from ...services import audit
+
+        try:
+            user: str | None = getpass.getuser()
+        except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+            user = None
+        return audit.By(audit.cli_actor(user), self.app().clock.now())
+
     def _lock_wait(self) -> None:
         console_err().print(tr("db.waiting_for_writer"))
 

@@ -48,14 +48,14 @@ def _run_import(kind: str, file: Path, skip_invalid: bool, rejects: Path | None,
     try:
         if kind in ("invoices", "payments", "ledger"):
             result = profiles.import_auto(a, kind, file, profile=profile, skip_invalid=skip_invalid,
-                                          rejects_path=rejects, progress=RichProgress(not as_json))
+                                          rejects_path=rejects, progress=RichProgress(not as_json), by=state.by())
             if isinstance(result, profiles.ProfileReport):
                 _show_profile_report(result, as_json)
                 return
             report = result
         else:
             report = import_file(a, kind, file, skip_invalid=skip_invalid, rejects_path=rejects,
-                                 progress=RichProgress(not as_json))
+                                 progress=RichProgress(not as_json), by=state.by())
     except ImportRejected as e:
         if as_json:  # the JSON report on stdout even for a refused file; the problems go to stderr too
             typer.echo(json.dumps(refused_dict(kind, file.name, e.problems, state.lang), ensure_ascii=False,
@@ -154,10 +154,11 @@ def import_ledger(file: Path = _FILE, profile: str = _PROFILE, skip_invalid: boo
             if det.chosen is None:
                 raise ImportRejected([profiles.none_fits(file.name, det.columns, det.candidates)])
             report = profiles.import_with_profile(a, file, "ledger", det.chosen.profile, skip_invalid=skip_invalid,
-                                                  progress=RichProgress(not as_json), fit_value=det.chosen.fit)
+                                                  progress=RichProgress(not as_json), fit_value=det.chosen.fit,
+                                                  by=state.by())
         else:
             report = profiles.import_with_profile(a, file, "ledger", profile, skip_invalid=skip_invalid,
-                                                  progress=RichProgress(not as_json))
+                                                  progress=RichProgress(not as_json), by=state.by())
     except ImportRejected as e:
         if as_json:
             typer.echo(json.dumps(refused_dict("ledger", file.name, e.problems, state.lang), ensure_ascii=False,

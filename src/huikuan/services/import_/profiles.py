@@ -33,6 +33,7 @@ from ...domain.profile import (
     locate,
     parse_profile,
 )
+from .. import audit
 from ..ports import ProgressSink
 from .report import ImportReport
 from .run import import_file, run_in
@@ -215,7 +216,7 @@ def _no_fit(source: str, located: Located, profile: Profile) -> Problem:
 
 def import_with_profile(app: Any, path: str | Path, kind: str, profile: Profile | str, *,
                         skip_invalid: bool = False, progress: ProgressSink | None = None,
-                        fit_value: float | None = None) -> ProfileReport:
+                        fit_value: float | None = None, by: audit.By | None = None) -> ProfileReport:
     """Import ``path`` read under ``profile``: ``kind`` is ``invoices``, ``payments`` or ``ledger`` (both)."""
     if isinstance(profile, str):
         profile = find_profile(load_profiles(app), profile)
@@ -237,11 +238,12 @@ def import_with_profile(app: Any, path: str | Path, kind: str, profile: Profile 
                 (i + 2, {"customer_code": code, "name": name, "terms": profile.default_terms})
                 for i, (code, name) in enumerate(out.customers.items()) if code]
             report.customers, _ = run_in(app, uow, "customers", source, ["customer_code", "name", "terms"],
-                                         rows, len(rows), skip_invalid, progress, only_new=True)
+                                         rows, len(rows), skip_invalid, progress, only_new=True, by=by)
         for side in sides:
             kind_name, headers, records = (("invoices", INVOICE_HEADERS, out.invoices) if side == "invoice"
                                            else ("payments", PAYMENT_HEADERS, out.payments))
-            r, _rejects = run_in(app, uow, kind_name, source, headers, records, len(records), skip_invalid, progress)
+            r, _rejects = run_in(app, uow, kind_name, source, headers, records, len(records), skip_invalid, progress,
+                                 by=by)
             records.clear()
             r.profile, r.fit = profile.name, report.fit
             setattr(report, kind_name, r)
@@ -251,12 +253,13 @@ def import_with_profile(app: Any, path: str | Path, kind: str, profile: Profile 
 
 def import_auto(app: Any, kind: str, path: str | Path, *, profile: str | None = None, skip_invalid: bool = False,
                 rejects_path: str | Path | None = None, progress: ProgressSink | None = None,
-                ) -> ImportReport | ProfileReport:
+                by: audit.By | None = None) -> ImportReport | ProfileReport:
     """``huikuan import invoices|payments FILE [--profile NAME]``: see the module docstring."""
     if profile is not None:
-        return import_with_profile(app, path, kind, profile, skip_invalid=skip_invalid, progress=progress)
+        return import_with_profile(app, path, kind, profile, skip_invalid=skip_invalid, progress=progress, by=by)
     try:
-        return import_file(app, kind, path, skip_invalid=skip_invalid, rejects_path=rejects_path, progress=progress)
+        return import_file(app, kind, path, skip_invalid=skip_invalid, rejects_path=rejects_path, progress=progress,
+                           by=by)
     except ImportRejected as e:
         if kind not in ("invoices", "payments") or not e.problems or any(p.code not in _HEADER_CODES for p in e.problems):
             raise
@@ -268,7 +271,7 @@ def import_auto(app: Any, kind: str, path: str | Path, *, profile: str | None = 
     if ranked and ranked[0].fit >= THRESHOLD:
         best = ranked[0]
         return import_with_profile(app, path, kind, best.profile, skip_invalid=skip_invalid, progress=progress,
-                                   fit_value=best.fit)
+                                   fit_value=best.fit, by=by)
     raise ImportRejected([*refused.problems, _unmatched(Path(path).name, [c for _n, c in head], ranked)])
 
 

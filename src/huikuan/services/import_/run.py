@@ -21,6 +21,7 @@ from ...domain.parsing import (
     strip_controls,
     total_row_kind,
 )
+from .. import audit
 from ..ports import NoProgress, ProgressSink, WriteConflict
 from .base import KEY_COLUMN, KINDS, Importer, text_of
 from .credit_notes import CreditNoteImporter
@@ -47,8 +48,10 @@ IMPORTERS: dict[str, type[Importer]] = {
 
 
 def import_file(app: Any, kind: str, path: str | Path, *, skip_invalid: bool = False,
-                rejects_path: str | Path | None = None, progress: ProgressSink | None = None) -> ImportReport:
-    """Import a ``.csv`` or ``.xlsx`` file of ``kind``; see the module docstring for the contract."""
+                rejects_path: str | Path | None = None, progress: ProgressSink | None = None,
+                by: audit.By | None = None) -> ImportReport:
+    """Import a ``.csv`` or ``.xlsx`` file of ``kind``; see the module docstring for the contract. ``by``:
+    who imports (the audit row's actor; ``system`` when not given)."""
     _check_kind(kind)
     path = Path(path)
     headers: list[str] = []
@@ -57,7 +60,7 @@ def import_file(app: Any, kind: str, path: str | Path, *, skip_invalid: bool = F
         with app.files.open_table(path, is_header=lambda cells: _looks_like_header(kind, cells)) as table:
             headers[:] = table.headers
             return run_in(app, uow, kind, table.source, table.headers, table.rows, table.total, skip_invalid,
-                          progress)
+                          progress, by=by)
 
     report, rejects = in_one_write(app, work)
     if rejects:
@@ -71,7 +74,8 @@ def import_file(app: Any, kind: str, path: str | Path, *, skip_invalid: bool = F
 
 
 def import_rows(app: Any, kind: str, rows: Iterable[dict[str, object]], *, source: str = "rows",
-                skip_invalid: bool = False, progress: ProgressSink | None = None) -> ImportReport:
+                skip_invalid: bool = False, progress: ProgressSink | None = None,
+                by: audit.By | None = None) -> ImportReport:
     """Import dicts keyed by column names (canonical or aliases); row numbers start at 2 like a sheet.
 
     The columns are the union of the keys of a list or tuple (a row may omit optional ones), or the
@@ -93,11 +97,11 @@ def import_rows(app: Any, kind: str, rows: Iterable[dict[str, object]], *, sourc
     if not isinstance(rows, list | tuple):  # streamed: read once, so checked and written under the lock
         numbered = ((n, r) for n, r in enumerate(chain([first], it), start=2))
         return in_one_write(app, lambda uow: run_in(app, uow, kind, source, headers, _clean_rows(numbered), None,
-                                                     skip_invalid, progress)[0], retry=False)
+                                                     skip_invalid, progress, by=by)[0], retry=False)
     held = rows
     return in_one_write(app, lambda uow: run_in(app, uow, kind, source, headers,
                                                  _clean_rows(enumerate(held, start=2)), len(held), skip_invalid,
-                                                 progress)[0])
+                                                 progress, by=by)[0])
 
 
 def _keyless(key: object) -> bool:
@@ -175,11 +179,12 @@ def in_one_write(app: Any, work: Callable[[Any], T], *, retry: bool = True) -> T
 
 def run_in(app: Any, uow: Any, kind: str, source: str, headers: list[str],
            rows: Iterable[tuple[int, dict[str, object]]], total: int | None = None, skip_invalid: bool = False,
-           progress: ProgressSink | None = None, only_new: bool = False,
+           progress: ProgressSink | None = None, only_new: bool = False, *, by: audit.By | None = None,
            ) -> tuple[ImportReport, list[tuple[dict[str, object], list[Problem]]]]:
     """Validate then write ``rows`` of ``kind`` inside the caller's unit of work (no commit): several
     kinds from one file (a ledger export) land together or not at all. ``only_new`` leaves existing
-    rows as they are (customers a ledger export creates)."""
+    rows as they are (customers a ledger export creates). What was written is audited in the same
+    unit of work — one row per kind, actor ``by`` — so the CLI, the workbench and the API alike."""
     progress = progress or NoProgress()
     columns, warnings, file_problems = _header_problems(kind, source, headers)
     if file_problems:
@@ -223,5 +228,14 @@ def run_in(app: Any, uow: Any, kind: str, source: str, headers: list[str],
     report.problems = all_problems
     progress.start(i18n.t("import.progress.write", lang, source=source), None)
     importer.write(report)
+    _audit(app, uow, by, report)  # after the writes: the first of them takes SQLite's lock, not the audit row
     progress.finish()
     return report, rejects
+
+
+def _audit(app: Any, uow: Any, by: audit.By | None, report: ImportReport) -> None:
+    by = by or audit.By(audit.SYSTEM, app.clock.now())
+    audit.record(uow, by.at, by.actor, audit.IMPORT_DONE, "import", f"{report.kind}:{report.source}",
+                 after={"kind": report.kind, "source": report.source, "rows": report.rows,
+                        "inserted": report.inserted, "updated": report.updated, "unchanged": report.unchanged,
+                        "rejected": report.rejected})

@@ -45,15 +45,11 @@ class ImportResult(BaseModel):
 
 def _push(request: Request, user: Principal, kind: str, rows: list[dict[str, Cell]], skip_invalid: bool) -> ImportResult:
     cells: list[dict[str, object]] = [dict(r) for r in rows]
-    report = import_rows(request.app.state.hk.app, kind, cells, source="api", skip_invalid=skip_invalid)
-    from ....services import audit  # the push is audited like an upload
+    from ....services import audit  # the importer audits the push in its own transaction, like an upload
 
     app = request.app.state.hk.app
-    with app.uow() as uow:
-        audit.record(uow, app.clock.now(), user.name, "import.done", "import", f"{kind}:api",
-                     after={"kind": kind, "source": "api", "rows": report.rows, "inserted": report.inserted,
-                            "updated": report.updated, "unchanged": report.unchanged, "rejected": report.rejected})
-        uow.commit()
+    report = import_rows(app, kind, cells, source="api", skip_invalid=skip_invalid,
+                         by=audit.By(user.name, app.clock.now()))
     d = report.as_dict(user.lang)
     return ImportResult(kind=kind, rows=report.rows, inserted=report.inserted, updated=report.updated,
                         unchanged=report.unchanged, rejected=report.rejected,
