@@ -1,14 +1,15 @@
 """Benchmark: how long a long payment import holds SQLite's write lock (issue 6, item 16).
 
-    python bench/import_lock.py --payments 200000 [--invoices 200000] [--customers 10000] [--workdir DIR]
+    python bench/import_lock.py [--customers 100000] [--invoices 1000000] [--payments 200000] [--workdir DIR]
                                 [--src OTHER_CHECKOUT/src]
 
-Builds a book (customers, open invoices) in a fresh SQLite file, then imports ``--payments`` payments
-(each pays its customer's oldest money; no invoice named) in a child process while a probe process
-beside it takes the write lock over and over (``BEGIN IMMEDIATE; COMMIT``) and records how long each
-attempt waited: the longest wait is the longest time the import kept every other writer out. Prints
-one JSON line: the import's wall and CPU time, the longest and total lock wait of the probe, and how
-many times the probe got in while the import ran.
+Imports the customers and the open invoices into a fresh SQLite file (both timed: the 10⁶-invoice
+import figure), then imports ``--payments`` payments (each pays its customer's oldest money; no
+invoice named) in a child process while a probe process beside it takes the write lock over and over
+(``BEGIN IMMEDIATE; COMMIT``) and records how long each attempt waited: the longest wait is the
+longest time the import kept every other writer out. Prints one JSON line: the imports' wall and CPU
+times, the longest and total lock wait of the probe, and how many times the probe got in while the
+payment import ran. Generated files stay in ``--workdir`` (reused when there).
 
 ``--src`` runs the import from another checkout's ``src`` (the code before a change), on the same
 data, so a before/after pair is measured in one run. Run it under ``flock /work/.bench.lock`` on a
@@ -20,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,6 +34,9 @@ TODAY = date(2026, 11, 23)
 def write_files(folder: Path, customers: int, invoices: int, payments: int) -> dict[str, Path]:
     days = [(TODAY - timedelta(days=400) + timedelta(days=d)).isoformat() for d in range(360)]
     out = {k: folder / f"{k}.csv" for k in ("customers", "invoices", "payments")}
+    stamp = folder / f"files-{customers}-{invoices}-{payments}"
+    if stamp.exists():
+        return out
     with out["customers"].open("w", encoding="utf-8") as fh:
         fh.write("customer_code,name,terms\n")
         for i in range(customers):
@@ -46,11 +49,12 @@ def write_files(folder: Path, customers: int, invoices: int, payments: int) -> d
         fh.write("payment_no,customer_code,payment_date,amount\n")
         for i in range(payments):
             fh.write(f"SK{i:09d},K{i % customers:06d},{days[300 + (i // customers) % 40]},{500 + i % 991}.00\n")
+    stamp.touch()
     return out
 
 
 BUILD = r"""
-import sys
+import json, sys, time
 from datetime import date
 from huikuan.bootstrap import bootstrap
 from huikuan.config import Settings
@@ -58,8 +62,12 @@ from huikuan.services.ports import FixedClock
 from huikuan.services.import_ import import_file
 db, customers, invoices = sys.argv[1:4]
 app = bootstrap(Settings(database_url=f"sqlite:///{db}"), clock=FixedClock(date(2026, 11, 23)))
-import_file(app, "customers", customers)
-import_file(app, "invoices", invoices)
+out = {}
+for kind, path in (("customers", customers), ("invoices", invoices)):
+    t, cpu = time.perf_counter(), time.process_time()
+    r = import_file(app, kind, path)
+    out[kind] = {"seconds": time.perf_counter() - t, "cpu": time.process_time() - cpu, "inserted": r.inserted}
+print(json.dumps(out))
 """
 
 IMPORT = r"""
@@ -133,29 +141,38 @@ def measure(db: Path, payments: Path, src: Path | None) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--customers", type=int, default=10_000)
-    ap.add_argument("--invoices", type=int, default=200_000)
+    ap.add_argument("--customers", type=int, default=100_000)
+    ap.add_argument("--invoices", type=int, default=1_000_000)
     ap.add_argument("--payments", type=int, default=200_000)
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--src", type=Path, action="append", default=[],
                     help="another checkout's src to measure too (before a change); repeatable")
+    ap.add_argument("--files-only", action="store_true", help="write the CSV files and stop")
     args = ap.parse_args()
     folder = args.workdir or Path(tempfile.mkdtemp(prefix="huikuan-lock-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     files = write_files(folder, args.customers, args.invoices, args.payments)
-    book = folder / "book.db"
-    if not book.exists():
-        subprocess.run([sys.executable, "-c", BUILD, str(book), str(files["customers"]), str(files["invoices"])],
-                       check=True)
+    if args.files_only:
+        return
     out: dict[str, object] = {"customers": args.customers, "invoices": args.invoices, "payments": args.payments,
                               "load_at_start": round(os.getloadavg()[0], 1),
                               "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     for label, src in [("this", None), *((f"src{i}", s.resolve()) for i, s in enumerate(args.src))]:
         db = folder / f"{label}.db"
-        shutil.copyfile(book, db)
-        r = measure(db, files["payments"], src)
-        out[label] = {k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        built = subprocess.run([sys.executable, "-c", BUILD, str(db), str(files["customers"]), str(files["invoices"])],
+                               check=True, capture_output=True, text=True, env=env_for(src))
+        r: dict[str, object] = json.loads(built.stdout.strip().splitlines()[-1])
+        r["payments"] = measure(db, files["payments"], src)
+        out[label] = _rounded(r)
     print(json.dumps(out, ensure_ascii=False))
+
+
+def _rounded(v: object) -> object:
+    if isinstance(v, dict):
+        return {k: _rounded(x) for k, x in v.items()}
+    return round(v, 3) if isinstance(v, float) else v
 
 
 if __name__ == "__main__":
