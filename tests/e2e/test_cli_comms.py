@@ -100,3 +100,21 @@ def test_template_preview_fails_on_a_missing_variable_and_saves_a_version_the_me
     rows = [r for r in json.loads(out) if r["stage"] == "supervisor" and r["customer"] == "KH1"]
     assert rows and all(r["template_version"] == 1 and r["subject"] == "付款提醒 ¥12,000.00" for r in rows)
     assert {r["template_version"] for r in json.loads(out) if r["stage"] == "overdue_8_14" and r["customer"] == "KH1"} == {0}
+
+
+def test_customer_show_lists_the_guards_refusals_and_dead_letters(cli):
+    code, out, err = cli("send", "--once", "--json", "--customer", "KH1", "--at", "2026-12-02T22:30+08:00")
+    assert code == 0, err
+    held = json.loads(out)["deferred"]
+    assert held >= 1  # KH1's e-mails, after hours; XS1's messages were not asked
+    code, out, _ = cli("customer", "show", "KH1")
+    assert code == 0 and "被合规检查拦截或未投递的消息" in out and "b2b_cn.hours" in out and "2026-12-02 22:30" in out
+    code, out, _ = cli("--lang", "en", "customer", "show", "KH1")
+    assert "Messages refused by the guard or undelivered" in out and "held, sent later" in out
+    code, out, _ = cli("customer", "show", "KH1", "--json")
+    refusals = json.loads(out)["refusals"]
+    assert [(r["kind"], r["channel"], r["rule"], r["status"]) for r in refusals] == [
+        ("refused", "email", "b2b_cn.hours", "queued")] * held
+    assert refusals[0]["at"].startswith("2026-12-02T14:30") and refusals[0]["reason"]
+    code, out, err = cli("send", "--once", "--customer", "NOPE")
+    assert code == 2 and "NOPE" in out + err

@@ -11,6 +11,7 @@ from web_helpers import csrf_of
 
 from huikuan.adapters.db import tables as t
 from huikuan.services import statements
+from huikuan.services.daily_run import run_daily
 
 
 def test_a_customer_confirms_a_statement_through_the_link_once(web: Any, ledger: Any) -> None:
@@ -41,3 +42,29 @@ def test_the_outbox_page_is_for_supervisors(client_for: Any, ledger: Any) -> Non
     for row in outbox.list_messages(ledger):
         assert row.to_address in page.text  # every message with its address (dead letters say why)
     assert client_for("supervisor").get("/outbox?status=lost").status_code == 422
+
+
+def test_a_guard_refusal_is_on_customer_360s_timeline_in_both_languages(client_for: Any, ledger: Any) -> None:
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from huikuan.services import outbox, users
+    from huikuan.services.demo_comms import CONSUMER, add_demo_comms
+
+    add_demo_comms(ledger, ledger.clock.today())
+    run_daily(ledger)
+    sms = next(r for r in outbox.list_messages(ledger, customer_code=CONSUMER) if r.channel == "sms")
+    tz = ZoneInfo("Asia/Shanghai")
+    day = sms.next_attempt_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
+    assert outbox.send_due(ledger, None, None, now=datetime.combine(day, time(22, 30), tz),
+                           customer_code=CONSUMER).deferred >= 1
+    c = client_for("collector", person="李娜")
+    page = c.get(f"/customers/{CONSUMER}")
+    assert page.status_code == 200
+    shown = page.text[page.text.index('data-testid="guard-refusal"'):]
+    assert "短信被合规检查拦截（规则 consumer_cn.quiet_hours）" in shown and "22:00–08:00" in shown
+    assert "22:30" in page.text  # the moment it was refused, local time
+    uid = next(u.id for u in users.list_users(ledger) if u.name == c.user_name)  # type: ignore[attr-defined]
+    users.set_language(ledger, uid, "en")
+    en = c.get(f"/customers/{CONSUMER}").text
+    assert "SMS held by the compliance guard (rule consumer_cn.quiet_hours)" in en and "22:00–08:00" in en

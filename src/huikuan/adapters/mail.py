@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
+import threading
 from email import encoders
 from email.header import Header
 from email.message import Message
@@ -68,15 +69,20 @@ def build_message(email: Email, mail_from: str, from_name: str) -> Message:
 
 
 class SmtpMailer:
-    """One connection reused for a batch; reconnects when the server dropped it."""
+    """A small pool of SMTP connections, each reused for many messages and reopened when the server
+    dropped it. ``send`` may be called from several threads at once (up to ``parallel`` connections):
+    the sender spreads a batch over them, since one connection waits on the server's reply to each
+    command in turn."""
 
     def __init__(self, host: str, port: int, security: str = "none", user: str | None = None,
                  password: str | None = None, mail_from: str = "huikuan@localhost", from_name: str = "",
-                 timeout: float = TIMEOUT) -> None:
+                 timeout: float = TIMEOUT, connections: int = 4) -> None:
         self.host, self.port, self.security = host, port, security
         self.user, self._password = user, password
         self.mail_from, self.from_name, self.timeout = mail_from, from_name, timeout
-        self._conn: smtplib.SMTP | None = None
+        self.parallel = max(1, connections)
+        self._idle: list[smtplib.SMTP] = []
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"SmtpMailer({self.host}:{self.port}, {self.security}, user={self.user!r})"
@@ -95,52 +101,67 @@ class SmtpMailer:
             conn.login(self.user, self._password or "")
         return conn
 
+    def _take(self) -> smtplib.SMTP | None:
+        with self._lock:
+            return self._idle.pop() if self._idle else None
+
+    def _give_back(self, conn: smtplib.SMTP) -> None:
+        with self._lock:
+            self._idle.append(conn)
+
     def send(self, email: Email) -> str:
-        msg = build_message(email, self.mail_from, self.from_name)
+        data = build_message(email, self.mail_from, self.from_name).as_bytes(policy=WIRE)
+        conn: smtplib.SMTP | None = None
         for attempt in (1, 2):
             try:
-                if self._conn is None:
-                    self._conn = self._connect()
-                refused = self._conn.sendmail(self.mail_from, [email.to_address], msg.as_bytes(policy=WIRE))
+                conn = self._take() or self._connect()
+                refused = conn.sendmail(self.mail_from, [email.to_address], data)
+                self._give_back(conn)
                 if refused:
                     code, text = next(iter(refused.values()))
                     raise DeliveryError("smtp.refused", f"{code} {_text(text)}", permanent=True)
                 return f"smtp:{email.message_id}"
             except smtplib.SMTPServerDisconnected as e:
-                self._drop()
+                _close(conn)
+                conn = None
                 if attempt == 2:
                     raise DeliveryError("smtp.disconnected", str(e)) from e
             except smtplib.SMTPRecipientsRefused as e:
+                if conn is not None:
+                    self._give_back(conn)  # the connection is fine; this recipient is not
                 code, text = next(iter(e.recipients.values()))
                 raise DeliveryError("smtp.refused", f"{code} {_text(text)}",
                                     permanent=code >= 500) from e
             except smtplib.SMTPAuthenticationError as e:
-                self._drop()
+                _close(conn)
                 raise DeliveryError("smtp.auth", f"{e.smtp_code} authentication failed") from e
             except smtplib.SMTPResponseException as e:
-                self._drop()
+                _close(conn)
                 raise DeliveryError("smtp.rejected", f"{e.smtp_code} {_text(e.smtp_error)}",
                                     permanent=e.smtp_code >= 500) from e
             except (OSError, smtplib.SMTPException) as e:
-                self._drop()
+                _close(conn)
                 raise DeliveryError("smtp.unavailable", f"{self.host}:{self.port}: {type(e).__name__}: {e}") from e
         raise DeliveryError("smtp.unavailable", "unreachable")  # pragma: no cover
 
-    def _drop(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(OSError):
-                self._conn.close()
-        self._conn = None
-
     def close(self) -> None:
-        if self._conn is not None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
             with contextlib.suppress(OSError, smtplib.SMTPException):
-                self._conn.quit()
-        self._conn = None
+                conn.quit()
+
+
+def _close(conn: smtplib.SMTP | None) -> None:
+    if conn is not None:
+        with contextlib.suppress(OSError):
+            conn.close()
 
 
 class FolderMailer:
     """The demo's mail catcher: each e-mail is a .eml file (open it with any mail program)."""
+
+    parallel = 1
 
     def __init__(self, folder: str | Path, mail_from: str, from_name: str = "") -> None:
         self.folder = Path(folder)

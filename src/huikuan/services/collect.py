@@ -343,6 +343,7 @@ class CustomerView:
     contacts: list[Any] = field(default_factory=list)
     open_actions: list[Any] = field(default_factory=list)
     broken_promises: int = 0  # broken or partly kept in the last year: with the days past due, the grade's "why"
+    refusals: list[Any] = field(default_factory=list)  # messages the guard refused or that died, newest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +390,9 @@ def customer_document(v: CustomerView, debtor: Any) -> dict[str, Any]:
                         "note": x.note} for x in v.activities],
         "open_actions": [{"id": x.id, "kind": x.kind, "stage": x.stage, "run_on": x.run_on.isoformat()}
                          for x in v.open_actions],
+        "refusals": [{"at": x.at.replace(tzinfo=UTC).isoformat(), "kind": x.kind, "channel": x.channel, "rule": x.rule,
+                      "code": x.error_code, "reason": x.reason, "message": x.outbox_id, "to": x.to_name,
+                      "status": x.message_status} for x in v.refusals],
         "debtor": debtor,
         "invoices": [open_invoice(r, v.as_of).as_dict() for r in v.invoices],
     }
@@ -430,9 +434,11 @@ def customer_view(app: Any, code: str, as_of: date | None = None, scope: Any = N
         v.activities = repo.activities(cust.id, 10, upto=today if past else None)
         v.contacts = repo.contacts(cust.id)
         v.open_actions = repo.open_actions(cust.id)
+        v.refusals = uow.outbox.events(cust.id, 10)
         if past:  # as the day saw them: disputes opened by then (resolved only if by then), its open tasks
             v.disputes = [_dispute_as_of(d, today, v.invoices) for d in v.disputes if d.opened_on <= today]
             v.open_actions = sorted(as_of_view.open_tasks(uow, today, cust.id), key=lambda x: (x.run_on, x.id))
+            v.refusals = [x for x in v.refusals if x.at.date() <= today]
     return v
 
 
@@ -458,7 +464,7 @@ def reassign(app: Any, customer_codes: list[str] | tuple[str, ...], collector: s
     return len(codes)
 
 
-TIMELINE_KINDS = ("activity", "action", "payment", "promise", "dispute")
+TIMELINE_KINDS = ("activity", "action", "payment", "promise", "dispute", "message")
 
 
 @dataclass(frozen=True)

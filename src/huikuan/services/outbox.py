@@ -24,6 +24,7 @@ import json
 import random
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -122,6 +123,7 @@ class _Ctx:
     templates: TemplateEngine
     company: str
     saved: dict[tuple[str, str, str], tuple[int, str]]
+    collector_emails: dict[str, str] = field(default_factory=dict)
 
 
 def message_variables(company: str, customer: Any, contact_name: str | None, action: Any, invoices: dict[str, Any],
@@ -253,7 +255,7 @@ def _messages_for(ctx: _Ctx, action: Any, customer: Any, contacts: list[Any], in
                 "to_address": address, "to_name": k.name, "lang": lang, "stage": action.stage,
                 "template_version": version, "subject": subject, "body_text": text, "body_html": html,
                 "sms_params": params,
-                "attachment": attachment if channel == "email" else None, "reply_to": _reply_to(customer, s.mail_from),
+                "attachment": attachment if channel == "email" else None, "reply_to": reply_to(customer.collector, s.mail_from, ctx.collector_emails),
                 "message_id": (f"<{uuid.uuid4().hex}.{action.id}@{_domain(s.mail_from)}>" if channel == "email"
                                else uuid.uuid4().hex),
                 "status": "queued", "attempts": 0, "created_at": _naive_utc(ctx.now),
@@ -279,21 +281,31 @@ def _statement_extra(ctx: _Ctx, customer: Any, today: date) -> dict[str, Any]:
             "confirm_url": link_in(ctx.app, ctx.uow, customer.code, period)}
 
 
-def _reply_to(customer: Any, mail_from: str) -> str | None:
-    """Replies go to the customer's collector: an address when the collector field holds one, else the
-    collector's name on the sending mailbox (so the reply is filed under them)."""
-    who = customer.collector
+def reply_to(collector: str | None, mail_from: str, directory: dict[str, str]) -> str | None:
+    """Replies go to the customer's collector: their own address (a user's e-mail, by the collector
+    name the user works under), or an address typed in the collector field; else the collector's name
+    on the sending mailbox, so the reply is at least filed under them."""
+    who = (collector or "").strip()
     if not who:
         return None
+    own = directory.get(who)
+    if own and valid_email(own):
+        return f"{_display(who)} <{own}>"
     if valid_email(who):
-        return str(who)
-    return f"{who} <{mail_from}>"
+        return who
+    return f"{_display(who)} <{mail_from}>"
+
+
+def _display(name: str) -> str:
+    """A display name as the mail adapter's ``parseaddr`` reads it back: quoted when it holds specials."""
+    return '"' + name.replace("\\", "").replace('"', "") + '"' if any(c in name for c in '(),:;<>@[]".\\') else name
 
 
 def _ctx(app: Any, uow: Any, now: datetime, cal: WorkCalendar | None = None) -> _Ctx:
     company = uow.outbox.company()
     return _Ctx(app, uow, now, CachedCalendar(cal or app.calendar()), app.templates(),
-                company.name if company else app.settings.company, uow.outbox.latest_templates())
+                company.name if company else app.settings.company, uow.outbox.latest_templates(),
+                uow.outbox.collector_emails())
 
 
 def enqueue(app: Any, uow: Any, *, run_id: int | None = None, action_ids: list[int] | tuple[int, ...] = (),
@@ -314,8 +326,16 @@ def enqueue(app: Any, uow: Any, *, run_id: int | None = None, action_ids: list[i
     rows: list[dict[str, Any]] = []
     for a in wanted:
         rows += _messages_for(ctx, a, customers[a.customer_id], contacts.get(a.customer_id, []), invoices)
-    repo.insert_messages([_complete(r) for r in rows])
+    _insert(repo, rows, ctx.now)
     return len(rows)
+
+
+def _insert(repo: Any, rows: list[dict[str, Any]], now: datetime) -> None:
+    """The messages, and an event for each one written dead (it shows on the customer's timeline)."""
+    repo.insert_messages([_complete(r) for r in rows])
+    dead = [r["message_id"] for r in rows if r["status"] == "dead"]
+    if dead:
+        repo.add_dead_events(dead, _naive_utc(now))
 
 
 _ROW_DEFAULTS: dict[str, Any] = {"sms_params": None, "guard_rule": None, "attachment": None, "reply_to": None,
@@ -336,7 +356,7 @@ def enqueue_letter(app: Any, uow: Any, action: Any, reference: str, now: datetim
     rows = _messages_for(ctx, action, customer, repo.contacts([customer.id]).get(customer.id, []),
                          repo.invoices(numbers), attachment=f"letter:{action.id}", channels=("email",),
                          extra={"reference": reference})
-    repo.insert_messages([_complete(r) for r in rows])
+    _insert(repo, rows, now)
     return len(rows)
 
 
@@ -442,11 +462,21 @@ def backoff(attempts: int, rng: random.Random) -> timedelta:
 Attacher = Any  # callable(outbox row) -> tuple[Attachment, ...]
 
 
+CHUNK = 200  # messages delivered between two commits of their "sent" marks
+
+
 def send_due(app: Any, mailer: Mailer | None, sms: SmsGateway | None, *, now: datetime | None = None,
              limit: int = 1000, rng: random.Random | None = None, attach: Attacher | None = None,
-             crash_after_send: bool = False) -> SendReport:
-    """Deliver what is due. ``crash_after_send`` is for the tests' simulated crash between the server
-    accepting a message and the row being marked sent."""
+             crash_after_send: bool = False, customer_code: str | None = None) -> SendReport:
+    """Deliver what is due (of one customer when ``customer_code`` is given).
+
+    Why this order: the guard is asked for every claimed row first, in order, so each message it lets
+    through counts as an attempt for the next one (the consumer's daily cap); refusals are committed
+    with their rule. Then the e-mails go out over the mailer's parallel connections, ``CHUNK`` at a
+    time, and each chunk's "sent" marks and timeline entries are written in one commit. A worker that
+    dies inside a chunk leaves those rows ``sending`` under the lease: they go again, with the same
+    Message-ID (the README's at-least-once guarantee). ``crash_after_send`` is for the tests' simulated
+    crash between the server accepting the first message and its row being marked sent."""
     rng = rng or random.Random()
     now = now or app.clock.now()
     report = SendReport()
@@ -455,77 +485,119 @@ def send_due(app: Any, mailer: Mailer | None, sms: SmsGateway | None, *, now: da
         cal: WorkCalendar = CachedCalendar(app.calendar())
     except HuikuanError:
         cal = CachedCalendar(_Weekdays())
+    at, local = _naive_utc(now), now.astimezone(ZoneInfo(app.settings.timezone))
     with app.uow() as uow:
         repo = uow.outbox
-        rows = repo.claim_due(_naive_utc(now), _naive_utc(now + LEASE), limit)
+        only = None
+        if customer_code is not None:
+            cust = repo.customer_by_code(customer_code)
+            if cust is None:
+                raise NotFound("customer.not_found", what="customer", value=customer_code)
+            only = int(cust.id)
+        rows = repo.claim_due(at, _naive_utc(now + LEASE), limit, customer_id=only)
         uow.commit()
         report.claimed = len(rows)
         if not rows:
             return report
-        customers = repo.customers(r.customer_id for r in rows)
-        contacts = {k.id: k for ks in repo.contacts(customers).values() for k in ks}
-        attempts = {cid: history(h) for cid, h in repo.attempts(customers, _naive_utc(now) - timedelta(days=8)).items()}
-        for row in rows:
-            cust = customers[row.customer_id]
-            contact = contacts.get(row.contact_id) if row.contact_id else None
-            lang = row.lang
-            if contact is not None:
-                profile = Profile(cust.guard_profile) if cust.guard_profile else profile_for(cust.type)
-                try:
-                    v = check(profile, row.channel, now, guard_contact(contact, app.settings.timezone),
-                              attempts.get(cust.id, []), cal)
-                except CalendarUnknown:
-                    v = Verdict(True)
-                if not v.allowed:
-                    rule = v.rule.value if v.rule else None
-                    if v.next_allowed_at is None:
-                        repo.update_message(row.id, status="dead", guard_rule=rule, error_code=f"guard.{rule}",
-                                            error=verdict_text(v, lang))
-                        report.dead += 1
-                    else:
-                        repo.update_message(row.id, status="queued", guard_rule=rule, error_code=f"guard.{rule}",
-                                            error=verdict_text(v, lang), next_attempt_at=_naive_utc(v.next_allowed_at))
-                        report.deferred += 1
-                    uow.commit()
-                    continue
-            try:
-                provider_id = _deliver(row, mailer, sms, attach)
-            except DeliveryError as e:
-                n = row.attempts + 1
-                dead = e.permanent or n >= max_attempts
-                repo.update_message(row.id, attempts=n, status="dead" if dead else "failed", error_code=e.code,
-                                    error=e.detail[:2000],
-                                    next_attempt_at=_naive_utc(now + (timedelta(0) if dead else backoff(n, rng))))
-                report.dead += dead
-                report.failed += not dead
-                report.errors.append(f"{row.id}: {e.code}")
-                uow.commit()
-                continue
+        allowed = _guard_rows(app, repo, rows, now, cal, report)
+        uow.commit()
+        for i in range(0, len(allowed), 1 if crash_after_send else CHUNK):
+            chunk = allowed[i:i + CHUNK] if not crash_after_send else allowed[i:i + 1]
+            results = _deliver_chunk(chunk, mailer, sms, attach)
             if crash_after_send:
-                raise SimulatedCrash(row.id)
-            repo.update_message(row.id, status="sent", attempts=row.attempts + 1, sent_at=_naive_utc(now),
-                                provider_id=provider_id[:200], error_code=None, error=None, guard_rule=None)
-            local = now.astimezone(ZoneInfo(app.settings.timezone))
-            repo.add_activity(customer_id=row.customer_id, at=_naive_utc(now), on=local.date(), channel=row.channel,
-                              outcome="sent", note=f"outbox:{row.id} {row.subject or ''}"[:500], actor="huikuan",
-                              action_id=row.action_id)
-            attempts.setdefault(cust.id, []).append(Attempt(now, row.channel, False))
-            report.sent += 1
+                raise SimulatedCrash(chunk[0].id)
+            sent: list[dict[str, Any]] = []
+            for row, outcome in zip(chunk, results, strict=True):
+                if isinstance(outcome, DeliveryError):
+                    n = row.attempts + 1
+                    dead = outcome.permanent or n >= max_attempts
+                    values = {"attempts": n, "status": "dead" if dead else "failed", "error_code": outcome.code,
+                              "error": outcome.detail[:2000],
+                              "next_attempt_at": _naive_utc(now + (timedelta(0) if dead else backoff(n, rng)))}
+                    repo.update_message(row.id, **values)
+                    if dead:
+                        repo.add_event(outbox_id=row.id, customer_id=row.customer_id, at=at, kind="dead",
+                                       channel=row.channel, rule=None, error_code=outcome.code,
+                                       reason=outcome.detail[:2000])
+                    report.dead += dead
+                    report.failed += not dead
+                    report.errors.append(f"{row.id}: {outcome.code}")
+                    continue
+                sent.append({"id": row.id, "attempts": row.attempts + 1, "provider_id": outcome[:200],
+                             "customer_id": row.customer_id, "channel": row.channel, "action_id": row.action_id,
+                             "note": f"outbox:{row.id} {row.subject or ''}"[:500]})
+            repo.mark_sent(sent, at, local.date())
+            report.sent += len(sent)
             uow.commit()
     return report
+
+
+def _guard_rows(app: Any, repo: Any, rows: list[Any], now: datetime, cal: WorkCalendar,
+                report: SendReport) -> list[Any]:
+    """Ask the guard about each claimed row; record refusals (on the row and as an event), return the
+    rows it lets through."""
+    customers = repo.customers(r.customer_id for r in rows)
+    contacts = {k.id: k for ks in repo.contacts(customers).values() for k in ks}
+    attempts = {cid: history(h) for cid, h in repo.attempts(customers, _naive_utc(now) - timedelta(days=8)).items()}
+    at = _naive_utc(now)
+    out = []
+    for row in rows:
+        cust = customers[row.customer_id]
+        contact = contacts.get(row.contact_id) if row.contact_id else None
+        if contact is not None:
+            profile = Profile(cust.guard_profile) if cust.guard_profile else profile_for(cust.type)
+            try:
+                v = check(profile, row.channel, now, guard_contact(contact, app.settings.timezone),
+                          attempts.get(cust.id, []), cal)
+            except CalendarUnknown:
+                v = Verdict(True)
+            if not v.allowed:
+                rule = v.rule.value if v.rule else None
+                text = verdict_text(v, row.lang)
+                never = v.next_allowed_at is None
+                later = {} if v.next_allowed_at is None else {"next_attempt_at": _naive_utc(v.next_allowed_at)}
+                repo.update_message(row.id, status="dead" if never else "queued", guard_rule=rule,
+                                    error_code=f"guard.{rule}", error=text, **later)
+                repo.add_event(outbox_id=row.id, customer_id=row.customer_id, at=at,
+                               kind="dead" if never else "refused", channel=row.channel, rule=rule,
+                               error_code=f"guard.{rule}", reason=text)
+                report.dead += never
+                report.deferred += not never
+                continue
+            attempts.setdefault(cust.id, []).append(Attempt(now, row.channel, False))
+        out.append(row)
+    return out
+
+
+def _deliver_chunk(rows: list[Any], mailer: Mailer | None, sms: SmsGateway | None,
+                   attach: Attacher | None) -> list[str | DeliveryError]:
+    """Each row's provider id, or the error that stopped it; e-mails over the mailer's parallel
+    connections (attachments are rendered first, here, one at a time), SMS one after another."""
+    files = {r.id: tuple(attach(r)) for r in rows if r.channel == "email" and r.attachment and attach is not None}
+
+    def one(row: Any) -> str | DeliveryError:
+        try:
+            return _deliver(row, mailer, sms, files.get(row.id, ()))
+        except DeliveryError as e:
+            return e
+
+    width = int(getattr(mailer, "parallel", 1) or 1)
+    if width <= 1 or len(rows) < 2:
+        return [one(r) for r in rows]
+    with ThreadPoolExecutor(min(width, len(rows)), thread_name_prefix="smtp") as pool:
+        return list(pool.map(one, rows))
 
 
 class SimulatedCrash(RuntimeError):
     pass
 
 
-def _deliver(row: Any, mailer: Mailer | None, sms: SmsGateway | None, attach: Attacher | None) -> str:
+def _deliver(row: Any, mailer: Mailer | None, sms: SmsGateway | None, files: tuple[Any, ...]) -> str:
     if row.channel == "email":
         if mailer is None:
             raise DeliveryError("outbox.no_mailer", "no mailer configured")
-        files = attach(row) if (attach is not None and row.attachment) else ()
         return mailer.send(Email(row.message_id, row.to_address, row.to_name, row.subject or "", row.body_text,
-                                 row.body_html, row.reply_to, tuple(files)))
+                                 row.body_html, row.reply_to, files))
     if sms is None:
         raise DeliveryError("outbox.no_sms", "no SMS gateway configured")
     params = tuple(sorted(json.loads(row.sms_params).items())) if row.sms_params else ()

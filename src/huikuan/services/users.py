@@ -53,6 +53,7 @@ class UserInfo:
     lang: str
     disabled: bool
     locked_until: datetime | None
+    email: str | None = None  # the collector's own address: Reply-To of their customers' reminders
 
 
 def _hash(token: str) -> str:
@@ -93,9 +94,22 @@ def _principal(uow: Any, row: Any) -> Principal:
     return Principal(row.id, row.name, tuple(uow.users.roles(row.id)), row.collector_name, row.lang or "zh")
 
 
+def _email(value: str | None) -> str | None:
+    """A user's e-mail: None when blank; an address that is not one is refused, naming the field."""
+    from .outbox import valid_email
+
+    text = (value or "").strip()
+    if not text:
+        return None
+    if not valid_email(text):
+        raise InvalidInput("user.email", field="email", value=text)
+    return text
+
+
 def add_user(app: Any, name: str, roles: Sequence[str], password: str, *, person: str | None = None,
-             actor: str | None = None) -> int:
+             actor: str | None = None, email: str | None = None) -> int:
     name = (name or "").strip()
+    address = _email(email)
     if not name or len(name) > 60:
         raise InvalidInput("user.name", field="name", value=name)
     rs = _roles(roles)
@@ -105,10 +119,10 @@ def add_user(app: Any, name: str, roles: Sequence[str], password: str, *, person
         if uow.users.by_name(name) is not None:
             raise Conflict("user.exists", value=name)
         uid = uow.users.add(name=name, password_hash=hashed, collector_name=(person or "").strip() or None,
-                            created_at=_utc(app.clock.now()), lang="zh")
+                            created_at=_utc(app.clock.now()), lang="zh", email=address)
         uow.users.set_roles(uid, rs)
         audit.record(uow, app.clock.now(), actor, "user.added", "user", name,
-                     after={"roles": rs, "person": person})
+                     after={"roles": rs, "person": person, "email": address})
         uow.commit()
     return int(uid)
 
@@ -136,17 +150,22 @@ def set_disabled(app: Any, name: str, disabled: bool = True, *, actor: str | Non
 
 
 def set_roles(app: Any, name: str, roles: Sequence[str], *, person: str | None = None,
-              actor: str | None = None) -> None:
+              actor: str | None = None, email: str | None = None) -> None:
+    """Roles, and (when given) the collector name and e-mail; ``email=""`` clears the address."""
     rs = _roles(roles)
+    address = _email(email) if email is not None else None
     with app.uow() as uow:
         row = _user(uow, name)
         before = uow.users.roles(row.id)
         uow.users.set_roles(row.id, rs)
         if person is not None:
             uow.users.update(row.id, collector_name=person.strip() or None)
+        if email is not None:
+            uow.users.update(row.id, email=address)
         audit.record(uow, app.clock.now(), actor, "user.roles_changed", "user", name,
-                     before={"roles": before, "person": row.collector_name},
-                     after={"roles": rs, "person": person if person is not None else row.collector_name})
+                     before={"roles": before, "person": row.collector_name, "email": row.email},
+                     after={"roles": rs, "person": person if person is not None else row.collector_name,
+                            "email": address if email is not None else row.email})
         uow.commit()
 
 
@@ -154,7 +173,7 @@ def list_users(app: Any) -> list[UserInfo]:
     with app.uow(write=False) as uow:
         roles = uow.users.all_roles()
         return [UserInfo(r.id, r.name, tuple(roles.get(r.id, ())), r.collector_name, r.lang, bool(r.disabled),
-                         r.locked_until) for r in uow.users.all()]
+                         r.locked_until, r.email) for r in uow.users.all()]
 
 
 def issue_token(app: Any, name: str, *, actor: str | None = None) -> str:

@@ -648,7 +648,8 @@ class CustomerRepo:
 
     # ── the customer's timeline: newest first, each source read up to ``limit`` rows before a moment ───
     def timeline(self, customer_id: int, before: datetime | None, limit: int) -> list[tuple[datetime, str, int, Any]]:
-        """(moment, kind, id, row) of activities, actions, payments, promises and disputes, newest first,
+        """(moment, kind, id, row) of activities, actions, payments, promises, disputes and refused or dead
+        messages, newest first,
         strictly before ``before`` ((moment, kind, id) order); dates count as the start of their day."""
         out: list[tuple[datetime, str, int, Any]] = []
 
@@ -656,6 +657,7 @@ class CustomerRepo:
             return datetime(d.year, d.month, d.day)
 
         a, x, p, pr, d, iv = t.activity.c, t.action.c, t.payment.c, t.promise.c, t.dispute.c, t.invoice.c
+        ev, ob = t.outbox_event.c, t.outbox.c
         sources: list[tuple[str, Any, Any, Any]] = [
             ("activity", select(t.activity).where(a.company_id == self.cid, a.customer_id == customer_id),
              a.at, lambda r: r.at),
@@ -668,10 +670,14 @@ class CustomerRepo:
             ("dispute", select(t.dispute, iv.number.label("invoice_number"))
              .join(t.invoice, and_(iv.company_id == d.company_id, iv.id == d.invoice_id))
              .where(d.company_id == self.cid, d.customer_id == customer_id), d.opened_on, lambda r: day(r.opened_on)),
+            # a message the compliance guard refused (with its rule) or that was dead-lettered
+            ("message", select(t.outbox_event, ob.subject, ob.to_name, ob.stage)
+             .join(t.outbox, and_(ob.company_id == ev.company_id, ob.id == ev.outbox_id))
+             .where(ev.company_id == self.cid, ev.customer_id == customer_id), ev.at, lambda r: r.at),
         ]
         for kind, q, col, moment in sources:
             if before is not None:
-                bound = before if kind == "activity" else before.date()
+                bound = before if kind in ("activity", "message") else before.date()
                 q = q.where(col <= bound)
             id_col = q.selected_columns.id
             for r in self.c.execute(q.order_by(col.desc(), id_col.desc()).limit(limit + 50)):

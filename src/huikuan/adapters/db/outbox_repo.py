@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, DateTime, and_, bindparam, func, insert, literal, select, update
 
 from . import tables as t
 
@@ -51,6 +51,11 @@ class OutboxRepo:
         cu = t.customer.c
         return self.c.execute(select(t.customer).where(cu.company_id == self.cid, cu.code == code)).first()
 
+    def set_guard_profile(self, customer_id: int, profile: str | None) -> None:
+        cu = t.customer.c
+        self.c.execute(update(t.customer).where(cu.company_id == self.cid, cu.id == customer_id)
+                       .values(guard_profile=profile))
+
     def contacts(self, customer_ids: Iterable[int]) -> dict[int, list[Any]]:
         k = t.contact.c
         ids = sorted(set(customer_ids))
@@ -81,6 +86,13 @@ class OutboxRepo:
         return list(self.c.execute(select(t.invoice).where(
             iv.company_id == self.cid, iv.customer_id == customer_id, iv.open_minor != 0).order_by(iv.due_on, iv.number)))
 
+    def collector_emails(self) -> dict[str, str]:
+        """Collector name → that user's own e-mail (the Reply-To of the reminders for their customers)."""
+        u = t.app_user.c
+        return {r.collector_name: r.email for r in self.c.execute(
+            select(u.collector_name, u.email).where(u.company_id == self.cid, u.collector_name.is_not(None),
+                                                    u.email.is_not(None), u.disabled.is_(False)).order_by(u.id))}
+
     def company(self) -> Any:
         return self.c.execute(select(t.company).where(t.company.c.id == self.cid)).first()
 
@@ -98,7 +110,7 @@ class OutboxRepo:
         if rows:
             self.c.execute(insert(t.outbox), [{"company_id": self.cid, **r} for r in rows])
 
-    def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Any]:
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int, customer_id: int | None = None) -> list[Any]:
         """Rows due now (queued, failed, or a ``sending`` whose lease ran out: its worker died), marked
         ``sending`` until ``lease_until`` so no other worker takes them. PostgreSQL skips rows another
         worker has locked; SQLite's unit of work already holds the write lock."""
@@ -106,6 +118,8 @@ class OutboxRepo:
         q = (select(o.id).where(o.company_id == self.cid, o.status.in_(("queued", "failed", "sending")),
                                 o.next_attempt_at <= now)
              .order_by(o.next_attempt_at, o.id).limit(limit))
+        if customer_id is not None:
+            q = q.where(o.customer_id == customer_id)
         if self.c.dialect.name == "postgresql":
             q = q.with_for_update(skip_locked=True)
         ids = [r[0] for r in self.c.execute(q)]
@@ -118,6 +132,43 @@ class OutboxRepo:
     def update_message(self, message_id: int, **values: Any) -> None:
         o = t.outbox.c
         self.c.execute(update(t.outbox).where(o.company_id == self.cid, o.id == message_id).values(**values))
+
+    def mark_sent(self, rows: Sequence[dict[str, Any]], at: datetime, on: date) -> None:
+        """Mark delivered messages ``sent`` and log each as a contact on the timeline, two statements for
+        the whole batch (``id``, ``attempts``, ``provider_id``, ``customer_id``, ``channel``, ``action_id``,
+        ``note`` per row)."""
+        if not rows:
+            return
+        o = t.outbox.c
+        self.c.execute(update(t.outbox).where(o.company_id == self.cid, o.id == bindparam("m_id"))
+                       .values(status="sent", attempts=bindparam("m_attempts"), sent_at=at,
+                               provider_id=bindparam("m_provider"), error_code=None, error=None, guard_rule=None),
+                       [{"m_id": r["id"], "m_attempts": r["attempts"], "m_provider": r["provider_id"]} for r in rows])
+        self.c.execute(insert(t.activity), [
+            {"company_id": self.cid, "customer_id": r["customer_id"], "at": at, "on": on, "channel": r["channel"],
+             "outcome": "sent", "note": r["note"], "actor": "huikuan", "action_id": r["action_id"]} for r in rows])
+
+    def add_event(self, **values: Any) -> None:
+        self.c.execute(insert(t.outbox_event).values(company_id=self.cid, **values))
+
+    def add_dead_events(self, message_ids: Sequence[str], at: datetime) -> None:
+        """The events of messages written dead at enqueue (no contact, a bad address, never allowed)."""
+        o = t.outbox.c
+        for i in range(0, len(message_ids), CHUNK):
+            q = select(o.company_id, o.customer_id, o.id, literal(at, DateTime()), literal("dead"), o.channel,
+                       o.guard_rule, o.error_code, o.error).where(
+                o.company_id == self.cid, o.message_id.in_(list(message_ids[i:i + CHUNK])))
+            self.c.execute(insert(t.outbox_event).from_select(
+                ["company_id", "customer_id", "outbox_id", "at", "kind", "channel", "rule", "error_code", "reason"], q))
+
+    def events(self, customer_id: int, limit: int = 50) -> list[Any]:
+        """A customer's refused and dead messages, newest first, with what the message was."""
+        e, o = t.outbox_event.c, t.outbox.c
+        return list(self.c.execute(
+            select(t.outbox_event, o.subject, o.to_name, o.to_address, o.stage, o.status.label("message_status"))
+            .join(t.outbox, and_(o.company_id == e.company_id, o.id == e.outbox_id))
+            .where(e.company_id == self.cid, e.customer_id == customer_id)
+            .order_by(e.at.desc(), e.id.desc()).limit(limit)))
 
     def messages(self, status: str | None = None, customer_id: int | None = None, limit: int = 200) -> list[Any]:
         o, cu = t.outbox.c, t.customer.c

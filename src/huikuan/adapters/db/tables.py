@@ -566,6 +566,7 @@ app_user = Table(
     Column("name", String(60), nullable=False),
     Column("password_hash", String(200)),
     Column("collector_name", String(60)),  # as on customer.collector / customer.sales_owner
+    Column("email", String(200)),  # the collector's own address: Reply-To of the reminders they own
     Column("lang", String(5), nullable=False, server_default="zh"),
     Column("disabled", Boolean, nullable=False, server_default=text("false")),
     Column("failed_logins", Integer, nullable=False, server_default="0"),
@@ -678,6 +679,25 @@ outbox = Table(
     Index("ix_outbox_due", "company_id", "status", "next_attempt_at"),
     Index("ix_outbox_action", "company_id", "action_id"),
     Index("ix_outbox_customer", "company_id", "customer_id"),
+)
+
+outbox_event = Table(
+    # What happened to a message that did not simply go: each guard refusal (with its rule) and each
+    # dead-lettering, kept as evidence and shown on the customer's timeline.
+    "outbox_event",
+    metadata,
+    Column("id", Id, primary_key=True),
+    _company(),
+    Column("customer_id", Integer, nullable=False),
+    Column("outbox_id", Integer, nullable=False),
+    Column("at", DateTime(timezone=False), nullable=False),  # UTC
+    Column("kind", String(10), nullable=False),  # refused | dead
+    Column("channel", String(10), nullable=False),
+    Column("rule", String(40)),  # the guard's rule (refused, or dead because it never allows)
+    Column("error_code", String(60)),
+    Column("reason", Text),  # in the message's language, as the sender wrote it
+    _fk_customer("outbox_event"),
+    Index("ix_outbox_event_customer", "company_id", "customer_id", "at"),
 )
 
 message_template = Table(

@@ -411,6 +411,17 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
         t.add_row(local.strftime("%Y-%m-%d %H:%M"), tr(f"channel.{x.channel}"), tr(f"outcome.{x.outcome}"),
                   tr(f"excuse.{x.excuse}") if x.excuse else "-", x.note or "")
     con.print(t)
+    if v.refusals:  # the compliance guard's refusals and dead letters, with the rule and the reason
+        t = Table(title=tr("customer.refusals"))
+        t.add_column(tr("col.at"), no_wrap=True)
+        t.add_column(tr("col.channel"), no_wrap=True)
+        t.add_column(tr("col.state"), overflow="fold", max_width=24)  # with the rule (or error code) under it
+        t.add_column(tr("col.reason"), overflow="fold", ratio=1)
+        for x in v.refusals:
+            local = x.at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
+            t.add_row(local.strftime("%Y-%m-%d %H:%M"), tr(f"channel.{x.channel}"),
+                      f"{tr(f'refusal.{x.kind}')}\n{x.rule or x.error_code or '-'}", x.reason or "")
+        con.print(t)
     if v.open_actions:
         t = Table(title=tr("customer.open_actions"))
         for col in ("col.id", "col.date", "col.kind", "col.reason"):

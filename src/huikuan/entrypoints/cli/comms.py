@@ -45,6 +45,7 @@ def send_cmd(
     once: bool = typer.Option(False, "--once", help="发送到期消息后退出 / deliver what is due, then exit"),
     at: str = typer.Option(None, "--at", help="以此时刻为“现在”（演示、补发）/ act as if it were this moment"),
     interval: float = typer.Option(30.0, "--interval", help="循环间隔秒数 / seconds between rounds"),
+    customer: str = typer.Option(None, "--customer", help="只发该客户的消息 / only this customer's messages"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """发送发件箱中到期的邮件和短信（经合规检查）/ deliver due e-mails and SMS, through the guard."""
@@ -58,7 +59,7 @@ def send_cmd(
         while True:
             total = svc.SendReport()
             while True:  # a round: everything due now, in batches
-                r = svc.send_due(a, mailer, sms, now=now, attach=attach)
+                r = svc.send_due(a, mailer, sms, now=now, attach=attach, customer_code=customer)
                 for k in ("claimed", "sent", "deferred", "failed", "dead"):
                     setattr(total, k, getattr(total, k) + getattr(r, k))
                 total.errors += r.errors

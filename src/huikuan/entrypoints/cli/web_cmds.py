@@ -59,10 +59,12 @@ def user_add(
     collector_name: str = typer.Option(None, "--collector-name",
                                        help="客户上的收款员/业务员姓名 / name as on customers"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读密码 / read the password from stdin"),
+    email: str = typer.Option(None, "--email", help="本人邮箱：其客户的催收邮件的回复地址 / own e-mail: the Reply-To "
+                                                    "of the reminders to their customers"),
 ) -> None:
     """添加用户 / add a user."""
     a = _app()
-    svc.add_user(a, name, role, _password(password_stdin), person=collector_name, actor="cli")
+    svc.add_user(a, name, role, _password(password_stdin), person=collector_name, actor="cli", email=email)
     console().print(tr("user.added", name=name, roles=", ".join(tr(f"role.{r}") for r in role)))
 
 

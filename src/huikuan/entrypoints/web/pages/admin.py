@@ -51,9 +51,11 @@ def users_page(request: Request, error: str | None = None, status: int = 200) ->
 @router.post("/admin/users", dependencies=[requires(*ADMIN)])
 def add_user(request: Request, user: Annotated[Principal, Depends(current_user)],
              name: Annotated[str, Form(max_length=60)], password: Annotated[str, Form(max_length=200)],
-             roles: Annotated[list[str], Form()], person: Annotated[str, Form(max_length=60)] = "") -> Response:
+             roles: Annotated[list[str], Form()], person: Annotated[str, Form(max_length=60)] = "",
+             email: Annotated[str, Form(max_length=200)] = "") -> Response:
     try:
-        users.add_user(request.app.state.hk.app, name, roles, password, person=person or None, actor=user.name)
+        users.add_user(request.app.state.hk.app, name, roles, password, person=person or None, actor=user.name,
+                       email=email or None)
     except InvalidInput as e:
         return users_page(request, i18n.error_text(e, request_lang(request)), 422)
     return RedirectResponse("/admin/users", status_code=303)
@@ -62,9 +64,12 @@ def add_user(request: Request, user: Annotated[Principal, Depends(current_user)]
 @router.post("/admin/users/{name}", dependencies=[requires(*ADMIN)])
 def change_user(request: Request, name: str, user: Annotated[Principal, Depends(current_user)],
                 roles: Annotated[list[str], Form()], person: Annotated[str, Form(max_length=60)] = "",
-                disabled: Annotated[bool, Form()] = False) -> Response:
+                disabled: Annotated[bool, Form()] = False, email: Annotated[str, Form(max_length=200)] = "") -> Response:
     app = request.app.state.hk.app
-    users.set_roles(app, name, roles, person=person, actor=user.name)
+    try:
+        users.set_roles(app, name, roles, person=person, actor=user.name, email=email)
+    except InvalidInput as e:
+        return users_page(request, i18n.error_text(e, request_lang(request)), 422)
     current = {u.name: u for u in users.list_users(app)}.get(name)
     if current is not None and current.disabled != disabled:
         users.set_disabled(app, name, disabled, actor=user.name)
