@@ -110,7 +110,7 @@ def test_cli_prints_the_summary_in_chinese_and_json(tmp_path: Path) -> None:
     assert f"其中逾期 {Money(expected.overdue_minor()).display()}" in r.stdout
 
     again = _cli("--database-url", url, *args)
-    assert again.returncode == 2 and "已有 13 个客户" in again.stderr  # 12 generated + the order-desk dealer; exit 3 is the run lock's alone
+    assert again.returncode == 2 and "已有 15 个客户" in again.stderr  # 12 + DL-DEMO, CN-DEMO, LT-DEMO; exit 3: the run lock's
 
     r = _cli("--lang", "en", "--database-url", f"sqlite:///{tmp_path / 'other.db'}", *args, "--json")
     assert r.returncode == 0, r.stderr

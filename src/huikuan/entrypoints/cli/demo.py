@@ -9,6 +9,7 @@ import typer
 from ... import i18n
 from ...domain.money import Money
 from ...services import demo_data, demo_load
+from ...services.demo_comms import add_demo_comms
 from ...services.demo_credit import add_demo_dealer
 from .common import RichProgress, console, parse_day, state, tr
 from .main import app
@@ -42,6 +43,7 @@ def demo_data_cmd(
         dealer = add_demo_dealer(state.app(), day)
         warm = demo_load.warm_up(state.app(), day, working_days=warm_up_days, seed=seed, progress=progress) \
             if warm_up_days else {}
+        comms = add_demo_comms(state.app(), day)
     finally:
         progress.finish()
     summary = {
@@ -52,6 +54,7 @@ def demo_data_cmd(
         "overdue": Money(company.overdue_minor()).amount_text(),
         "warm_up": warm,
         "credit_demo": dealer,
+        "comms_demo": comms,
     }
     if as_json:
         console().print_json(json.dumps(summary, ensure_ascii=False))
@@ -68,3 +71,4 @@ def demo_data_cmd(
     if warm:
         out.print(tr("demo.done.warm_up", **warm))
     out.print(tr("demo.done.credit", **dealer))
+    out.print(tr("demo.done.comms", **comms))
