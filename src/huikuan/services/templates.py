@@ -9,12 +9,35 @@ preview and cannot be saved; the send path never meets it.
 from __future__ import annotations
 
 import json
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..domain.errors import InvalidInput, NotFound
 from .outbox import MESSAGE_CHANNELS, message_variables
+
+LANGS = ("zh", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateKey:
+    """One message template: stage × channel × language, and the version messages use now (0: shipped)."""
+
+    stage: str
+    channel: str
+    lang: str
+    version: int
+    saved_at: datetime | None = None
+    saved_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateVersion:
+    version: int  # 0: the shipped template
+    source: str
+    created_at: datetime | None
+    created_by: str | None
 
 
 class _Action:
@@ -39,6 +62,8 @@ def _variables(app: Any, uow: Any, stage: str, lang: str, customer_code: str) ->
 
 
 def _check_key(stage: str, channel: str, lang: str) -> None:
+    if not stage or len(stage) > 60 or not all(c.isalnum() or c == "_" for c in stage):
+        raise InvalidInput("input.enum", field="stage", value=stage, allowed="a policy stage")
     if channel not in MESSAGE_CHANNELS:
         raise InvalidInput("input.enum", field="--channel", value=channel, allowed=", ".join(MESSAGE_CHANNELS))
     if lang not in ("zh", "en"):
@@ -74,3 +99,31 @@ def save_version(app: Any, stage: str, channel: str, lang: str, source: str, cus
                                         app.clock.now().astimezone(UTC).replace(tzinfo=None), by)
         uow.commit()
     return n
+
+
+def catalog(app: Any) -> list[TemplateKey]:
+    """Every template (shipped, or saved by an admin) with the version in use, by stage, channel, language."""
+    engine = app.templates()
+    with app.uow(write=False) as uow:
+        saved = {(r.stage, r.channel, r.lang): r for r in uow.outbox.latest_template_rows()}
+    keys = sorted(set(engine.shipped_keys()) | set(saved))
+    out = []
+    for k in keys:
+        row = saved.get(k)
+        out.append(TemplateKey(str(k[0]), str(k[1]), str(k[2]), version=int(row.version) if row else 0,
+                               saved_at=row.created_at if row else None, saved_by=row.created_by if row else None))
+    return out
+
+
+def versions(app: Any, stage: str, channel: str, lang: str) -> list[TemplateVersion]:
+    """The template's history, newest first, ending with the shipped version 0 (when there is one)."""
+    _check_key(stage, channel, lang)
+    shipped = app.templates().shipped(stage, channel, lang)
+    with app.uow(write=False) as uow:
+        rows = uow.outbox.template_versions(stage, channel, lang)
+    if shipped is None and not rows:
+        raise NotFound("template.not_found", what="template", value=f"{stage}.{channel}.{lang}")
+    out = [TemplateVersion(int(r.version), r.source, r.created_at, r.created_by) for r in reversed(rows)]
+    if shipped is not None:
+        out.append(TemplateVersion(0, shipped, None, None))
+    return out

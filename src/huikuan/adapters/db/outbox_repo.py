@@ -217,6 +217,15 @@ class OutboxRepo:
             m.version == latest.c.v)).where(m.company_id == self.cid)
         return {(s, ch, lg): (v, src) for s, ch, lg, v, src in self.c.execute(q)}
 
+    def latest_template_rows(self) -> list[Any]:
+        """The newest saved version of each stage × channel × language (with who saved it, when)."""
+        m = t.message_template.c
+        latest = (select(m.stage, m.channel, m.lang, func.max(m.version).label("v"))
+                  .where(m.company_id == self.cid).group_by(m.stage, m.channel, m.lang).subquery())
+        return list(self.c.execute(select(m.stage, m.channel, m.lang, m.version, m.created_at, m.created_by).join(
+            latest, and_(m.stage == latest.c.stage, m.channel == latest.c.channel, m.lang == latest.c.lang,
+                         m.version == latest.c.v)).where(m.company_id == self.cid)))
+
     def add_template_version(self, stage: str, channel: str, lang: str, version: int, source: str,
                              at: datetime, by: str | None) -> None:
         self.c.execute(insert(t.message_template).values(company_id=self.cid, stage=stage, channel=channel, lang=lang,

@@ -34,7 +34,8 @@ ROLES = [r.value for r in Role]
 
 def _tabs() -> list[tuple[str, str]]:
     return [("/admin/users", "admin.users"), ("/admin/calendar", "admin.calendar"),
-            ("/admin/policies", "admin.policies"), ("/admin/runs", "admin.runs"), ("/admin/audit", "nav.audit")]
+            ("/admin/policies", "admin.policies"), ("/admin/templates", "admin.templates"), ("/admin/runs", "admin.runs"),
+            ("/admin/audit", "nav.audit")]
 
 
 @router.get("/admin", dependencies=[requires(*ADMIN)])
