@@ -219,6 +219,8 @@ def _messages_for(ctx: _Ctx, action: Any, customer: Any, contacts: list[Any], in
             if channel in g.do_not_contact or "*" in g.do_not_contact or channel in g.opted_out:
                 continue
             address = k.email if channel == "email" else k.phone
+            if not (address or "").strip():
+                continue  # no address for this channel: not a bad one (the customer may have no usable contact)
             ok = valid_email(address) if channel == "email" else mobile_number(address) is not None
             if not ok:
                 out.append(_dead(customer.id, action, channel, lang, ctx.now, "outbox.bad_address",
