@@ -58,7 +58,7 @@ def test_a_guard_refusal_is_on_customer_360s_timeline_in_both_languages(client_f
     day = sms.next_attempt_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
     assert outbox.send_due(ledger, None, None, now=datetime.combine(day, time(22, 30), tz),
                            customer_code=CONSUMER).deferred >= 1
-    c = client_for("collector", person="李娜")
+    c = client_for("collector", person="刘明")  # the demo customers' collector: in their scope
     page = c.get(f"/customers/{CONSUMER}")
     assert page.status_code == 200
     shown = page.text[page.text.index('data-testid="guard-refusal"'):]

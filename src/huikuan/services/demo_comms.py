@@ -24,6 +24,7 @@ from .import_ import import_rows
 
 CONSUMER = "CN-DEMO"
 LETTER_CUSTOMER = "LT-DEMO"
+DEMO_COLLECTOR = "刘明"  # the generated company's first collector: the demo's `collector` user sees both
 
 
 def _working_days_ahead(cal: Any, start: date, n: int) -> date:
@@ -39,13 +40,13 @@ def add_demo_comms(app: Any, today: date) -> dict[str, str]:
     """The consumer and the letter customer with their contacts and invoices."""
     due = _working_days_ahead(app.calendar(), today, 4)
     import_rows(app, "customers", [
-        {"customer_code": CONSUMER, "name": "刘明（个人）", "type": "cardholder", "terms": "net 30",
-         "credit_limit": "20000", "collector": "李娜"},
+        {"customer_code": CONSUMER, "name": "王小红（个人）", "type": "cardholder", "terms": "net 30",
+         "credit_limit": "20000", "collector": DEMO_COLLECTOR},
         {"customer_code": LETTER_CUSTOMER, "name": "南京恒通机电设备有限公司", "type": "enterprise", "terms": "net 30",
-         "credit_limit": "300000", "collector": "李娜"},
+         "credit_limit": "300000", "collector": DEMO_COLLECTOR},
     ], source="demo")
     import_rows(app, "contacts", [
-        {"customer_code": CONSUMER, "name": "刘明", "role": "owner", "phone": "138 0013 8000"},
+        {"customer_code": CONSUMER, "name": "王小红", "role": "owner", "phone": "138 0013 8000"},
         {"customer_code": LETTER_CUSTOMER, "name": "周会计", "role": "finance", "email": "zhou.kuaiji@hengtong.example",
          "phone": "13912345678"},
     ], source="demo")
