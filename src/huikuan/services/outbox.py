@@ -315,7 +315,8 @@ def enqueue(app: Any, uow: Any, *, run_id: int | None = None, action_ids: list[i
             cal: WorkCalendar | None = None) -> int:
     """Write the messages of new actions (of a run, or by id) to the outbox, in the caller's transaction."""
     repo = uow.outbox
-    actions = repo.actions_without_messages(run_id=run_id, action_ids=action_ids, customers=customers)
+    actions = repo.actions_without_messages(run_id=run_id, action_ids=action_ids, customers=customers,
+                                            channels=MESSAGE_CHANNELS)
     wanted = [a for a in actions
               if any(c in MESSAGE_CHANNELS for c in (json.loads(a.channels) if isinstance(a.channels, str) else a.channels))]
     if not wanted:
@@ -323,7 +324,10 @@ def enqueue(app: Any, uow: Any, *, run_id: int | None = None, action_ids: list[i
     ctx = _ctx(app, uow, now or app.clock.now(), cal)
     customers = repo.customers(a.customer_id for a in wanted)
     contacts = repo.contacts(customers)
-    numbers = {n for a in wanted for n in (json.loads(a.invoices) if isinstance(a.invoices, str) else a.invoices)}
+    # Invoices only fill messages to a contact: a customer without an entitled one gets a dead letter.
+    reachable = {cid for cid, ks in contacts.items() if any(k.role in ENTITLED_ROLES for k in ks)}
+    numbers = {n for a in wanted if a.customer_id in reachable
+               for n in (json.loads(a.invoices) if isinstance(a.invoices, str) else a.invoices)}
     invoices = repo.invoices(numbers)
     rows: list[dict[str, Any]] = []
     for a in wanted:
