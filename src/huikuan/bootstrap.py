@@ -7,6 +7,7 @@ exists, and returns an ``App`` whose ``uow()`` gives a fresh unit of work. Tests
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,15 @@ class App:
         """A unit of work; ``write=False`` for read-only work (SQLite: no write lock taken); ``late_lock``: on
         SQLite the write lock is taken at the first write, not up front (adapters/db/uow.py)."""
         return SqlUnitOfWork(self.engine, self.company_id, write, late_lock)
+
+    def for_worker(self) -> App | None:
+        """This app for a forked worker process of the daily run (ADR 0006): the same settings, clock and
+        company on an engine of its own — the parent's pooled connections are never touched in the
+        child. None when the database cannot be shared with another process (in-memory SQLite)."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            return None
+        return dataclasses.replace(self, engine=make_engine(self.settings.database_url))
 
     def calendar(self) -> ChineseCalendar:
         """The working calendar with this company's overrides, read fresh (an admin may have edited it)."""

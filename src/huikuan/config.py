@@ -13,6 +13,8 @@
 | roll_due_to_workday | HUIKUAN_ROLL_DUE_TO_WORKDAY | false (ADR 0005)            |
 | import_date_window_years | HUIKUAN_IMPORT_DATE_WINDOW_YEARS | 30 (imported dates within ± that many years of today) |
 | profile_dir    | HUIKUAN_PROFILE_DIR      | (shipped import profiles only)   |
+| run_workers    | HUIKUAN_RUN_WORKERS      | 2 (processes deciding the daily run; 1: one process; ADR 0006) |
+| run_parallel_min_customers | HUIKUAN_RUN_PARALLEL_MIN_CUSTOMERS | 20000 (a smaller book is decided in one process) |
 | smtp_host      | HUIKUAN_SMTP_HOST        | localhost                        |
 | smtp_port      | HUIKUAN_SMTP_PORT        | 25                               |
 | smtp_security  | HUIKUAN_SMTP_SECURITY    | none (none, starttls or ssl)     |
@@ -52,6 +54,8 @@ class Settings:
     roll_due_to_workday: bool = False  # ADR 0005: contractual dates stay as written
     import_date_window_years: int = 30  # an imported date further than this from today is refused
     profile_dir: str | None = None  # the company's own import layout profiles (docs/imports.md)
+    run_workers: int = 2  # processes that gather and decide the daily run (ADR 0006); 1: the run's own only
+    run_parallel_min_customers: int = 20_000  # below this many customers one process decides (no fork cost)
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_security: str = "none"
@@ -96,12 +100,13 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         if not 1 <= years <= 200:
             raise InvalidInput("config.invalid", key=name, value=value, source=source)
         return years
-    if name in ("smtp_port", "outbox_max_attempts"):
+    if name in ("smtp_port", "outbox_max_attempts", "run_workers", "run_parallel_min_customers"):
         try:
             n = int(str(value).strip()) if not isinstance(value, bool) else -1
         except ValueError:
             n = -1
-        if n < 1 or (name == "smtp_port" and n > 65535):
+        if n < (0 if name == "run_parallel_min_customers" else 1) or (name == "smtp_port" and n > 65535) or (
+                name == "run_workers" and n > 16):
             raise InvalidInput("config.invalid", key=name, value=value, source=source)
         return n
     if not isinstance(value, str):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import multiprocessing
 import operator
 import os
 from collections.abc import Iterator
@@ -224,31 +225,34 @@ class Decided:
     closures: list[tuple[int, str]] = field(default_factory=list)  # (action id, reason) of settled tasks
 
 
-def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progress: ProgressSink) -> Decided:
+def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progress: ProgressSink,
+                      span: tuple[int, int] | None = None) -> Decided:
+    """Gather and decide for every customer, or for those whose id lies in ``span`` (lo, hi inclusive:
+    one worker's share, see ``decide_in_workers``)."""
     is_wd = cal.is_workday(today)  # an unknown year stops the run here, with its message
     repo = uow.collect
     policies = load_policies(app.policy_dirs(), repo.segment_policies())
     since = today - timedelta(days=HISTORY_DAYS)
     promises: dict[int, list[PromiseFacts]] = {}
-    for r in repo.promises(today - timedelta(days=365), today):
+    for r in repo.promises(today - timedelta(days=365), today, span=span):
         promises.setdefault(r.customer_id, []).append(
             PromiseFacts(r.id, r.amount_minor, r.promised_on, r.made_on, int(r.paid)))
     ctx = _Context(
         today=today, cal=cal, wd=WorkdayCounter(cal, today), policies=policies, period=_prev_period(today),
-        is_workday=is_wd, history=repo.history(today, since),
-        pending=repo.pending(today), promises=promises, last_payment=repo.last_payment(),
-        statements=repo.statements(_prev_period(today)),
+        is_workday=is_wd, history=repo.history(today, since, span=span),
+        pending=repo.pending(today, span=span), promises=promises, last_payment=repo.last_payment(span=span),
+        statements=repo.statements(_prev_period(today), span=span),
     )
-    contacts = _index_by_customer(repo.last_activity(today))
-    last_actions = _index_by_customer(repo.last_action(today))
-    customers = repo.customers()
-    tasks = repo.open_task_invoices()
+    contacts = _index_by_customer(repo.last_activity(today, span=span))
+    last_actions = _index_by_customer(repo.last_action(today, span=span))
+    customers = repo.customers(span=span)
+    tasks = repo.open_task_invoices(span=span)
     progress.start(i18n.t("run.progress", app.settings.lang), len(customers))
     actions: list[Action] = []
     errors: list[dict[str, str]] = []
     closures: list[tuple[int, str]] = []
     # Open invoices arrive grouped by customer in customer-id order, as the customers do: merge the two.
-    groups = itertools.groupby(repo.open_items(), key=operator.itemgetter(0))
+    groups = itertools.groupby(repo.open_items(span=span), key=operator.itemgetter(0))
     group: tuple[int, Iterator[tuple[int, int, str, date, int, int, str]]] | None = next(groups, None)
     for n, cust in enumerate(customers, start=1):
         while group is not None and group[0] < cust.id:
@@ -279,6 +283,118 @@ def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progre
             progress.advance(1000)
     progress.advance(len(customers) % 1000)
     return Decided(actions, errors, {c.id: c.collector for c in customers}, len(customers), is_wd, closures)
+
+
+WIDE = 2**31 - 1  # (a 32-bit id column) the open ends of the first and last worker's span (ids a customer added meanwhile may take)
+
+
+def spans(ids: list[int], parts: int) -> list[tuple[int, int]]:
+    """``parts`` id ranges over the customers ``ids`` (ascending), about as many customers in each, that
+    together cover every id: a customer created while the run reads still falls in exactly one."""
+    parts = max(1, min(parts, len(ids)))
+    cuts = [ids[len(ids) * k // parts] for k in range(1, parts)]
+    lows = [-WIDE, *cuts]
+    highs = [c - 1 for c in cuts] + [WIDE]
+    return list(zip(lows, highs, strict=True))
+
+
+class _Continue:
+    """The run's progress bar, started once for the whole company: each share only advances it."""
+
+    def __init__(self, sink: ProgressSink) -> None:
+        self.sink = sink
+
+    def start(self, label: str, total: int | None) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        self.sink.advance(n)
+
+    def finish(self) -> None:
+        pass
+
+
+def _worker(app: Any, today: date, cal: WorkCalendar, span: tuple[int, int], out: Any) -> None:
+    """A forked worker's life: its share on an engine of its own, the result down the pipe."""
+    own = None
+    try:
+        own = app.for_worker()
+        if own is None:
+            raise RuntimeError("database not shared between processes")
+        with own.uow(write=False) as uow:
+            got = gather_and_decide(own, uow, today, cal, NoProgress(), span)
+        out.send(("ok", got))
+    except BaseException as e:  # noqa: BLE001 — whatever it was, the parent decides this share itself
+        out.send(("failed", repr(e)))
+    finally:
+        if own is not None:
+            own.engine.dispose()
+        out.close()
+
+
+def _workers_for(app: Any, customers: int) -> int:
+    """How many processes decide this run: one for a small book, when configured so, or where a process
+    cannot be forked (the worker inherits the loaded policies and calendar instead of loading them)."""
+    s = app.settings
+    if s.run_workers < 2 or customers < max(2, s.run_parallel_min_customers):
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods() or getattr(app, "for_worker", None) is None:
+        return 1
+    return min(int(s.run_workers), os.cpu_count() or 1)
+
+
+def decide_in_workers(app: Any, uow: Any, today: date, cal: WorkCalendar, progress: ProgressSink) -> Decided:
+    """``gather_and_decide`` for the whole company, split over worker processes by customer id range
+    (ADR 0006): the decision is pure and per customer, so the shares are independent; the result is the
+    one process's, in the same order. This process decides the first share itself; a worker that fails
+    or dies has its share decided here after all, so a worker never sinks the run."""
+    ids = uow.collect.customer_ids()
+    n = _workers_for(app, len(ids))
+    if n < 2:
+        return gather_and_decide(app, uow, today, cal, progress)
+    shares = spans(ids, n)
+    fork = multiprocessing.get_context("fork")
+    started: list[tuple[tuple[int, int], Any, Any]] = []
+    try:
+        for span in shares[1:]:
+            recv, send = fork.Pipe(duplex=False)
+            proc = fork.Process(target=_worker, args=(app, today, cal, span, send), daemon=True)
+            proc.start()
+            send.close()
+            started.append((span, proc, recv))
+        progress.start(i18n.t("run.progress", app.settings.lang), len(ids))
+        each = _Continue(progress)
+        parts = [gather_and_decide(app, uow, today, cal, each, shares[0])]
+        for span, proc, recv in started:
+            try:
+                status, got = recv.recv()
+            except (EOFError, OSError):
+                status, got = "died", None
+            proc.join()
+            if status == "ok":
+                progress.advance(got.customers)
+            else:
+                got = gather_and_decide(app, uow, today, cal, each, span)
+            parts.append(got)
+    finally:
+        for _span, proc, recv in started:
+            recv.close()
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
+    return _merged(parts)
+
+
+def _merged(parts: list[Decided]) -> Decided:
+    first = parts[0]
+    out = Decided([], [], {}, 0, first.is_workday, [])
+    for p in parts:
+        out.actions += p.actions
+        out.errors += p.errors
+        out.collectors.update(p.collectors)
+        out.customers += p.customers
+        out.closures += p.closures
+    return out
 
 
 def reason_text(a: Action, lang: str) -> str:
@@ -436,7 +552,7 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
         lease.start()
         with app.uow(write=False) as uow:
             cal = app.calendar()  # read once: the decision and the catch-up count the same days
-            got = gather_and_decide(app, uow, today, cal, progress)
+            got = decide_in_workers(app, uow, today, cal, progress)
             report.caught_up = [] if dry_run else _caught_up(uow, today, cal)
         report.actions, report.errors, report.customers = got.actions, got.errors, got.customers
         report.non_workday = not got.is_workday

@@ -31,6 +31,17 @@ def scope_condition(scope: Any) -> list[Any]:
     return [or_(*terms)] if terms else [false()]
 
 
+Span = tuple[int, int] | None  # customer ids lo..hi (inclusive) the daily run's worker reads; None: all
+
+
+def _in_span(col: Any, span: Span) -> list[Any]:
+    return [] if span is None else [col >= span[0], col <= span[1]]
+
+
+def _span_sql(span: Span) -> tuple[str, tuple[int, ...]]:
+    return ("", ()) if span is None else (" AND customer_id >= ? AND customer_id <= ?", span)
+
+
 def _new_id(result: CursorResult[Any]) -> int:
     """The generated primary key of a one-row INSERT."""
     key = result.inserted_primary_key
@@ -44,26 +55,34 @@ class CollectRepo:
         self.cid = company_id
 
     # ── reads for gather ───────────────────────────────────────────────────────────────────
-    def customers(self) -> list[Any]:
+    def customer_ids(self) -> list[int]:
+        cu = t.customer.c
+        return list(self.c.execute(select(cu.id).where(cu.company_id == self.cid).order_by(cu.id)).scalars())
+
+    def customers(self, span: Span = None) -> list[Any]:
         cu = t.customer.c
         return list(self.c.execute(
             select(cu.id, cu.code, cu.name, cu.type, cu.terms, cu.currency, cu.paused, cu.credit_status,
                    cu.shipment_locked, cu.credit_limit_minor, cu.policy, cu.segment, cu.collector,
-                   cu.requires_statement).where(cu.company_id == self.cid).order_by(cu.id)
+                   cu.requires_statement).where(cu.company_id == self.cid, *_in_span(cu.id, span)).order_by(cu.id)
         ))
 
-    def open_items(self) -> Iterator[tuple[int, int, str, date, int, int, str]]:
+    def open_items(self, span: Span = None) -> Iterator[tuple[int, int, str, date, int, int, str]]:
         """(customer_id, invoice_id, number, due_on, open_minor, disputed_minor, currency), by customer,
         currency, then due date (the run keeps the customer's currency, so what it keeps is oldest first).
 
         The hot read of the run (10⁶ rows): plain DBAPI rows, dates parsed with the C ``fromisoformat``
-        on SQLite; the ORDER BY follows ``ix_invoice_open`` so no sort is needed."""
+        on SQLite; the ORDER BY is ``ix_invoice_open_cover``'s columns, so SQLite needs no sort and
+        invoices due the same day come in one order on both backends, however a worker's share of the
+        customers is read (PostgreSQL's plan for a share may differ from the whole company's)."""
         sqlite = self.c.dialect.name == "sqlite"
         mark = "?" if sqlite else "%s"
+        within, bounds = _span_sql(span)
         cur = self.c.exec_driver_sql(
             "SELECT customer_id, id, number, due_on, open_minor, disputed_minor, currency FROM invoice "
-            f"WHERE company_id = {mark} AND open_minor <> 0 ORDER BY customer_id, currency, due_on",
-            (self.cid,),
+            f"WHERE company_id = ? AND open_minor <> 0{within} "
+            "ORDER BY customer_id, currency, due_on, open_minor, disputed_minor, number"
+            .replace("?", mark), (self.cid, *bounds),
         ).cursor
         parse = date.fromisoformat
         while True:
@@ -104,10 +123,11 @@ class CollectRepo:
         q = select(cu.id, cu.code, cu.name, cu.collector, cu.segment, cu.policy).where(cu.company_id == self.cid)
         return {r[0]: tuple(r[1:]) for r in self.c.execute(q)}
 
-    def last_activity(self, before: date) -> dict[tuple[int, str], date]:
+    def last_activity(self, before: date, span: Span = None) -> dict[tuple[int, str], date]:
         a = t.activity.c
         q = (select(a.customer_id, a.channel, func.max(a.on))
-             .where(a.company_id == self.cid, a.on < before).group_by(a.customer_id, a.channel))
+             .where(a.company_id == self.cid, a.on < before, *_in_span(a.customer_id, span))
+             .group_by(a.customer_id, a.channel))
         return {(cid, ch): d for cid, ch, d in self.c.execute(q)}
 
     def _raw(self, sql: str, *params: Any) -> Iterator[tuple[Any, ...]]:
@@ -120,31 +140,35 @@ class CollectRepo:
     def _day(self, d: date) -> Any:
         return d.isoformat() if self.c.dialect.name == "sqlite" else d
 
-    def last_action(self, before: date) -> dict[tuple[int, str], date]:
+    def last_action(self, before: date, span: Span = None) -> dict[tuple[int, str], date]:
+        within, bounds = _span_sql(span)
         rows = self._raw("SELECT customer_id, ladder, max(run_on) FROM action WHERE company_id = ? AND run_on < ? "
-                         "AND status <> 'rejected' GROUP BY customer_id, ladder", self.cid, self._day(before))
+                         f"AND status <> 'rejected'{within} GROUP BY customer_id, ladder",
+                         self.cid, self._day(before), *bounds)
         return {(cid, lad): (date.fromisoformat(d) if isinstance(d, str) else d) for cid, lad, d in rows}
 
-    def history(self, before: date, since: date) -> dict[int, set[tuple[str, str]]]:
+    def history(self, before: date, since: date, span: Span = None) -> dict[int, set[tuple[str, str]]]:
         out: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        within, bounds = _span_sql(span)
         for cid, stage, anchor in self._raw(
             "SELECT DISTINCT customer_id, stage, anchor FROM action WHERE company_id = ? AND run_on < ? "
-            "AND run_on >= ?", self.cid, self._day(before), self._day(since),
+            f"AND run_on >= ?{within}", self.cid, self._day(before), self._day(since), *bounds,
         ):
             out[cid].add((stage, anchor))
         return out
 
-    def pending(self, before: date) -> dict[int, set[str]]:
+    def pending(self, before: date, span: Span = None) -> dict[int, set[str]]:
         """Stages with a proposal still awaiting a decision, made before ``before`` (today's are the run's)."""
         x = t.action.c
         q = (select(x.customer_id, x.stage).distinct()
-             .where(x.company_id == self.cid, x.status == "open", x.needs_approval.is_(True), x.run_on < before))
+             .where(x.company_id == self.cid, x.status == "open", x.needs_approval.is_(True), x.run_on < before,
+                    *_in_span(x.customer_id, span)))
         out: dict[int, set[str]] = defaultdict(set)
         for cid, kind in self.c.execute(q):
             out[cid].add(kind)
         return out
 
-    def promises(self, since: date, upto: date, customer_id: int | None = None) -> list[Any]:
+    def promises(self, since: date, upto: date, customer_id: int | None = None, span: Span = None) -> list[Any]:
         """Promises made since ``since`` (of one customer, or all) with the money received from their
         making up to ``upto``."""
         p, pay = t.promise.c, t.payment.c
@@ -156,20 +180,22 @@ class CollectRepo:
         )
         q = (select(p.id, p.customer_id, p.amount_minor, p.promised_on, p.made_on, paid.label("paid"))
              .where(p.company_id == self.cid, p.made_on >= since, p.made_on <= upto,
-                    *([p.customer_id == customer_id] if customer_id is not None else []))
+                    *([p.customer_id == customer_id] if customer_id is not None else []),
+                    *_in_span(p.customer_id, span))
              .order_by(p.customer_id, p.made_on, p.promised_on, p.id))
         return list(self.c.execute(q))
 
-    def last_payment(self) -> dict[int, date]:
+    def last_payment(self, span: Span = None) -> dict[int, date]:
         pay = t.payment.c
-        q = select(pay.customer_id, func.max(pay.paid_on)).where(pay.company_id == self.cid).group_by(pay.customer_id)
+        q = (select(pay.customer_id, func.max(pay.paid_on))
+             .where(pay.company_id == self.cid, *_in_span(pay.customer_id, span)).group_by(pay.customer_id))
         return dict(self.c.execute(q).all())
 
-    def statements(self, period: str, customer_id: int | None = None) -> dict[int, Any]:
+    def statements(self, period: str, customer_id: int | None = None, span: Span = None) -> dict[int, Any]:
         s = t.statement.c
         q = select(s.customer_id, s.prepared_on, s.checked_on, s.sent_on, s.confirmed_on).where(
             s.company_id == self.cid, s.period == period,
-            *([s.customer_id == customer_id] if customer_id is not None else []))
+            *([s.customer_id == customer_id] if customer_id is not None else []), *_in_span(s.customer_id, span))
         return {r.customer_id: r for r in self.c.execute(q)}
 
     def segment_policies(self) -> dict[str, str]:
@@ -226,10 +252,12 @@ class CollectRepo:
         return int(r.rowcount or 0)
 
     # ── tasks about money no longer collectable ────────────────────────────────────────────
-    def open_task_invoices(self, customer_ids: Iterable[int] | None = None) -> dict[int, list[tuple[int, list[str]]]]:
+    def open_task_invoices(self, customer_ids: Iterable[int] | None = None,
+                           span: Span = None) -> dict[int, list[tuple[int, list[str]]]]:
         """customer → [(action id, invoice numbers)] of open actions that name invoices."""
-        sql = "SELECT customer_id, id, invoices FROM action WHERE company_id = ? AND status = 'open'"
-        params: list[Any] = [self.cid]
+        within, bounds = _span_sql(span)
+        sql = f"SELECT customer_id, id, invoices FROM action WHERE company_id = ? AND status = 'open'{within}"
+        params: list[Any] = [self.cid, *bounds]
         ids = None if customer_ids is None else sorted(set(customer_ids))
         out: dict[int, list[tuple[int, list[str]]]] = defaultdict(list)
         chunks: list[list[int] | None] = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
