@@ -4,6 +4,8 @@ statements, quiet (settled) customers, a foreign-currency invoice and a suspende
 
 - the decision split over worker processes by customer range equals the one-process decision, action
   for action and in the same order, with the same errors and closures — also when a worker dies;
+- skipping quiet customers drops no action (the run with the skip equals the run that builds every
+  customer's facts);
 - the memoising row encoder writes byte for byte the rows the per-row encoder writes;
 - a run decided by workers stores what a one-process dry run of the same day proposes, and a re-run
   creates nothing.
@@ -140,6 +142,24 @@ def test_spans_cover_every_id_once() -> None:
         for probe in range(-5, 60):
             assert sum(lo <= probe <= hi for lo, hi in shares) == 1
         assert all(sum(lo <= i <= hi for i in ids) >= 1 for lo, hi in shares)
+
+
+def test_skipping_quiet_customers_drops_no_action(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    day = _book(app)
+    with_skip = _sequential(app, day)
+    asked: list[tuple[str, str]] = []
+    real = daily_run.can_act_when_quiet
+
+    def never_skip(policy: Any, ctype: str, status: str, today: date) -> bool:
+        asked.append((ctype, status))
+        real(policy, ctype, status, today)
+        return True
+
+    monkeypatch.setattr(daily_run, "can_act_when_quiet", never_skip)
+    _same(with_skip, _sequential(app, day))
+    assert ("suspended" in {s for _t, s in asked}) and len(asked) >= 2  # quiet customers were considered
+    lifted = [a for a in with_skip.actions if a.kind.value == "credit_resume"]
+    assert lifted, "the suspended quiet customer gets its credit lift although it is skipped-eligible"
 
 
 def test_the_row_encoder_writes_what_the_per_row_encoder_writes(app: App) -> None:

@@ -39,7 +39,7 @@ from ..domain.ledger import (
     settled_reason,
 )
 from ..domain.money import MAX_MAJOR, MAX_MINOR, Money
-from ..domain.policy.decide import AccountFacts, Action, decide, split_open_items
+from ..domain.policy.decide import AccountFacts, Action, can_act_when_quiet, decide, split_open_items
 from ..domain.policy.model import Policy, StatementState
 from ..domain.terms import is_month_end_terms, parse_terms
 from . import run_lock
@@ -251,6 +251,7 @@ def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progre
     actions: list[Action] = []
     errors: list[dict[str, str]] = []
     closures: list[tuple[int, str]] = []
+    quiet_can_act: dict[tuple[int, str, str], bool] = {}
     # Open invoices arrive grouped by customer in customer-id order, as the customers do: merge the two.
     groups = itertools.groupby(repo.open_items(span=span), key=operator.itemgetter(0))
     group: tuple[int, Iterator[tuple[int, int, str, date, int, int, str]]] | None = next(groups, None)
@@ -273,11 +274,23 @@ def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progre
                                  currency=cust.currency))
         try:
             policy = policies.for_customer(cust.policy, cust.segment)
-            facts = _facts(ctx, cust, items, contacts.get(cust.id, {}), last_actions.get(cust.id, {}), policy)
-            actions.extend(decide(facts, policy, today))
+            if not items and cust.id not in promises:
+                # A quiet customer (nothing open, no promise): most of a settled book. Skip building its
+                # facts when no rule of its policy can act on such a customer today (exact: see
+                # can_act_when_quiet); the answer is the same for every quiet customer of its kind.
+                key = (id(policy), cust.type, cust.credit_status)
+                can = quiet_can_act.get(key)
+                if can is None:
+                    can = quiet_can_act[key] = can_act_when_quiet(policy, cust.type, cust.credit_status, today)
+            else:
+                can = True
+            if can:
+                facts = _facts(ctx, cust, items, contacts.get(cust.id, {}), last_actions.get(cust.id, {}), policy)
+                actions.extend(decide(facts, policy, today))
         except HuikuanError as e:
             errors.append(_error(cust.code, e.code, **e.params))
-        except (ValueError, TypeError, KeyError) as e:  # bad data in one row must not stop the company's run
+        except (ValueError, TypeError, LookupError, ArithmeticError) as e:  # bad data (or an odd policy) in
+            # one customer must not stop the company's run
             errors.append(_error(cust.code, "run.customer_failed", detail=repr(e)))
         if n % 1000 == 0:
             progress.advance(1000)

@@ -224,6 +224,23 @@ def _subject(f: AccountFacts, ladder: Ladder, rule: Rule) -> tuple[int, tuple[st
     )
 
 
+def can_act_when_quiet(policy: Policy, customer_type: str, credit_status: str, today: date) -> bool:
+    """Whether ``decide`` can give any action today to a *quiet* customer of this type and credit status:
+    one with no open invoice and no promise to pay in the run's window (hence no statement to chase
+    either). False lets the daily run skip such customers without building their facts.
+
+    Exact, not a guess: a rule acts only if all its conditions hold, and every condition a rule can set
+    (``model.compile_conditions``) reads only days past or to due, overdue money, promises, the statement,
+    the customer type, the credit status and the day of the month — for a quiet customer all fixed by
+    (type, credit status, today). Everything else a quiet customer may differ in (history, cadence,
+    pause, measures in force) can only stop a rule from acting. So when no rule's conditions hold on
+    the quiet facts below, no quiet customer of that kind gets an action. A new condition reading other
+    facts must be added here (tests/unit/test_quiet_customers.py draws every condition)."""
+    f = AccountFacts(customer_id=0, customer_code="", customer_type=customer_type, credit_status=credit_status)
+    return any(all(ch(f, _days_for(f, policy, rule.ladder), today) for ch in policy.checks[rule.id])
+               for rule in policy.rules)
+
+
 def decide(f: AccountFacts, policy: Policy, today: date) -> tuple[Action, ...]:
     if f.paused:
         return ()
