@@ -90,8 +90,9 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
             dpd = (today - oldest).days if oldest is not None else None
             key, name = policies.for_customer(policy, segment).grades.grade(dpd).value, ""  # type: ignore[union-attr]
         row = groups.get((key, currency))
-        if row is None:
-            row = groups[(key, currency)] = AgingRow(key, name, currency, [0] * n)
+        if row is None:  # the first of its group (by customer: the only one) needs no adding up
+            groups[(key, currency)] = AgingRow(key, name, currency, list(amounts[:n]), disputed, overdue)
+            continue
         for i in range(n):
             row.amounts[i] += amounts[i]
         row.disputed += disputed

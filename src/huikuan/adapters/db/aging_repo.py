@@ -101,8 +101,11 @@ class AgingRepo:
                        *[s[f"a{i}"] for i in range(len(SNAPSHOT_BUCKETS) + 1)]).where(
             s.company_id == self.cid, s.customer_id.not_in(dirty))
         live = _grouped(self.cid, as_of, SNAPSHOT_BUCKETS, t.invoice.c.customer_id.in_(dirty))
-        out = []
-        for cid, cur, disputed, overdue, oldest, *amounts in self.c.execute(union_all(clean, live)):
-            out.append((int(cid), cur, [int(a) for a in amounts], int(disputed), int(overdue),
-                        date.fromisoformat(oldest) if isinstance(oldest, str) else oldest))
-        return out
+        # 10⁵ rows for `aging` in ≤ 1.5 s: plain DBAPI rows (SQLAlchemy's per-row processing was a third of
+        # the report); SQLite returns the sums as int already, PostgreSQL's are numeric.
+        rows = self.c.execute(union_all(clean, live)).cursor.fetchall()
+        num = (lambda v: v) if self.c.dialect.name == "sqlite" else int
+        day = date.fromisoformat
+        return [(cid, cur, [num(a) for a in amounts], num(disputed), num(overdue),
+                 day(oldest) if isinstance(oldest, str) else oldest)
+                for cid, cur, disputed, overdue, oldest, *amounts in rows]

@@ -121,7 +121,7 @@ class CollectRepo:
         """id → (code, name, collector, segment, policy): what reports group and label by."""
         cu = t.customer.c
         q = select(cu.id, cu.code, cu.name, cu.collector, cu.segment, cu.policy).where(cu.company_id == self.cid)
-        return {r[0]: tuple(r[1:]) for r in self.c.execute(q)}
+        return {r[0]: r[1:] for r in self.c.execute(q).cursor.fetchall()}  # plain rows
 
     def last_activity(self, before: date, span: Span = None) -> dict[tuple[int, str], date]:
         a = t.activity.c
