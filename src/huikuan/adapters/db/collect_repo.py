@@ -261,10 +261,16 @@ class CollectRepo:
         ids = None if customer_ids is None else sorted(set(customer_ids))
         out: dict[int, list[tuple[int, list[str]]]] = defaultdict(list)
         chunks: list[list[int] | None] = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
+        parsed: dict[str, Any] = {}  # a customer's open tasks mostly name the same invoices: parse each text once
         for chunk in chunks:
             where = "" if chunk is None else f" AND customer_id IN ({', '.join('?' * len(chunk))})"
             for cid, aid, invoices in self._raw(sql + where, *params, *(chunk or [])):
-                names = json.loads(invoices) if isinstance(invoices, str) else invoices
+                if isinstance(invoices, str):
+                    names = parsed.get(invoices)
+                    if names is None:
+                        names = parsed[invoices] = json.loads(invoices)
+                else:
+                    names = invoices
                 if names:
                     out[cid].append((aid, list(names)))
         return out
