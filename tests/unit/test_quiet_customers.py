@@ -121,3 +121,19 @@ def test_the_shipped_policy_skips_a_settled_customer_in_good_standing_and_keeps_
     assert can_act_when_quiet(default, "dealer", "suspended", TODAY)  # credit lift: sales resume
     lifted = decide(AccountFacts(customer_id=1, customer_code="KH1", credit_status="suspended"), default, TODAY)
     assert [a.kind for a in lifted] == [ActionKind.CREDIT_RESUME]
+
+
+def test_run_worker_settings_are_read_and_bounded() -> None:
+    from pytest import raises
+
+    from huikuan.config import load_settings
+    from huikuan.domain.errors import InvalidInput
+
+    default = load_settings(env={}, path="/nonexistent")
+    assert (default.run_workers, default.run_parallel_min_customers) == (2, 20_000)
+    s = load_settings(env={"HUIKUAN_RUN_WORKERS": "1", "HUIKUAN_RUN_PARALLEL_MIN_CUSTOMERS": "0"}, path="/x")
+    assert (s.run_workers, s.run_parallel_min_customers) == (1, 0)
+    for key, bad in (("RUN_WORKERS", "0"), ("RUN_WORKERS", "17"), ("RUN_WORKERS", "two"),
+                     ("RUN_PARALLEL_MIN_CUSTOMERS", "-1")):
+        with raises(InvalidInput):
+            load_settings(env={f"HUIKUAN_{key}": bad}, path="/x")
