@@ -64,13 +64,16 @@ def add_history(workdir: Path, as_of: date, share: int = 100, seed: int = 7) -> 
                          "due_date": (on + timedelta(days=30)).isoformat(), "amount": "1000"})
     if not have:
         import_rows(app, "invoices", rows)
+    from huikuan.services.audit import SYSTEM, By
+
+    by = By(SYSTEM, app.clock.now())
     with app.uow() as uow:
         for code in codes:
             for k in range(6):
                 on = as_of - timedelta(days=200 - 28 * k)
                 late = rng.choice([0, 0, 5, 20]) + 4 * k
                 record_payment(uow, code, Money(1_000_00, "CNY"), on + timedelta(days=30 + late),
-                               invoice_number=f"HIST-{code}-{k}", number=f"HP-{code}-{k}")
+                               invoice_number=f"HIST-{code}-{k}", number=f"HP-{code}-{k}", by=by)
         uow.commit()
     return len(rows)
 

@@ -5,7 +5,7 @@ wrote — and ``aging`` reads it for today. Both backends."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -16,9 +16,12 @@ from huikuan.domain.aging import DEFAULT_BUCKETS
 from huikuan.domain.errors import ImportRejected, NotFound, RuleViolation
 from huikuan.domain.money import Money
 from huikuan.services import ledger
+from huikuan.services.audit import By
 from huikuan.services.daily_run import run_daily
 from huikuan.services.import_ import import_rows
 from huikuan.services.reporting import aging
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 
 def snapshot_and_full(app: App) -> tuple[list[object] | None, list[object]]:
@@ -79,16 +82,16 @@ def test_snapshot_equals_full_recompute_after_random_histories(app: App, seed: i
             else:
                 with app.uow() as uow:
                     if op == "pay":
-                        ledger.record_payment(uow, c, amount, today, invoice_number=named)
+                        ledger.record_payment(uow, c, amount, today, invoice_number=named, by=BY)
                     elif op == "credit":
-                        ledger.record_credit_note(uow, c, amount, today, invoice_number=named)
+                        ledger.record_credit_note(uow, c, amount, today, invoice_number=named, by=BY)
                     elif op == "write_off" and named:
-                        ledger.write_off(uow, named, amount, "test", today)
+                        ledger.write_off(uow, named, amount, "test", today, by=BY)
                     elif op == "dispute" and named:
                         disputes.append(ledger.open_dispute(uow, named, Money(amount.minor // 7 + 1, "CNY"),
-                                                            "quality", today))
+                                                            "quality", today, by=BY))
                     elif op == "resolve" and disputes:
-                        ledger.resolve_dispute(uow, disputes.pop(rng.randrange(len(disputes))), today)
+                        ledger.resolve_dispute(uow, disputes.pop(rng.randrange(len(disputes))), today, by=BY)
                     uow.commit()
         except (RuleViolation, NotFound, ImportRejected):
             pass  # refused (more than is open, below what is allocated …): nothing written
@@ -113,6 +116,6 @@ def test_aging_reads_the_snapshot_and_recomputes_a_changed_customer(app: App) ->
         c.execute(update(t.aging_snapshot).values(a4=a4_planted))
     assert {r.key: r.amounts[4] for r in aging(app).rows} == {"C1": a4_planted, "C2": a4_planted}
     with app.uow() as uow:  # a payment marks C1 changed: its row is recomputed, C2's still read
-        ledger.record_payment(uow, "C1", Money.parse("30.00", "CNY"), today)
+        ledger.record_payment(uow, "C1", Money.parse("30.00", "CNY"), today, by=BY)
         uow.commit()
     assert {r.key: r.amounts[4] for r in aging(app).rows} == {"C1": 7000, "C2": a4_planted}

@@ -5,7 +5,7 @@ and bad input refused with nothing written."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -16,8 +16,11 @@ from huikuan.domain.errors import InvalidInput, NotFound, RuleViolation
 from huikuan.domain.money import Money
 from huikuan.entrypoints.cli.main import main
 from huikuan.services import credit
+from huikuan.services.audit import By
 from huikuan.services.import_ import import_rows
 from huikuan.services.ledger import record_payment
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 TODAY = date(2026, 11, 23)
 
@@ -44,9 +47,9 @@ def test_exposure_has_four_parts(shop):
     credit.record_delivery(shop, "SH-1", "EN1", date(2026, 11, 21), 3_000_00, order="SO-9")  # unbilled, part of SO-9
     with shop.uow() as uow:
         record_payment(uow, "EN1", Money(2_000_00, "CNY"), date(2026, 11, 22), method="acceptance_bill",
-                       bill_kind="商业承兑", bill_matures_on=date(2027, 2, 22))
+                       bill_kind="商业承兑", bill_matures_on=date(2027, 2, 22), by=BY)
         record_payment(uow, "EN1", Money(1_000_00, "CNY"), date(2026, 11, 22), method="acceptance_bill",
-                       bill_kind="bank", bill_matures_on=date(2027, 5, 22))
+                       bill_kind="bank", bill_matures_on=date(2027, 5, 22), by=BY)
         uow.commit()
     r = credit.check_order(shop, "EN1", 1_00)
     # open AR 7,000 (both bills paid it down) + unbilled 3,000 + order left 4,000 + commercial bill 2,000;
@@ -97,7 +100,7 @@ def test_paying_the_delivery_releases_the_next(shop):
     r = credit.check_order(shop, "DL1", 1_000_00)
     assert {x.code for x in r.result.reasons} == {ReasonCode.OVERDUE_DELIVERY, ReasonCode.DELIVER_TWO}
     with shop.uow() as uow:
-        record_payment(uow, "DL1", Money(5_000_00, "CNY"), TODAY)
+        record_payment(uow, "DL1", Money(5_000_00, "CNY"), TODAY, by=BY)
         uow.commit()
     assert credit.check_order(shop, "DL1", 1_000_00).decision is Decision.ALLOW
 
@@ -106,10 +109,10 @@ def test_paying_the_delivery_releases_the_next(shop):
     ("commercial", None, "bill_kind.needs_maturity"), ("支票", date(2027, 1, 1), "bill_kind.invalid")])
 def test_acceptance_bill_input_is_checked(shop, kind, matures, code):
     with shop.uow() as uow, pytest.raises(InvalidInput) as e:
-        record_payment(uow, "EN1", Money(1_00, "CNY"), TODAY, method="承兑汇票", bill_kind=kind, bill_matures_on=matures)
+        record_payment(uow, "EN1", Money(1_00, "CNY"), TODAY, method="承兑汇票", bill_kind=kind, bill_matures_on=matures, by=BY)
     assert e.value.code == code
     with shop.uow() as uow, pytest.raises(InvalidInput) as e:
-        record_payment(uow, "EN1", Money(1_00, "CNY"), TODAY, method="transfer", bill_kind="bank")
+        record_payment(uow, "EN1", Money(1_00, "CNY"), TODAY, method="transfer", bill_kind="bank", by=BY)
     assert e.value.code == "bill_kind.not_a_bill"
 
 

@@ -4,7 +4,7 @@ limit — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -12,9 +12,12 @@ from huikuan.domain.errors import InvalidInput, RuleViolation
 from huikuan.domain.ledger import Role
 from huikuan.domain.money import Money
 from huikuan.services import collect, credit
+from huikuan.services.audit import By
 from huikuan.services.daily_run import run_daily
 from huikuan.services.import_ import import_rows
 from huikuan.services.ledger import record_payment
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 TODAY = date(2026, 11, 23)
 
@@ -54,7 +57,7 @@ def test_resumed_credit_is_cut_by_forty_percent_on_record(firm, clock):
     import_rows(firm, "invoices", [{"发票号": "A", "客户编号": "K1", "开票日期": "2026-09-01", "金额": "5000"}])
     with firm.uow() as uow:
         uow.customers.update_customer(uow.customers.by_code("K1").id, credit_status="stopped")
-        record_payment(uow, "K1", Money(5_000_00, "CNY"), TODAY - timedelta(days=1))
+        record_payment(uow, "K1", Money(5_000_00, "CNY"), TODAY - timedelta(days=1), by=BY)
         uow.commit()
     report = run_daily(firm, TODAY)
     cut = next(a for a in report.actions if a.kind.value == "limit_cut")
@@ -80,7 +83,7 @@ def test_review_lists_what_changed_with_a_suggested_limit(firm):
             inv = uow.customers.invoice_by_number(r["发票号"])
             paid_on = inv.due_on + timedelta(days=10)
             if paid_on < TODAY:
-                record_payment(uow, "K1", Money(10_000_00, "CNY"), paid_on, invoice_number=r["发票号"])
+                record_payment(uow, "K1", Money(10_000_00, "CNY"), paid_on, invoice_number=r["发票号"], by=BY)
         uow.commit()
     got = {r.code: r for r in credit.credit_review(firm, TODAY)}
     line = got["K1"].line

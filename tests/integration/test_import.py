@@ -7,7 +7,7 @@ import json
 import shutil
 import time
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,10 @@ from huikuan.bootstrap import App
 from huikuan.domain.errors import ImportRejected, Problem
 from huikuan.domain.money import Money
 from huikuan.services import ledger
+from huikuan.services.audit import By
 from huikuan.services.import_ import import_file, import_rows
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 
@@ -343,7 +346,7 @@ def test_invoice_amount_update_keeps_open_consistent(seeded: App) -> None:
     import_rows(seeded, "invoices", [{"invoice_no": "V", "customer_code": "C003", "invoice_date": "2026-01-05",
                                       "amount": "100"}])
     with seeded.uow() as uow:
-        ledger.record_payment(uow, "C003", Money.parse("60"), date(2026, 1, 10))
+        ledger.record_payment(uow, "C003", Money.parse("60"), date(2026, 1, 10), by=BY)
         uow.commit()
     r = import_rows(seeded, "invoices", [{"invoice_no": "V", "customer_code": "C003", "invoice_date": "2026-01-05",
                                           "amount": "150"}])

@@ -3,7 +3,7 @@ maintained aggregates (open, disputed, unapplied) checked against the detail row
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, update
@@ -15,7 +15,10 @@ from huikuan.domain.errors import Conflict, HuikuanError, InvalidInput, NotFound
 from huikuan.domain.ledger import DisputeCategory
 from huikuan.domain.money import Money
 from huikuan.services import ledger
+from huikuan.services.audit import By
 from huikuan.services.import_ import import_rows
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 
 def cny(text: str) -> Money:
@@ -54,7 +57,7 @@ def consistent(app: App) -> list[ledger.Mismatch]:
 
 def test_payment_goes_oldest_due_first_and_rest_is_kept(books: App) -> None:
     with books.uow() as uow:
-        r = ledger.record_payment(uow, "C1", cny("250"), date(2026, 3, 1), number="P1")
+        r = ledger.record_payment(uow, "C1", cny("250"), date(2026, 3, 1), number="P1", by=BY)
         uow.commit()
     assert r.lines == (("A", 10000), ("B", 15000))
     assert r.unapplied_minor == 0
@@ -64,7 +67,7 @@ def test_payment_goes_oldest_due_first_and_rest_is_kept(books: App) -> None:
 
 def test_named_invoice_is_paid_first(books: App) -> None:
     with books.uow() as uow:
-        r = ledger.record_payment(uow, "C1", cny("350"), date(2026, 3, 1), invoice_number="C")
+        r = ledger.record_payment(uow, "C1", cny("350"), date(2026, 3, 1), invoice_number="C", by=BY)
         uow.commit()
     assert r.lines == (("C", 30000), ("A", 5000))
     assert consistent(books) == []
@@ -72,7 +75,7 @@ def test_named_invoice_is_paid_first(books: App) -> None:
 
 def test_overpayment_stays_as_credit_then_pays_the_next_imported_invoice(books: App) -> None:
     with books.uow() as uow:
-        r = ledger.record_payment(uow, "C2", cny("80"), date(2026, 3, 1), number="P9")
+        r = ledger.record_payment(uow, "C2", cny("80"), date(2026, 3, 1), number="P9", by=BY)
         uow.commit()
     assert r.unapplied_minor == 3000
     report = import_rows(books, "invoices", [
@@ -98,32 +101,32 @@ def test_payment_errors_have_codes_and_catalog_text(books: App) -> None:
         kwargs: dict[str, object] = {"customer_code": "C1", "amount": cny("1"), "paid_on": date(2026, 3, 1)}
         kwargs.update(override)
         with books.uow() as uow, pytest.raises(error) as e:
-            ledger.record_payment(uow, **kwargs)  # type: ignore[arg-type]
+            ledger.record_payment(uow, **kwargs, by=BY)  # type: ignore[arg-type]
         assert e.value.code == code
         for lang in ("zh", "en"):
             assert i18n.error_text(e.value, lang) != code
     with books.uow() as uow, pytest.raises(NotFound) as nf:
-        ledger.record_payment(uow, "NOPE", cny("1"), date(2026, 3, 1))
+        ledger.record_payment(uow, "NOPE", cny("1"), date(2026, 3, 1), by=BY)
     assert nf.value.params == {"what": "customer", "value": "NOPE"}
     with books.uow() as uow:
-        ledger.record_payment(uow, "C1", cny("1"), date(2026, 3, 1), number="DUP")
+        ledger.record_payment(uow, "C1", cny("1"), date(2026, 3, 1), number="DUP", by=BY)
         uow.commit()
     with books.uow() as uow, pytest.raises(Conflict):
-        ledger.record_payment(uow, "C1", cny("1"), date(2026, 3, 1), number="DUP")
+        ledger.record_payment(uow, "C1", cny("1"), date(2026, 3, 1), number="DUP", by=BY)
     assert state(books)["A"] == (9900, 0)
 
 
 def test_generated_payment_numbers_are_unique(books: App) -> None:
     with books.uow() as uow:
-        a = ledger.record_payment(uow, "C1", cny("1"), date(2026, 3, 1))
-        b = ledger.record_payment(uow, "C1", cny("1"), date(2026, 3, 1))
+        a = ledger.record_payment(uow, "C1", cny("1"), date(2026, 3, 1), by=BY)
+        b = ledger.record_payment(uow, "C1", cny("1"), date(2026, 3, 1), by=BY)
         uow.commit()
     assert a.number != b.number
 
 
 def test_credit_note_reduces_named_invoice_and_keeps_leftover(books: App) -> None:
     with books.uow() as uow:
-        r = ledger.record_credit_note(uow, "C1", cny("150"), date(2026, 3, 2), invoice_number="A", number="R1")
+        r = ledger.record_credit_note(uow, "C1", cny("150"), date(2026, 3, 2), invoice_number="A", number="R1", by=BY)
         uow.commit()
     assert r.lines == (("A", 10000),)
     assert r.unapplied_minor == 5000
@@ -136,47 +139,47 @@ def test_credit_note_reduces_named_invoice_and_keeps_leftover(books: App) -> Non
 
 def test_write_off(books: App) -> None:
     with books.uow() as uow:
-        ledger.write_off(uow, "A", cny("40"), "客户破产", date(2026, 6, 1))
+        ledger.write_off(uow, "A", cny("40"), "客户破产", date(2026, 6, 1), by=BY)
         uow.commit()
     assert state(books)["A"] == (6000, 0)
     with books.uow() as uow:
         with pytest.raises(RuleViolation) as e:
-            ledger.write_off(uow, "A", cny("60.01"), "x", date(2026, 6, 1))
+            ledger.write_off(uow, "A", cny("60.01"), "x", date(2026, 6, 1), by=BY)
         assert e.value.code == "write_off.exceeds_open"
         with pytest.raises(InvalidInput) as e2:
-            ledger.write_off(uow, "A", cny("1"), "  ", date(2026, 6, 1))
+            ledger.write_off(uow, "A", cny("1"), "  ", date(2026, 6, 1), by=BY)
         assert e2.value.code == "write_off.reason_missing"
-        ledger.open_dispute(uow, "A", cny("50"), DisputeCategory.QUALITY, date(2026, 6, 1))
+        ledger.open_dispute(uow, "A", cny("50"), DisputeCategory.QUALITY, date(2026, 6, 1), by=BY)
         with pytest.raises(RuleViolation) as e3:
-            ledger.write_off(uow, "A", cny("20"), "x", date(2026, 6, 1))
+            ledger.write_off(uow, "A", cny("20"), "x", date(2026, 6, 1), by=BY)
         assert e3.value.code == "write_off.disputed"
     assert consistent(books) == []
 
 
 def test_disputes_maintain_disputed_amount(books: App) -> None:
     with books.uow() as uow:
-        d1 = ledger.open_dispute(uow, "C", cny("100"), "quality", date(2026, 4, 1), "破损")
-        d2 = ledger.open_dispute(uow, "C", None, DisputeCategory.PRICING, date(2026, 4, 2))
+        d1 = ledger.open_dispute(uow, "C", cny("100"), "quality", date(2026, 4, 1), "破损", by=BY)
+        d2 = ledger.open_dispute(uow, "C", None, DisputeCategory.PRICING, date(2026, 4, 2), by=BY)
         uow.commit()
     assert state(books)["C"] == (30000, 30000)
     with books.uow() as uow:
         with pytest.raises(RuleViolation) as e:
-            ledger.open_dispute(uow, "C", None, "quality", date(2026, 4, 3))
+            ledger.open_dispute(uow, "C", None, "quality", date(2026, 4, 3), by=BY)
         assert e.value.code == "dispute.nothing_open"
         with pytest.raises(RuleViolation) as e2:
-            ledger.open_dispute(uow, "B", cny("200.01"), "quality", date(2026, 4, 3))
+            ledger.open_dispute(uow, "B", cny("200.01"), "quality", date(2026, 4, 3), by=BY)
         assert e2.value.code == "dispute.exceeds_open"
         with pytest.raises(InvalidInput):
-            ledger.open_dispute(uow, "B", cny("1"), "bad-mood", date(2026, 4, 3))
-        ledger.resolve_dispute(uow, d1, date(2026, 4, 10))
+            ledger.open_dispute(uow, "B", cny("1"), "bad-mood", date(2026, 4, 3), by=BY)
+        ledger.resolve_dispute(uow, d1, date(2026, 4, 10), by=BY)
         uow.commit()
     assert state(books)["C"] == (30000, 20000)
     with books.uow() as uow:
         with pytest.raises(RuleViolation):
-            ledger.resolve_dispute(uow, d1, date(2026, 4, 11))
+            ledger.resolve_dispute(uow, d1, date(2026, 4, 11), by=BY)
         with pytest.raises(NotFound):
-            ledger.resolve_dispute(uow, 999, date(2026, 4, 11))
-        ledger.resolve_dispute(uow, d2, date(2026, 4, 11))
+            ledger.resolve_dispute(uow, 999, date(2026, 4, 11), by=BY)
+        ledger.resolve_dispute(uow, d2, date(2026, 4, 11), by=BY)
         uow.commit()
     assert state(books)["C"] == (30000, 0)
     assert consistent(books) == []
@@ -184,8 +187,8 @@ def test_disputes_maintain_disputed_amount(books: App) -> None:
 
 def test_payment_on_disputed_invoice_never_leaves_disputed_above_open(books: App) -> None:
     with books.uow() as uow:
-        ledger.open_dispute(uow, "A", None, "quality", date(2026, 4, 1))
-        ledger.record_payment(uow, "C1", cny("70"), date(2026, 4, 2), invoice_number="A")
+        ledger.open_dispute(uow, "A", None, "quality", date(2026, 4, 1), by=BY)
+        ledger.record_payment(uow, "C1", cny("70"), date(2026, 4, 2), invoice_number="A", by=BY)
         uow.commit()
     assert state(books)["A"] == (3000, 3000)
     assert consistent(books) == []
@@ -193,7 +196,7 @@ def test_payment_on_disputed_invoice_never_leaves_disputed_above_open(books: App
 
 def test_recompute_open_finds_a_tampered_aggregate(books: App) -> None:
     with books.uow() as uow:
-        ledger.record_payment(uow, "C1", cny("10"), date(2026, 3, 1))
+        ledger.record_payment(uow, "C1", cny("10"), date(2026, 3, 1), by=BY)
         uow.c.execute(update(t.invoice).where(t.invoice.c.number == "B").values(open_minor=1))
         uow.commit()
     found = consistent(books)
@@ -231,16 +234,16 @@ def test_random_ledger_history_keeps_every_aggregate_and_every_fen(app: App, see
                 elif own and rng.random() < 0.6:
                     named = rng.choice(own)
                 if op == "pay":
-                    ledger.record_payment(uow, customer, amount, day, invoice_number=named)
+                    ledger.record_payment(uow, customer, amount, day, invoice_number=named, by=BY)
                 elif op == "credit":
-                    ledger.record_credit_note(uow, customer, amount, day, invoice_number=named)
+                    ledger.record_credit_note(uow, customer, amount, day, invoice_number=named, by=BY)
                 elif op == "write_off" and named:
-                    ledger.write_off(uow, named, amount, "test", day)
+                    ledger.write_off(uow, named, amount, "test", day, by=BY)
                 elif op == "dispute" and named:
                     part = Money(amount.minor // 10 + 1, "CNY") if rng.random() < 0.5 else None
-                    disputes.append(ledger.open_dispute(uow, named, part, "quality", day))
+                    disputes.append(ledger.open_dispute(uow, named, part, "quality", day, by=BY))
                 elif op == "resolve" and disputes:
-                    ledger.resolve_dispute(uow, disputes.pop(rng.randrange(len(disputes))), day)
+                    ledger.resolve_dispute(uow, disputes.pop(rng.randrange(len(disputes))), day, by=BY)
                 uow.commit()
         except (RuleViolation, NotFound):
             pass  # another customer's invoice, more than is open, nothing open: refused, nothing written

@@ -5,6 +5,7 @@ exit 4) — and a duplicate number is an input error (exit 2): exit 3 belongs to
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -12,7 +13,10 @@ from huikuan.adapters.db import tables as t
 from huikuan.domain.money import Money
 from huikuan.entrypoints.cli.main import main
 from huikuan.services import ledger
+from huikuan.services.audit import By
 from huikuan.services.import_ import import_rows
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 WRITERS = 6
 
@@ -28,7 +32,7 @@ def test_parallel_payments_without_a_number_all_get_distinct_numbers(app, clock)
         try:
             start.wait(timeout=60)  # all at once (SQLite's writers then queue on the write lock)
             with app.uow() as uow:
-                ledger.record_payment(uow, "KH1", Money.parse("10.00", "CNY"), clock.today())
+                ledger.record_payment(uow, "KH1", Money.parse("10.00", "CNY"), clock.today(), by=BY)
                 uow.commit()
         except BaseException as e:  # noqa: BLE001 — collected and asserted below
             errors.append(e)

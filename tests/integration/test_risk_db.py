@@ -5,7 +5,7 @@ raised again), a chronic late payer gets a visit task, and ``customer show`` / `
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,9 +15,12 @@ from huikuan.domain.debtor import DebtorKind, Lever
 from huikuan.domain.money import Money
 from huikuan.entrypoints.cli.main import main
 from huikuan.services import collect, credit, risk
+from huikuan.services.audit import By
 from huikuan.services.daily_run import run_daily
 from huikuan.services.import_ import import_rows
 from huikuan.services.ledger import open_dispute, record_payment
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 TODAY = date(2026, 11, 23)
 
@@ -41,8 +44,8 @@ def books(app):
     with app.uow() as uow:
         for i in range(5):
             on = date(2026, 3, 2) + timedelta(days=28 * i)
-            record_payment(uow, "LATE", Money(1_000_00, "CNY"), on + timedelta(days=50), invoice_number=f"L-{i}")
-            record_payment(uow, "GOOD", Money(1_000_00, "CNY"), on + timedelta(days=30), invoice_number=f"G-{i}")
+            record_payment(uow, "LATE", Money(1_000_00, "CNY"), on + timedelta(days=50), invoice_number=f"L-{i}", by=BY)
+            record_payment(uow, "GOOD", Money(1_000_00, "CNY"), on + timedelta(days=30), invoice_number=f"G-{i}", by=BY)
         uow.commit()
     return app
 
@@ -104,7 +107,7 @@ def test_debtor_profile_from_the_record(books, clock):
     assert Lever.PRESERVATION in p.levers  # 53 days past due → 呆账 (bad)
 
     with books.uow() as uow:
-        open_dispute(uow, "L-9", Money(8_000_00, "CNY"), "quality", TODAY)
+        open_dispute(uow, "L-9", Money(8_000_00, "CNY"), "quality", TODAY, by=BY)
         uow.commit()
     import_rows(books, "invoices", [{"发票号": "L-10", "客户编号": "LATE", "开票日期": "2026-09-02", "金额": "1"}])
     p = risk.debtor_profile(books, "LATE", TODAY)

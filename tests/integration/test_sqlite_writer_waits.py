@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import UTC, datetime
 
 from huikuan.adapters.db import engine as engine_mod
 from huikuan.bootstrap import bootstrap
 from huikuan.config import Settings
 from huikuan.domain.money import Money
 from huikuan.services import ledger
+from huikuan.services.audit import By
 from huikuan.services.import_ import import_rows
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 
 def test_a_writer_waits_for_the_lock_with_a_message_then_writes(sqlite_app, monkeypatch):
@@ -29,7 +33,7 @@ def test_a_writer_waits_for_the_lock_with_a_message_then_writes(sqlite_app, monk
     def pay() -> None:
         try:
             with app.uow() as uow:
-                ledger.record_payment(uow, "C1", Money.parse("5.00", "CNY"), sqlite_app.clock.today())
+                ledger.record_payment(uow, "C1", Money.parse("5.00", "CNY"), sqlite_app.clock.today(), by=BY)
                 uow.commit()
         except BaseException as e:  # noqa: BLE001 — asserted below
             failed.append(e)

@@ -16,7 +16,10 @@ from huikuan.adapters.db import tables as t
 from huikuan.domain.errors import Conflict, InvalidInput
 from huikuan.domain.money import Money
 from huikuan.services import ledger, statements
+from huikuan.services.audit import By
 from huikuan.services.import_ import import_rows
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 
 def seed(app) -> None:
@@ -28,8 +31,8 @@ def seed(app) -> None:
         {"invoice_no": "A2", "customer_code": "KH1", "invoice_date": "2026-10-25", "amount": "3456.78"},
         {"invoice_no": "A3", "customer_code": "KH1", "invoice_date": "2026-11-02", "amount": "999.00"}])
     with app.uow() as uow:
-        ledger.record_payment(uow, "KH1", Money.parse("4000.00"), date(2026, 10, 15), number="P1")
-        ledger.record_payment(uow, "KH1", Money.parse("1.00"), date(2026, 9, 30), number="P0")
+        ledger.record_payment(uow, "KH1", Money.parse("4000.00"), date(2026, 10, 15), number="P1", by=BY)
+        ledger.record_payment(uow, "KH1", Money.parse("1.00"), date(2026, 9, 30), number="P0", by=BY)
         uow.commit()
 
 
@@ -91,7 +94,7 @@ def test_expired_and_stale_links_and_a_disputed_line(app, clock):
     assert e.value.code == "confirm.expired"
     clock.set(real_now)
     with app.uow() as uow:  # the ledger changes after the link went out: the link no longer fits
-        ledger.record_payment(uow, "KH1", Money.parse("10.00"), date(2026, 10, 20), number="P2")
+        ledger.record_payment(uow, "KH1", Money.parse("10.00"), date(2026, 10, 20), number="P2", by=BY)
         uow.commit()
     with pytest.raises(InvalidInput) as e:
         statements.confirm(app, token, "周会计", None)

@@ -4,12 +4,15 @@ is broken, and a dispute. Shared by the scenario test (which asserts the exact s
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from huikuan.domain.money import Money
 from huikuan.services import collect, ledger
+from huikuan.services.audit import By
 from huikuan.services.daily_run import run_daily
 from huikuan.services.import_ import import_rows
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 START = date(2026, 1, 26)
 DAYS = 120
@@ -30,14 +33,14 @@ def events(app, day: date) -> None:  # type: ignore[no-untyped-def]
     """What happens in the world on ``day`` before the next morning's run."""
     if day == date(2026, 2, 12):  # partial payment: 30,000 goes to S-A (oldest due first)
         with app.uow() as uow:
-            ledger.record_payment(uow, "KH-S1", Money.parse("30000.00"), day, number="P-1")
+            ledger.record_payment(uow, "KH-S1", Money.parse("30000.00"), day, number="P-1", by=BY)
             uow.commit()
     if day == date(2026, 3, 2):  # the collector calls; the customer promises the rest of S-A by 3-10
         collect.log_contact(app, "KH-S1", "phone", "promised", excuse="no_money")
         collect.record_promise(app, "KH-S1", 7000000, date(2026, 3, 10), made_on=day, invoices=["S-A"])
     if day == date(2026, 3, 20):  # quality dispute on the whole of S-B: it leaves dunning
         with app.uow() as uow:
-            ledger.open_dispute(uow, "S-B", None, "quality", day)
+            ledger.open_dispute(uow, "S-B", None, "quality", day, by=BY)
             uow.commit()
 
 

@@ -5,19 +5,22 @@ day it happened and why)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from huikuan.domain.money import Money
 from huikuan.services import credit
+from huikuan.services.audit import By
 from huikuan.services.import_ import import_rows
 from huikuan.services.ledger import record_payment
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 START, END = date(2026, 11, 2), date(2026, 11, 27)
 
 
 def pay(app, amount: str, day: date, number: str) -> None:  # type: ignore[no-untyped-def]
     with app.uow() as uow:
-        record_payment(uow, "DL-W", Money.parse(amount), day, number=number)
+        record_payment(uow, "DL-W", Money.parse(amount), day, number=number, by=BY)
         uow.commit()
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,9 +24,12 @@ from huikuan.adapters.db import tables as t
 from huikuan.domain.errors import RuleViolation
 from huikuan.domain.ledger import settled_reason
 from huikuan.services import ledger
+from huikuan.services.audit import By
 from huikuan.services.daily_run import run_daily
 from huikuan.services.import_ import import_rows
 from huikuan.services.reporting import worklist
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ibm_ar_invoices_2012-01_to_2013-06.csv"
 
@@ -98,7 +101,7 @@ def test_a_year_of_payments_leaves_nothing_stale(app, clock):
                 raised = r["invoice_on"] + timedelta(days=14)
                 if r["disputed"] and r["number"] not in disputed and raised < day and r["settled_on"] > raised:
                     with contextlib.suppress(RuleViolation):  # nothing undisputed left open
-                        ledger.open_dispute(uow, r["number"], None, "quality", raised)
+                        ledger.open_dispute(uow, r["number"], None, "quality", raised, by=BY)
                     disputed.add(r["number"])
             uow.commit()
         payments = [r for r in rows if r["settled_on"] < day and r["number"] not in paid]
@@ -127,6 +130,6 @@ def test_a_year_of_payments_leaves_nothing_stale(app, clock):
     with app.uow() as uow:
         on_paid = ledger.unresolved_disputes(uow, paid_only=True)
         assert on_paid and len(on_paid) == len(ledger.unresolved_disputes(uow))  # every invoice is paid
-        ledger.resolve_paid_disputes(uow, last)
+        ledger.resolve_paid_disputes(uow, last, by=BY)
         uow.commit()
         assert ledger.unresolved_disputes(uow) == [] and ledger.recompute_open(uow) == []

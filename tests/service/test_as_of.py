@@ -4,7 +4,7 @@ before the day, unchanged by anything recorded later. Both backends."""
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -12,9 +12,12 @@ from hypothesis import strategies as st
 from huikuan.domain.errors import HuikuanError
 from huikuan.domain.money import Money
 from huikuan.services import collect, ledger
+from huikuan.services.audit import By
 from huikuan.services.daily_run import run_daily
 from huikuan.services.import_ import import_rows
 from huikuan.services.reporting import aging, worklist
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 D = date(2026, 6, 3)  # a Wednesday, the past day looked at
 LATER = date(2026, 12, 2)
@@ -48,8 +51,8 @@ def test_the_issues_case_aging_customer_and_worklist_as_they_were(app, clock):
     _invoices(app, "KH1", [("A", date(2026, 3, 2), "40000.00"), ("B", date(2026, 4, 20), "4537.96"),
                            ("C", date(2026, 5, 20), "686.88")])
     with app.uow() as uow:
-        ledger.record_payment(uow, "KH1", Money.parse("10000.00"), date(2026, 4, 10), number="P0")
-        ledger.open_dispute(uow, "B", Money.parse("500.00"), "pricing", date(2026, 5, 25))
+        ledger.record_payment(uow, "KH1", Money.parse("10000.00"), date(2026, 4, 10), number="P0", by=BY)
+        ledger.open_dispute(uow, "B", Money.parse("500.00"), "pricing", date(2026, 5, 25), by=BY)
         uow.commit()
     collect.log_contact(app, "KH1", "phone", "reached")
     run_daily(app, D)
@@ -61,12 +64,12 @@ def test_the_issues_case_aging_customer_and_worklist_as_they_were(app, clock):
     clock.set(LATER)
     _invoices(app, "KH1", [("Z", date(2026, 11, 2), "999.00")])
     with app.uow() as uow:
-        ledger.record_payment(uow, "KH1", Money.parse("25000.00"), date(2026, 12, 1), number="P1")
-        ledger.record_credit_note(uow, "KH1", Money.parse("100.00"), date(2026, 12, 1), invoice_number="C")
-        ledger.write_off(uow, "C", Money.parse("86.88"), "小额", date(2026, 12, 1))
-        ledger.open_dispute(uow, "A", None, "quality", date(2026, 12, 1))
+        ledger.record_payment(uow, "KH1", Money.parse("25000.00"), date(2026, 12, 1), number="P1", by=BY)
+        ledger.record_credit_note(uow, "KH1", Money.parse("100.00"), date(2026, 12, 1), invoice_number="C", by=BY)
+        ledger.write_off(uow, "C", Money.parse("86.88"), "小额", date(2026, 12, 1), by=BY)
+        ledger.open_dispute(uow, "A", None, "quality", date(2026, 12, 1), by=BY)
         (did,) = [d.id for d in ledger.unresolved_disputes(uow) if d.invoice == "B"]
-        ledger.resolve_dispute(uow, did, date(2026, 12, 1))
+        ledger.resolve_dispute(uow, did, date(2026, 12, 1), by=BY)
         uow.commit()
     collect.log_contact(app, "KH1", "email", "sent")
     run_daily(app, LATER)
@@ -86,7 +89,7 @@ def test_a_task_is_not_on_a_past_worklist_once_its_money_was_paid_that_day(app, 
     _invoices(app, "KH1", [("A", date(2026, 10, 19), "1000.00")])
     run_daily(app, date(2026, 11, 23))
     with app.uow() as uow:  # paid on the 24th, recorded on the 30th
-        ledger.record_payment(uow, "KH1", Money.parse("1000.00"), date(2026, 11, 24))
+        ledger.record_payment(uow, "KH1", Money.parse("1000.00"), date(2026, 11, 24), by=BY)
         uow.commit()
     clock.set(date(2026, 11, 30))
     assert len(worklist(app, date(2026, 11, 23))) == 2  # on the 23rd the money was still owed
@@ -125,17 +128,17 @@ def test_aging_at_a_past_day_is_unchanged_by_anything_recorded_later(app, clock,
             try:
                 with app.uow() as uow:
                     if kind == "pay":
-                        ledger.record_payment(uow, code, Money(x, "CNY"), day)
+                        ledger.record_payment(uow, code, Money(x, "CNY"), day, by=BY)
                     elif kind == "credit":
-                        ledger.record_credit_note(uow, code, Money(x, "CNY"), day, invoice_number=number)
+                        ledger.record_credit_note(uow, code, Money(x, "CNY"), day, invoice_number=number, by=BY)
                     elif kind == "write_off":
-                        ledger.write_off(uow, number, Money(x, "CNY"), "测试", day)
+                        ledger.write_off(uow, number, Money(x, "CNY"), "测试", day, by=BY)
                     elif kind == "dispute":
-                        ledger.open_dispute(uow, number, Money(x, "CNY"), "quality", day)
+                        ledger.open_dispute(uow, number, Money(x, "CNY"), "quality", day, by=BY)
                     else:
                         open_ = [d.id for d in ledger.unresolved_disputes(uow) if d.customer == code]
                         if open_:
-                            ledger.resolve_dispute(uow, open_[x % len(open_)], day)
+                            ledger.resolve_dispute(uow, open_[x % len(open_)], day, by=BY)
                     uow.commit()
             except HuikuanError:
                 pass  # e.g. a write-off larger than what is open, or an invoice not imported yet

@@ -4,7 +4,7 @@ promises, approvals and their effects, the run log. Both backends."""
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,9 +14,12 @@ from huikuan.adapters.db import tables as t
 from huikuan.domain.errors import Conflict, NotFound, RuleViolation
 from huikuan.domain.money import Money
 from huikuan.services import collect, ledger
+from huikuan.services.audit import By
 from huikuan.services.daily_run import run_daily
 from huikuan.services.import_ import import_rows
 from huikuan.services.reporting import runs, worklist
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 TODAY = date(2026, 11, 23)  # a Monday
 
@@ -143,7 +146,7 @@ def test_a_kept_promise_does_not_escalate(app):
     seed(app, 1)
     collect.record_promise(app, "KH0", 100_000, date(2026, 11, 25), made_on=date(2026, 11, 20))
     with app.uow() as uow:
-        ledger.record_payment(uow, "KH0", Money.parse("1000.00"), date(2026, 11, 24))
+        ledger.record_payment(uow, "KH0", Money.parse("1000.00"), date(2026, 11, 24), by=BY)
         uow.commit()
     rep = run_daily(app, date(2026, 11, 30))
     assert "promise" not in {a.ladder for a in rep.actions}
@@ -154,7 +157,7 @@ def test_paused_and_disputed_customers_get_nothing(app):
     collect.set_paused(app, "KH0", True)
     with app.uow() as uow:
         for k in range(3):
-            ledger.open_dispute(uow, f"I1-{k}", None, "quality", TODAY)
+            ledger.open_dispute(uow, f"I1-{k}", None, "quality", TODAY, by=BY)
         uow.commit()
     assert run_daily(app, TODAY).actions == []
 
@@ -185,7 +188,7 @@ def test_stopped_customer_who_pays_is_offered_back_with_the_limit_cut(app):
     seed(app, 1)
     with app.uow() as uow:
         uow.customers.update_customer(uow.customers.by_code("KH0").id, credit_status="stopped")
-        ledger.record_payment(uow, "KH0", Money.parse("3000.00"), TODAY)
+        ledger.record_payment(uow, "KH0", Money.parse("3000.00"), TODAY, by=BY)
         uow.commit()
     rep = run_daily(app, TODAY)
     (cut,) = [a for a in rep.actions if a.kind.value == "limit_cut"]
@@ -247,8 +250,8 @@ def test_customer_page_judges_instalments_as_the_run_does(app):
     for due in (date(2026, 11, 10), date(2026, 11, 17)):
         collect.record_promise(app, "KH0", 50_000, due, made_on=date(2026, 11, 3))
     with app.uow() as uow:
-        ledger.record_payment(uow, "KH0", Money.parse("600.00"), date(2026, 11, 9))
-        ledger.record_payment(uow, "KH0", Money.parse("5.00"), date(2026, 11, 30))  # after the page's date
+        ledger.record_payment(uow, "KH0", Money.parse("600.00"), date(2026, 11, 9), by=BY)
+        ledger.record_payment(uow, "KH0", Money.parse("5.00"), date(2026, 11, 30), by=BY)  # after the page's date
         uow.commit()
     view = collect.customer_view(app, "KH0", TODAY)
     assert sorted(state for _, state in view.promises) == ["kept", "partly_kept"]

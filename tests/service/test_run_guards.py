@@ -4,7 +4,7 @@ what they must not. Both backends."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -13,9 +13,12 @@ from huikuan.adapters.db import tables as t
 from huikuan.domain.errors import ImportRejected
 from huikuan.domain.money import Money
 from huikuan.services import collect, daily_run, ledger
+from huikuan.services.audit import By
 from huikuan.services.daily_run import run_daily
 from huikuan.services.import_ import import_rows
 from huikuan.services.reporting import runs
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 TODAY = date(2026, 11, 23)  # a Monday
 
@@ -35,7 +38,7 @@ def open_of(app, number: str) -> int:
 def test_a_payment_in_another_currency_never_pays_a_cny_invoice(app):
     seed(app)
     with app.uow() as uow:
-        res = ledger.record_payment(uow, "KH0", Money.parse("1000.00", "USD"), TODAY)
+        res = ledger.record_payment(uow, "KH0", Money.parse("1000.00", "USD"), TODAY, by=BY)
         uow.commit()
     assert res.lines == () and res.unapplied_minor == 100_000
     assert open_of(app, "KH0-1") == 100_000
@@ -43,7 +46,7 @@ def test_a_payment_in_another_currency_never_pays_a_cny_invoice(app):
                                    "amount": "500.00", "currency": "USD"}])
     assert open_of(app, "KH0-1") == 100_000
     with app.uow() as uow:
-        ledger.record_payment(uow, "KH0", Money.parse("400.00", "CNY"), TODAY)
+        ledger.record_payment(uow, "KH0", Money.parse("400.00", "CNY"), TODAY, by=BY)
         uow.commit()
     assert open_of(app, "KH0-1") == 60_000  # the customer's own currency does pay
 
@@ -51,7 +54,7 @@ def test_a_payment_in_another_currency_never_pays_a_cny_invoice(app):
 def test_a_partial_dispute_is_left_out_of_the_runs_money(app):
     seed(app)
     with app.uow() as uow:
-        ledger.open_dispute(uow, "KH0-1", Money.parse("400.00"), "quality", date(2026, 11, 20))
+        ledger.open_dispute(uow, "KH0-1", Money.parse("400.00"), "quality", date(2026, 11, 20), by=BY)
         uow.commit()
     rep = run_daily(app, TODAY)
     amounts = {a.ladder: a.amount_minor for a in rep.actions}
@@ -100,7 +103,7 @@ def test_paused_and_fully_disputed_customers_get_nothing_while_others_are_chased
     seed(app, ("KH0", "KH1", "KH2"))
     collect.set_paused(app, "KH0", True)
     with app.uow() as uow:
-        ledger.open_dispute(uow, "KH1-1", None, "quality", TODAY)
+        ledger.open_dispute(uow, "KH1-1", None, "quality", TODAY, by=BY)
         uow.commit()
     rep = run_daily(app, TODAY)
     assert {a.customer_code for a in rep.actions} == {"KH2"}
@@ -122,7 +125,7 @@ def test_a_kept_promise_does_not_escalate_but_a_broken_one_does(app):
     for code in ("KH0", "KH1"):
         collect.record_promise(app, code, 100_000, date(2026, 11, 25), made_on=date(2026, 11, 20))
     with app.uow() as uow:
-        ledger.record_payment(uow, "KH0", Money.parse("1000.00"), date(2026, 11, 24))
+        ledger.record_payment(uow, "KH0", Money.parse("1000.00"), date(2026, 11, 24), by=BY)
         uow.commit()
     rep = run_daily(app, date(2026, 11, 30))
     assert {a.customer_code for a in rep.actions if a.ladder == "promise"} == {"KH1"}

@@ -3,16 +3,19 @@ paid invoices are shown and closed in bulk. Both backends, through the real boot
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
 from huikuan.adapters.db import tables as t
 from huikuan.domain.money import Money
 from huikuan.services import collect, ledger
+from huikuan.services.audit import By
 from huikuan.services.daily_run import run_daily
 from huikuan.services.import_ import import_rows
 from huikuan.services.reporting import worklist
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the ledger facts below (audited)
 
 TODAY = date(2026, 11, 23)  # a Monday
 
@@ -31,7 +34,7 @@ def actions(app) -> list:
 
 def pay(app, amount: str, on: date, code: str = "KH1", invoice: str | None = None) -> None:
     with app.uow() as uow:
-        ledger.record_payment(uow, code, Money.parse(amount), on, invoice_number=invoice)
+        ledger.record_payment(uow, code, Money.parse(amount), on, invoice_number=invoice, by=BY)
         uow.commit()
 
 
@@ -65,7 +68,7 @@ def test_the_next_run_closes_what_was_settled_behind_the_ledgers_back(app, monke
     monkeypatch.setattr(ledger, "settle_tasks", lambda *a, **k: 0)
     pay(app, "1800.00", date(2026, 11, 24), code="KH1")
     with app.uow() as uow:
-        ledger.open_dispute(uow, "C", None, "quality", date(2026, 11, 24))
+        ledger.open_dispute(uow, "C", None, "quality", date(2026, 11, 24), by=BY)
         uow.commit()
     assert {r["status"] for r in actions(app)} == {"open"}
     opened = len(actions(app))
@@ -151,8 +154,8 @@ def test_an_approved_stop_then_payment_proposes_resumption_with_the_limit_cut(ap
 def test_disputes_on_paid_invoices_are_shown_and_closed_in_bulk(app):
     seed(app, (("A", "2026-10-19", "1000.00"), ("B", "2026-10-20", "500.00")))
     with app.uow() as uow:
-        ledger.open_dispute(uow, "A", Money.parse("100.00"), "quality", date(2026, 11, 20))
-        ledger.open_dispute(uow, "B", Money.parse("50.00"), "pricing", date(2026, 11, 20))
+        ledger.open_dispute(uow, "A", Money.parse("100.00"), "quality", date(2026, 11, 20), by=BY)
+        ledger.open_dispute(uow, "B", Money.parse("50.00"), "pricing", date(2026, 11, 20), by=BY)
         uow.commit()
     pay(app, "1000.00", TODAY, invoice="A")
     with app.uow(write=False) as uow:
@@ -161,7 +164,7 @@ def test_disputes_on_paid_invoices_are_shown_and_closed_in_bulk(app):
     view = collect.customer_view(app, "KH1", TODAY)
     assert sorted((d.invoice_number, d.invoice_open_minor <= 0) for d in view.disputes) == [("A", True), ("B", False)]
     with app.uow() as uow:
-        closed = ledger.resolve_paid_disputes(uow, TODAY)
+        closed = ledger.resolve_paid_disputes(uow, TODAY, by=BY)
         uow.commit()
     assert [r.invoice for r in closed] == ["A"]
     with app.uow(write=False) as uow:

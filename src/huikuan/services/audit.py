@@ -3,6 +3,11 @@ writes one append-only row — who, when, what, before → after — in the same
 
 Services call ``record(uow, ...)`` before their ``uow.commit()``; nothing can update or delete a row
 (the repository has no such method and the database refuses it). ``find`` serves the auditor's page.
+
+A service that writes inside its caller's unit of work (services.ledger, the importers) takes a required
+``by: By`` — who makes the change and when — and writes the audit row itself, so the fact and its audit
+row commit or roll back together whoever calls: the CLI (``cli:<OS user>``, see ``cli_actor``), a web page
+or API token (the signed-in user's name), the demo or the daily run (``SYSTEM``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,19 @@ from typing import Any
 SYSTEM = "system"
 CLI = "cli"
 IMPORT_DONE = "import.done"  # one row per kind an import wrote (services/import_/run.py)
+
+
+@dataclass(frozen=True, slots=True)
+class By:
+    """Who makes a change (an audit actor) and when (the entry point's clock)."""
+
+    actor: str
+    at: datetime
+
+
+def cli_actor(os_user: str | None) -> str:
+    """The actor of a command-line change: ``cli:<the OS user who ran it>`` (plain ``cli`` when unknown)."""
+    return f"{CLI}:{os_user}" if os_user else CLI
 
 
 @dataclass(frozen=True, slots=True)

@@ -512,10 +512,8 @@ def open_dispute(app: Any, customer_code: str, invoice_number: str, amount_minor
             raise NotFound("invoice.not_of_customer", what="invoice", value=invoice_number, customer=customer_code,
                            field="invoice")
         money = Money(amount_minor, inv.currency) if amount_minor is not None else None
-        did = ledger.open_dispute(uow, invoice_number, money, category, app.clock.today(), note)
-        audit.record(uow, app.clock.now(), actor, "dispute.opened", "customer", cust.code, customer_id=cust.id,
-                     after={"dispute": did, "invoice": invoice_number, "amount_minor": amount_minor,
-                            "category": category, "note": note})
+        did = ledger.open_dispute(uow, invoice_number, money, category, app.clock.today(), note,
+                                  by=audit.By(actor or audit.CLI, app.clock.now()))
         uow.commit()
     return int(did)
 
@@ -528,26 +526,21 @@ def resolve_dispute(app: Any, customer_code: str, dispute_id: int, *, actor: str
         cust = _customer(uow, customer_code, scope)
         if not any(d.id == dispute_id for d in uow.customers.disputes(cust.id)):
             raise NotFound("dispute.not_found", what="dispute", value=dispute_id)
-        ledger.resolve_dispute(uow, dispute_id, app.clock.today())
-        audit.record(uow, app.clock.now(), actor, "dispute.resolved", "customer", cust.code, customer_id=cust.id,
-                     before={"dispute": dispute_id, "resolved": False}, after={"dispute": dispute_id, "resolved": True})
+        ledger.resolve_dispute(uow, dispute_id, app.clock.today(), by=audit.By(actor or audit.CLI, app.clock.now()))
         uow.commit()
 
 
 def record_payment(app: Any, customer_code: str, amount_minor: int, paid_on: date, *, method: str = "transfer",
                    invoice_number: str | None = None, number: str | None = None, actor: str | None = None) -> Any:
-    """A receipt booked by finance (services.ledger allocates it), audited."""
+    """A receipt booked by finance (services.ledger allocates it and writes the audit row)."""
     from ..domain.money import Money
     from . import ledger
 
     with app.uow() as uow:
         cust = _customer(uow, customer_code)
         result = ledger.record_payment(uow, customer_code, Money(amount_minor, cust.currency), paid_on, number=number,
-                                       method=method, invoice_number=invoice_number or None)
-        audit.record(uow, app.clock.now(), actor, "payment.recorded", "customer", cust.code, customer_id=cust.id,
-                     after={"payment": result.number, "amount_minor": amount_minor, "paid_on": paid_on,
-                            "method": method, "allocated": [list(x) for x in result.lines],
-                            "unapplied_minor": result.unapplied_minor})
+                                       method=method, invoice_number=invoice_number or None,
+                                       by=audit.By(actor or audit.CLI, app.clock.now()))
         uow.commit()
     return result
 

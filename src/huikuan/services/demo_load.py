@@ -30,6 +30,7 @@ def load(app: Any, company: DemoCompany, progress: ProgressSink | None = None) -
     # Imported here so the pure generator stays usable without the database and the services.
     from ..domain.errors import Conflict
     from ..domain.money import Money
+    from . import audit
     from .collect import add_contacts, add_promise
     from .import_ import import_rows
     from .ledger import open_dispute
@@ -45,9 +46,11 @@ def load(app: Any, company: DemoCompany, progress: ProgressSink | None = None) -
         import_rows(app, kind, rows, source=f"demo:{kind}", progress=progress)
         counts[kind] = len(rows)
     progress.start("disputes", len(company.disputes))
+    by = audit.By(audit.SYSTEM, app.clock.now())
     with app.uow() as uow:
         for d in company.disputes:
-            open_dispute(uow, d.invoice_no, Money(d.amount_minor, "CNY"), d.category, d.opened_on, note=d.note)
+            open_dispute(uow, d.invoice_no, Money(d.amount_minor, "CNY"), d.category, d.opened_on, note=d.note,
+                         by=by)
             progress.advance()
         uow.commit()
     progress.finish()

@@ -13,6 +13,11 @@ Invariants kept here, in the same transaction as the detail rows (``recompute_op
 - ``invoice.disputed_minor`` = min(open, Σ unresolved disputes): a dispute never exceeds what is
   open when it is opened, and money received on a disputed invoice shrinks the disputed part too.
 
+Every fact a person records here — a payment, a credit note, a write-off, a dispute opened or
+resolved — writes its audit row (services.audit) in the same transaction, from the required ``by``
+(who and when): the CLI, the workbench, the API and the demo are audited alike, and a rollback takes
+the fact and its audit row together.
+
 Allocation is the pure ``domain.allocation.allocate`` (named invoice first, then oldest due);
 ``OpenBook`` holds a set of customers' open invoices in memory so an import allocates thousands of
 payments with one read and one batched write. Every statement lives in the ledger repository on the
@@ -32,6 +37,7 @@ from ..domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from ..domain.ledger import DisputeCategory, OpenItem, PaymentMethod, settled_reason
 from ..domain.money import Money
 from ..domain.parsing import parse_dispute_category, parse_payment_method
+from . import audit
 
 
 class Uow(Protocol):
@@ -44,6 +50,9 @@ class Uow(Protocol):
 
     @property
     def collect(self) -> Any: ...
+
+    @property
+    def audit(self) -> Any: ...
 
     def serialize(self, key: str) -> None: ...
 
@@ -269,7 +278,8 @@ def _numbers(uow: Uow, ids: Iterable[int]) -> dict[int, str]:
 
 def record_payment(uow: Uow, customer_code: str, amount: Money, paid_on: date, *, number: str | None = None,
                    method: PaymentMethod | str = PaymentMethod.TRANSFER, invoice_number: str | None = None,
-                   bill_matures_on: date | None = None, bill_kind: str | None = None) -> PostingResult:
+                   bill_matures_on: date | None = None, bill_kind: str | None = None,
+                   by: audit.By) -> PostingResult:
     """Record a receipt (回款) and allocate it; what finds no open invoice stays as unapplied credit.
 
     An acceptance bill (承兑汇票) names its kind: a bank acceptance counts as paid; a commercial one is
@@ -290,11 +300,18 @@ def record_payment(uow: Uow, customer_code: str, amount: Money, paid_on: date, *
     uow.ledger.add_allocations(allocation_rows(uow, lines, paid_on, payment_id=pid))
     book.flush(uow, paid_on)
     names = _numbers(uow, (i for i, _ in lines))
-    return PostingResult(int(pid), number, tuple((names[i], m) for i, m in lines), left)
+    result = PostingResult(int(pid), number, tuple((names[i], m) for i, m in lines), left)
+    method_value = parse_payment_method(method).value
+    audit.record(uow, by.at, by.actor, "payment.recorded", "customer", customer_code, customer_id=customer_id,
+                 after={"payment": number, "amount_minor": amount.minor, "currency": amount.currency,
+                        "paid_on": paid_on, "method": method_value, "invoice": invoice_number,
+                        "bill_kind": bill_kind, "bill_matures_on": bill_matures_on,
+                        "allocated": [list(x) for x in result.lines], "unapplied_minor": left})
+    return result
 
 
 def record_credit_note(uow: Uow, customer_code: str, amount: Money, note_on: date, *,
-                       invoice_number: str | None = None, number: str | None = None) -> PostingResult:
+                       invoice_number: str | None = None, number: str | None = None, by: audit.By) -> PostingResult:
     """A red-letter invoice (红字发票): reduces the named invoice; the rest stays as unapplied credit.
 
     Without a named invoice the credit is allocated oldest-first like a payment.
@@ -314,7 +331,12 @@ def record_credit_note(uow: Uow, customer_code: str, amount: Money, note_on: dat
     uow.ledger.add_allocations(allocation_rows(uow, lines, note_on, credit_note_id=cid))
     book.flush(uow, note_on)
     names = _numbers(uow, (i for i, _ in lines))
-    return PostingResult(int(cid), number, tuple((names[i], m) for i, m in lines), left)
+    result = PostingResult(int(cid), number, tuple((names[i], m) for i, m in lines), left)
+    audit.record(uow, by.at, by.actor, "credit_note.recorded", "customer", customer_code, customer_id=customer_id,
+                 after={"credit_note": number, "amount_minor": amount.minor, "currency": amount.currency,
+                        "note_on": note_on, "invoice": invoice_number,
+                        "allocated": [list(x) for x in result.lines], "unapplied_minor": left})
+    return result
 
 
 def apply_unapplied_credit(uow: Uow, on: date, customer_ids: Iterable[int] | None = None,
@@ -363,7 +385,7 @@ def _unapplied_credits(uow: Uow, customer_ids: Iterable[int] | None) -> list[tup
 
 # ---- write-offs ----------------------------------------------------------------------------------
 
-def write_off(uow: Uow, invoice_number: str, amount: Money, reason: str, on: date) -> int:
+def write_off(uow: Uow, invoice_number: str, amount: Money, reason: str, on: date, *, by: audit.By) -> int:
     """Write off (坏账核销) part or all of an invoice's undisputed open amount; returns the write-off id."""
     _positive(amount)
     if not reason or not reason.strip():
@@ -382,13 +404,19 @@ def write_off(uow: Uow, invoice_number: str, amount: Money, reason: str, on: dat
     uow.ledger.add_allocations(allocation_rows(uow, [(inv.id, amount.minor)], on, write_off_id=wid))
     uow.ledger.set_invoice(inv.id, open_minor=inv.open_minor - amount.minor)
     settle_tasks(uow, [inv.customer_id], on)
+    audit.record(uow, by.at, by.actor, "write_off.recorded", "customer", uow.ledger.customer_code(inv.customer_id),
+                 customer_id=inv.customer_id,
+                 before={"invoice": invoice_number, "open_minor": inv.open_minor},
+                 after={"write_off": int(wid), "invoice": invoice_number, "amount_minor": amount.minor,
+                        "currency": inv.currency, "written_on": on, "reason": reason.strip(),
+                        "open_minor": inv.open_minor - amount.minor})
     return int(wid)
 
 
 # ---- disputes ------------------------------------------------------------------------------------
 
 def open_dispute(uow: Uow, invoice_number: str, amount: Money | None, category: DisputeCategory | str,
-                 opened_on: date, note: str | None = None) -> int:
+                 opened_on: date, note: str | None = None, *, by: audit.By) -> int:
     """Put part (``amount``) or all (``None``: the whole undisputed open amount) of an invoice in dispute."""
     category = parse_dispute_category(category)
     inv = _invoice(uow, invoice_number)
@@ -410,18 +438,34 @@ def open_dispute(uow: Uow, invoice_number: str, amount: Money | None, category: 
                          category=category.value, opened_on=opened_on, note=note)
     uow.ledger.set_invoice(inv.id, disputed_minor=inv.disputed_minor + minor)
     settle_tasks(uow, [inv.customer_id], opened_on)
+    audit.record(uow, by.at, by.actor, "dispute.opened", "customer", uow.ledger.customer_code(inv.customer_id),
+                 customer_id=inv.customer_id,
+                 before={"invoice": invoice_number, "disputed_minor": inv.disputed_minor},
+                 after={"dispute": int(did), "invoice": invoice_number, "amount_minor": minor,
+                        "currency": inv.currency, "category": category.value, "opened_on": opened_on, "note": note,
+                        "disputed_minor": inv.disputed_minor + minor})
     return int(did)
 
 
-def resolve_dispute(uow: Uow, dispute_id: int, resolved_on: date) -> None:
+def resolve_dispute(uow: Uow, dispute_id: int, resolved_on: date, *, by: audit.By) -> None:
     """Close a dispute; its amount becomes collectable again (if still open)."""
     row = uow.ledger.dispute(dispute_id)
     if row is None:
         raise NotFound("dispute.not_found", what="dispute", value=dispute_id)
-    if row[1] is not None:
-        raise RuleViolation("dispute.already_resolved", value=dispute_id, on=row[1].isoformat())
+    invoice_id, already, customer_id, amount_minor = row
+    if already is not None:
+        raise RuleViolation("dispute.already_resolved", value=dispute_id, on=already.isoformat())
     uow.ledger.resolve_dispute(dispute_id, resolved_on)
-    refresh_disputed(uow, [row[0]])
+    refresh_disputed(uow, [invoice_id])
+    _audit_resolved(uow, by, dispute_id, (customer_id, uow.ledger.customer_code(customer_id)),
+                    _numbers(uow, [invoice_id])[invoice_id], amount_minor, resolved_on)
+
+
+def _audit_resolved(uow: Uow, by: audit.By, dispute_id: int, customer: tuple[int, str], invoice: str,
+                    amount_minor: int, on: date) -> None:
+    audit.record(uow, by.at, by.actor, "dispute.resolved", "customer", customer[1], customer_id=customer[0], before={"dispute": dispute_id, "resolved": False},
+                 after={"dispute": dispute_id, "resolved": True, "invoice": invoice, "amount_minor": amount_minor,
+                        "resolved_on": on})
 
 
 def unresolved_disputes(uow: Uow, paid_only: bool = False) -> list[Any]:
@@ -430,13 +474,18 @@ def unresolved_disputes(uow: Uow, paid_only: bool = False) -> list[Any]:
     return list(uow.collect.unresolved_disputes(paid_only))
 
 
-def resolve_paid_disputes(uow: Uow, on: date) -> list[Any]:
-    """Close, in one go, every dispute whose invoice has nothing open any more; returns those closed.
+def resolve_paid_disputes(uow: Uow, on: date, *, by: audit.By) -> list[Any]:
+    """Close, in one go, every dispute whose invoice has nothing open any more; returns those closed
+    (one audit row each).
 
     Nothing is left to argue about once the money is settled, and the invoice's disputed amount is
     already 0 (it never exceeds what is open), so no collectable money changes."""
     rows = unresolved_disputes(uow, paid_only=True)
     uow.collect.resolve_disputes([r.id for r in rows], on)
+    ids: dict[str, int] = {}
+    for r in rows:
+        cid = ids.get(r.customer) or ids.setdefault(r.customer, _customer(uow, r.customer)[0])
+        _audit_resolved(uow, by, r.id, (cid, r.customer), r.invoice, r.amount_minor, on)
     return rows
 
 

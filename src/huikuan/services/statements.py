@@ -202,7 +202,7 @@ def _token_id(p: dict[str, str]) -> str:
 
 def confirm(app: Any, token: str, who: str, ip: str | None, disputed: dict[str, str] | None = None) -> str:
     """Record the customer's answer once; returns ``confirmed`` or ``disputed``."""
-    from . import ledger  # disputes are the ledger's
+    from . import audit, ledger  # disputes are the ledger's
 
     who = (who or "").strip()
     if not who or len(who) > 100:
@@ -232,7 +232,8 @@ def confirm(app: Any, token: str, who: str, ip: str | None, disputed: dict[str, 
                 raise Conflict("confirm.used") from e
             raise
         for number, comment in sorted(disputed.items()):
-            ledger.open_dispute(uow, number, None, "other", local_day, note=f"对账单 {st.month}：{comment}"[:500])
+            ledger.open_dispute(uow, number, None, "other", local_day, note=f"对账单 {st.month}：{comment}"[:500],
+                                by=audit.By(f"confirm:{who}"[:60], now))
         uow.customers.upsert_statement(st.customer_id, st.month, confirmed_on=local_day,
                                        **_earlier_steps(uow, st, local_day))
         uow.commit()

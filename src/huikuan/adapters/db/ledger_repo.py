@@ -115,12 +115,16 @@ class LedgerRepo:
                 out.append((kind, int(r[0]), int(r[1]), str(r[2]), int(r[3]), r[4]))
         return out
 
-    def dispute(self, dispute_id: int) -> tuple[int, date | None] | None:
-        """(invoice_id, resolved_on) of a dispute."""
+    def customer_code(self, customer_id: int) -> str:
+        cu = t.customer.c
+        return str(self.c.execute(select(cu.code).where(cu.company_id == self.cid, cu.id == customer_id)).scalar_one())
+
+    def dispute(self, dispute_id: int) -> tuple[int, date | None, int, int] | None:
+        """(invoice_id, resolved_on, customer_id, amount_minor) of a dispute."""
         d = t.dispute.c
-        row = self.c.execute(select(d.invoice_id, d.resolved_on).where(
+        row = self.c.execute(select(d.invoice_id, d.resolved_on, d.customer_id, d.amount_minor).where(
             d.company_id == self.cid, d.id == dispute_id)).first()
-        return None if row is None else (int(row[0]), row[1])
+        return None if row is None else (int(row[0]), row[1], int(row[2]), int(row[3]))
 
     def disputed_sums(self, invoice_ids: Iterable[int] | None = None) -> dict[int, int]:
         """Invoice → Σ unresolved disputes."""

@@ -27,7 +27,7 @@ def disputes_cmd(
         raise typer.BadParameter(tr("disputes.resolve_needs_paid"), param_hint="--resolve")
     day = parse_day(on, "--on") or a.clock.today()
     with a.uow(write=resolve) as uow:
-        rows = ledger.resolve_paid_disputes(uow, day) if resolve else ledger.unresolved_disputes(uow, paid)
+        rows = ledger.resolve_paid_disputes(uow, day, by=state.by()) if resolve else ledger.unresolved_disputes(uow, paid)
         uow.commit()
     if as_json:
         typer.echo(json.dumps([

@@ -254,7 +254,8 @@ def pay_cmd(
     with a.uow() as uow:
         result = ledger.record_payment(uow, customer, money, day, number=number,
                                        method=parse_payment_method(method), invoice_number=invoice,
-                                       bill_kind=bill_kind, bill_matures_on=parse_day(bill_matures, "--bill-matures"))
+                                       bill_kind=bill_kind, bill_matures_on=parse_day(bill_matures, "--bill-matures"),
+                                       by=state.by())
         uow.commit()
     con = console()
     con.print(tr("pay.recorded", number=result.number, amount=money.display()))
@@ -276,7 +277,7 @@ def write_off_cmd(
     money = parse_positive_amount(amount, a.settings.currency)
     day = parse_day(on, "--date") or a.clock.today()
     with a.uow() as uow:
-        wid = ledger.write_off(uow, invoice, money, reason, day)
+        wid = ledger.write_off(uow, invoice, money, reason, day, by=state.by())
         uow.commit()
     console().print(tr("write_off.recorded", id=wid, invoice=invoice, amount=money.display()))
 
@@ -295,7 +296,7 @@ def dispute_cmd(
     money = parse_positive_amount(amount, a.settings.currency) if amount is not None else None
     day = parse_day(opened_on, "--opened-on") or a.clock.today()
     with a.uow() as uow:
-        did = ledger.open_dispute(uow, invoice, money, parse_dispute_category(category), day, note)
+        did = ledger.open_dispute(uow, invoice, money, parse_dispute_category(category), day, note, by=state.by())
         uow.commit()
     console().print(tr("dispute.opened", id=did, invoice=invoice))
 
@@ -309,6 +310,6 @@ def dispute_resolve_cmd(
     a = state.app()
     day = parse_day(on, "--on") or a.clock.today()
     with a.uow() as uow:
-        ledger.resolve_dispute(uow, dispute_id, day)
+        ledger.resolve_dispute(uow, dispute_id, day, by=state.by())
         uow.commit()
     console().print(tr("dispute.resolved_msg", id=dispute_id, on=day.isoformat()))

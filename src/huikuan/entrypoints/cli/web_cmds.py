@@ -64,7 +64,8 @@ def user_add(
 ) -> None:
     """添加用户 / add a user."""
     a = _app()
-    svc.add_user(a, name, role, _password(password_stdin), person=collector_name, actor="cli", email=email)
+    svc.add_user(a, name, role, _password(password_stdin), person=collector_name, actor=state.by().actor,
+                 email=email)
     console().print(tr("user.added", name=name, roles=", ".join(tr(f"role.{r}") for r in role)))
 
 
@@ -72,14 +73,14 @@ def user_add(
 def user_passwd(name: str = typer.Argument(...),
                 password_stdin: bool = typer.Option(False, "--password-stdin")) -> None:
     """修改密码（并退出该用户的所有登录）/ change a password (and sign that user out everywhere)."""
-    svc.set_password(_app(), name, _password(password_stdin), actor="cli")
+    svc.set_password(_app(), name, _password(password_stdin), actor=state.by().actor)
     console().print(tr("user.password_set", name=name))
 
 
 @user_app.command("disable")
 def user_disable(name: str = typer.Argument(...)) -> None:
     """停用用户 / disable a user."""
-    svc.set_disabled(_app(), name, True, actor="cli")
+    svc.set_disabled(_app(), name, True, actor=state.by().actor)
     console().print(tr("user.disabled_done", name=name))
 
 
@@ -101,7 +102,7 @@ def user_list() -> None:
 @user_app.command("token")
 def user_token(name: str = typer.Argument(...)) -> None:
     """生成新的 API 令牌，只显示一次 / print a new API token (shown once, stored hashed)."""
-    typer.echo(svc.issue_token(_app(), name, actor="cli"))
+    typer.echo(svc.issue_token(_app(), name, actor=state.by().actor))
 
 
 @user_app.command("demo")
