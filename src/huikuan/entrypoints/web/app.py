@@ -15,9 +15,9 @@ import importlib
 import logging
 import pkgutil
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -66,6 +66,7 @@ class WebContext:
     upload_limit: int = DEFAULT_UPLOAD_LIMIT
     backoff: IpBackoff = field(default_factory=IpBackoff)
     nav: list[NavItem] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)  # serve's scheduler and sender loops
 
     def nav_for(self, user: Principal | None) -> list[NavItem]:
         if user is None:
@@ -185,18 +186,41 @@ def next_run_at(now: datetime, at: time, tz: str) -> datetime:
     return target
 
 
-async def _daily_loop(app: Any, at: time) -> None:
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def _run_once(app: Any, day: date, run: Callable[[Any], Any]) -> Any:
+    """Start the day's run unless one finished for ``day`` already (another ``serve`` process woke first);
+    a run still in progress refuses a second through the run lock (``RunLocked``), and one that died is
+    taken over and done again."""
+    from ...services.reporting import runs
+
+    if any(r.as_of == day and not r.dry_run and r.status == "done" for r in runs(app, 10)):
+        return None
+    return run(app)
+
+
+async def _daily_loop(app: Any, at: time, *, sleep: Sleep = asyncio.sleep,
+                      run: Callable[[Any], Any] | None = None) -> None:
+    """Wake at ``at`` local time each day and start the daily run, until cancelled (server shutdown).
+
+    A failing run is logged and the loop goes on to the next day. ``sleep`` and ``run`` are injected by
+    tests (a clock that jumps instead of waiting); the server uses ``asyncio.sleep`` and ``run_daily``."""
     from starlette.concurrency import run_in_threadpool
 
     from ...services.daily_run import run_daily
 
+    run = run or run_daily
     while True:
         now = app.clock.now()
-        wait = (next_run_at(now, at, app.settings.timezone) - now).total_seconds()
-        await asyncio.sleep(max(1.0, wait))
+        target = next_run_at(now, at, app.settings.timezone)
+        await sleep(max(1.0, (target - now).total_seconds()))
         try:
-            report = await run_in_threadpool(run_daily, app)
-            log.info("daily run %s: %s actions, %s errors", report.as_of, report.created, len(report.errors))
+            report = await run_in_threadpool(_run_once, app, target.date(), run)
+            if report is None:
+                log.info("daily run of %s: already done", target.date())
+            else:
+                log.info("daily run %s: %s actions, %s errors", report.as_of, report.created, len(report.errors))
         except Conflict:
             log.info("daily run skipped: another process holds the run lock")
         except Exception:  # noqa: BLE001 — the server keeps serving; the run log shows the failure
@@ -233,9 +257,10 @@ def create_app(app: Any, *, upload_limit: int = DEFAULT_UPLOAD_LIMIT, run_at: ti
     server at that local time (``huikuan serve`` passes it; tests leave it off)."""
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(fa: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_daily_loop(app, run_at)) if run_at is not None else None
         sender = asyncio.create_task(_send_loop(app)) if run_at is not None else None
+        fa.state.hk.tasks = [x for x in (task, sender) if x is not None]
         try:
             yield
         finally:
