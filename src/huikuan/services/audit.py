@@ -34,6 +34,13 @@ def cli_actor(os_user: str | None) -> str:
     """The actor of a command-line change: ``cli:<the OS user who ran it>`` (plain ``cli`` when unknown)."""
     return f"{CLI}:{os_user}" if os_user else CLI
 
+# The ledger's audited facts (services.ledger), named here with the rest of the audit vocabulary.
+PAYMENT_RECORDED = "payment.recorded"
+CREDIT_NOTE_RECORDED = "credit_note.recorded"
+WRITE_OFF_RECORDED = "write_off.recorded"
+DISPUTE_OPENED = "dispute.opened"
+DISPUTE_RESOLVED = "dispute.resolved"
+
 
 @dataclass(frozen=True, slots=True)
 class By:

@@ -302,7 +302,7 @@ def record_payment(uow: Uow, customer_code: str, amount: Money, paid_on: date, *
     names = _numbers(uow, (i for i, _ in lines))
     result = PostingResult(int(pid), number, tuple((names[i], m) for i, m in lines), left)
     method_value = parse_payment_method(method).value
-    audit.record(uow, by.at, by.actor, "payment.recorded", "customer", customer_code, customer_id=customer_id,
+    audit.record(uow, by.at, by.actor, audit.PAYMENT_RECORDED, "customer", customer_code, customer_id=customer_id,
                  after={"payment": number, "amount_minor": amount.minor, "currency": amount.currency,
                         "paid_on": paid_on, "method": method_value, "invoice": invoice_number,
                         "bill_kind": bill_kind, "bill_matures_on": bill_matures_on,
@@ -332,7 +332,7 @@ def record_credit_note(uow: Uow, customer_code: str, amount: Money, note_on: dat
     book.flush(uow, note_on)
     names = _numbers(uow, (i for i, _ in lines))
     result = PostingResult(int(cid), number, tuple((names[i], m) for i, m in lines), left)
-    audit.record(uow, by.at, by.actor, "credit_note.recorded", "customer", customer_code, customer_id=customer_id,
+    audit.record(uow, by.at, by.actor, audit.CREDIT_NOTE_RECORDED, "customer", customer_code, customer_id=customer_id,
                  after={"credit_note": number, "amount_minor": amount.minor, "currency": amount.currency,
                         "note_on": note_on, "invoice": invoice_number,
                         "allocated": [list(x) for x in result.lines], "unapplied_minor": left})
@@ -404,7 +404,7 @@ def write_off(uow: Uow, invoice_number: str, amount: Money, reason: str, on: dat
     uow.ledger.add_allocations(allocation_rows(uow, [(inv.id, amount.minor)], on, write_off_id=wid))
     uow.ledger.set_invoice(inv.id, open_minor=inv.open_minor - amount.minor)
     settle_tasks(uow, [inv.customer_id], on)
-    audit.record(uow, by.at, by.actor, "write_off.recorded", "customer", uow.ledger.customer_code(inv.customer_id),
+    audit.record(uow, by.at, by.actor, audit.WRITE_OFF_RECORDED, "customer", uow.ledger.customer_code(inv.customer_id),
                  customer_id=inv.customer_id,
                  before={"invoice": invoice_number, "open_minor": inv.open_minor},
                  after={"write_off": int(wid), "invoice": invoice_number, "amount_minor": amount.minor,
@@ -438,7 +438,7 @@ def open_dispute(uow: Uow, invoice_number: str, amount: Money | None, category: 
                          category=category.value, opened_on=opened_on, note=note)
     uow.ledger.set_invoice(inv.id, disputed_minor=inv.disputed_minor + minor)
     settle_tasks(uow, [inv.customer_id], opened_on)
-    audit.record(uow, by.at, by.actor, "dispute.opened", "customer", uow.ledger.customer_code(inv.customer_id),
+    audit.record(uow, by.at, by.actor, audit.DISPUTE_OPENED, "customer", uow.ledger.customer_code(inv.customer_id),
                  customer_id=inv.customer_id,
                  before={"invoice": invoice_number, "disputed_minor": inv.disputed_minor},
                  after={"dispute": int(did), "invoice": invoice_number, "amount_minor": minor,
@@ -463,7 +463,7 @@ def resolve_dispute(uow: Uow, dispute_id: int, resolved_on: date, *, by: audit.B
 
 def _audit_resolved(uow: Uow, by: audit.By, dispute_id: int, customer: tuple[int, str], invoice: str,
                     amount_minor: int, on: date) -> None:
-    audit.record(uow, by.at, by.actor, "dispute.resolved", "customer", customer[1], customer_id=customer[0], before={"dispute": dispute_id, "resolved": False},
+    audit.record(uow, by.at, by.actor, audit.DISPUTE_RESOLVED, "customer", customer[1], customer_id=customer[0], before={"dispute": dispute_id, "resolved": False},
                  after={"dispute": dispute_id, "resolved": True, "invoice": invoice, "amount_minor": amount_minor,
                         "resolved_on": on})
 
