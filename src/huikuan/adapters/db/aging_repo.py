@@ -10,6 +10,7 @@ counted twice nor missed when a payment commits meanwhile). A rebuild clears onl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -109,3 +110,82 @@ class AgingRepo:
         return [(cid, cur, [num(a) for a in amounts], num(disputed), num(overdue),
                  day(oldest) if isinstance(oldest, str) else oldest)
                 for cid, cur, disputed, overdue, oldest, *amounts in rows]
+
+    def summary(self, as_of: date, currency: str, top: int) -> AgingSummary:
+        """The dashboard's figures in ``currency``, summed in the database: each bucket's total, the overdue
+        and disputed totals, and the ``top`` customers by collectable overdue money (ties by code).
+
+        From the snapshot when it is of ``as_of`` (the clean customers' rows through the indexes, the dirty
+        ones computed live); else from the invoices (slower: before the day's run has rebuilt it)."""
+        n = len(SNAPSHOT_BUCKETS) + 1
+        cols = [f"a{i}" for i in range(n)]
+        if self.snapshot_day() == as_of:
+            s, d = t.aging_snapshot.c, t.aging_dirty.c
+            dirty = select(d.customer_id).where(d.company_id == self.cid)
+            where = (s.company_id == self.cid, s.currency == currency, s.customer_id.not_in(dirty))
+            # One pass over the table: ``coalesce`` keeps SQLite from reaching each of 10^5 rows through an
+            # index on company (4x slower than the plain scan).
+            sums = self.c.execute(select(*[func.coalesce(func.sum(s[c]), 0) for c in (*cols, "overdue", "disputed")])
+                                  .where(func.coalesce(s.company_id, self.cid) == self.cid, *where[1:])).one()
+            live = _grouped(self.cid, as_of, SNAPSHOT_BUCKETS,
+                            and_(t.invoice.c.customer_id.in_(dirty), t.invoice.c.currency == currency)).subquery()
+            rows = [tuple(r) for r in self.c.execute(select(live.c.customer_id, *[live.c[c] for c in cols],
+                                                            live.c.overdue, live.c.disputed))]
+            best = self._top_clean(where, top)
+        else:
+            g = _grouped(self.cid, as_of, SNAPSHOT_BUCKETS, t.invoice.c.currency == currency).subquery()
+            sums = self.c.execute(select(*[func.coalesce(func.sum(g.c[c]), 0) for c in (*cols, "overdue", "disputed")])
+                                  ).one()
+            rows = []
+            cu = t.customer.c
+            best = [tuple(r) for r in self.c.execute(
+                select(g.c.customer_id, *[g.c[c] for c in cols], g.c.overdue, g.c.disputed)
+                .join(t.customer, and_(cu.company_id == self.cid, cu.id == g.c.customer_id))
+                .where(g.c.overdue > 0).order_by(g.c.overdue.desc(), cu.code).limit(top))]
+        totals = [int(x) for x in sums]
+        for r in rows:  # the dirty customers, live
+            for i, v in enumerate(r[1:]):
+                totals[i] += int(v or 0)
+        cands = {int(r[0]): r for r in best}
+        cands.update({int(r[0]): r for r in rows if int(r[-2] or 0) > 0})
+        codes = self._codes(cands)
+        ranked = sorted((r for r in cands.values() if int(r[0]) in codes),
+                        key=lambda r: (-int(r[-2]), codes[int(r[0])][0]))[:top]
+        out = [AgingSummaryRow(code=codes[int(r[0])][0], name=codes[int(r[0])][1],
+                               amounts=[int(v or 0) for v in r[1:n + 1]], overdue=int(r[-2]), disputed=int(r[-1] or 0))
+               for r in ranked]
+        return AgingSummary(amounts=totals[:n], overdue=totals[n], disputed=totals[n + 1], top=out)
+
+    def _top_clean(self, where: Any, top: int) -> list[tuple[Any, ...]]:
+        """The snapshot's ``top`` rows by overdue off ix_aging_snapshot_overdue, plus any tied with the last."""
+        s = t.aging_snapshot.c
+        pick = [s.customer_id, *[s[f"a{i}"] for i in range(len(SNAPSHOT_BUCKETS) + 1)], s.overdue, s.disputed]
+        first = [tuple(r) for r in self.c.execute(select(*pick).where(*where, s.overdue > 0)
+                                                  .order_by(s.overdue.desc()).limit(top))]
+        if len(first) < top:
+            return first
+        return [tuple(r) for r in self.c.execute(select(*pick).where(*where, s.overdue >= first[-1][-2]))]
+
+    def _codes(self, rows: dict[int, Any]) -> dict[int, tuple[str, str]]:
+        if not rows:
+            return {}
+        cu = t.customer.c
+        return {int(i): (str(c), str(nm)) for i, c, nm in self.c.execute(
+            select(cu.id, cu.code, cu.name).where(cu.company_id == self.cid, cu.id.in_(list(rows))))}
+
+
+@dataclass(frozen=True, slots=True)
+class AgingSummaryRow:
+    code: str
+    name: str
+    amounts: list[int]
+    overdue: int
+    disputed: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgingSummary:
+    amounts: list[int]  # one total per bucket (SNAPSHOT_BUCKETS, then older)
+    overdue: int
+    disputed: int
+    top: list[AgingSummaryRow]

@@ -308,7 +308,11 @@ action = Table(
     UniqueConstraint("company_id", "customer_id", "stage", "run_on", name="uq_action_once_a_day"),
     _fk_customer("action"),
     Index("ix_action_history", "company_id", "customer_id", "rule_id", "anchor"),
-    Index("ix_action_open", "company_id", "status", "run_on"),
+    Index("ix_action_open", "company_id", "status", "needs_approval", "run_on"),
+    # Today's order (amount DESC, id): read backwards, ties sorted within their amount (both backends).
+    Index("ix_action_worklist", "company_id", "status", "amount_minor", "id"),
+    Index("ix_action_role_worklist", "company_id", "status", "assignee_role", "amount_minor", "id"),
+    Index("ix_action_customer_open", "company_id", "customer_id", "status", "needs_approval"),
 )
 
 run = Table(
@@ -769,6 +773,7 @@ aging_snapshot = Table(
     Column("overdue", BigInteger, nullable=False),
     Column("oldest", Date),
     PrimaryKeyConstraint("company_id", "customer_id", "currency", name="pk_aging_snapshot"),
+    Index("ix_aging_snapshot_overdue", "company_id", "currency", "overdue"),  # the dashboard's top, read backwards
 )
 
 aging_snapshot_state = Table(
