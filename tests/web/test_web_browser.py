@@ -3,11 +3,13 @@ downloaded build) against a real uvicorn server. A collector works the list by k
 with a promise and opens a dispute; the owner approves a shipment lock on a phone-sized screen; the
 language switch; finance uploads an invoice file with a bad row and sees the report.
 
-The flows run on SQLite (the pages' SQL is covered on both databases by the other web tests); a screenshot
-of the page is kept under ``test-artifacts/`` when a flow fails. No browser → the test FAILS."""
+The flows run on both databases: one server per backend for the whole module (a module-scoped, parametrised
+``site``), so PostgreSQL adds one server start and the flows themselves. A screenshot of the page is kept
+under ``test-artifacts/`` when a flow fails. No browser, or no PostgreSQL → the test FAILS."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import socket
@@ -33,6 +35,7 @@ from huikuan.services.ports import FixedClock
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
+BACKENDS = ("sqlite", "postgresql")  # as tests/conftest.py's
 
 
 class _Server(uvicorn.Server):
@@ -45,11 +48,32 @@ class _Server(uvicorn.Server):
         self.ready.set()
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[tuple[str, Any]]:
-    path = tmp_path_factory.mktemp("browser") / "huikuan.db"
-    shutil.copyfile(sqlite_template, path)
-    app = bootstrap(Settings(database_url=f"sqlite:///{path}"), clock=FixedClock(date(2026, 11, 23)))
+@contextlib.contextmanager
+def _database(backend: str, request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database of its own for the module's server: a copied SQLite template, or a new
+    PostgreSQL database from the session cluster's template (dropped afterwards)."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("browser") / "huikuan.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    name = cluster.new_database(cluster.template)
+    try:
+        yield cluster.url(name)
+    finally:
+        cluster.drop_database(name)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    with _database(request.param, request, tmp_path_factory) as url:
+        yield from _serve(url)
+
+
+def _serve(url: str) -> Iterator[tuple[str, Any]]:
+    app = bootstrap(Settings(database_url=url), clock=FixedClock(date(2026, 11, 23)))
     import_rows(app, "customers", CUSTOMERS)
     import_rows(app, "contacts", CONTACTS)
     import_rows(app, "invoices", INVOICES)
