@@ -20,20 +20,6 @@ from typing import Any
 SYSTEM = "system"
 CLI = "cli"
 IMPORT_DONE = "import.done"  # one row per kind an import wrote (services/import_/run.py)
-
-
-@dataclass(frozen=True, slots=True)
-class By:
-    """Who makes a change (an audit actor) and when (the entry point's clock)."""
-
-    actor: str
-    at: datetime
-
-
-def cli_actor(os_user: str | None) -> str:
-    """The actor of a command-line change: ``cli:<the OS user who ran it>`` (plain ``cli`` when unknown)."""
-    return f"{CLI}:{os_user}" if os_user else CLI
-
 # The ledger's audited facts (services.ledger), named here with the rest of the audit vocabulary.
 PAYMENT_RECORDED = "payment.recorded"
 CREDIT_NOTE_RECORDED = "credit_note.recorded"
