@@ -2,7 +2,7 @@
 the dashboard's top overdue customers
 
 Revision ID: 20261128_web_worklist_indexes
-Revises: 20261127_aging_snapshot
+Revises: 20261128_comms_events
 Create Date: 2026-11-28
 
 - ``ix_action_worklist`` (company, status, amount, id) is Today's order (read backwards; ties on an amount
@@ -21,7 +21,7 @@ on the planner's default estimates (see collect_repo.open_tasks and close_tasks)
 from alembic import op
 
 revision = "20261128_web_worklist_indexes"
-down_revision = "20261127_aging_snapshot"
+down_revision = "20261128_comms_events"
 branch_labels = None
 depends_on = None
 
