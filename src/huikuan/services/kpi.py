@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from ..domain.aging import DEFAULT_BUCKETS, bucket_index
 from ..domain.errors import InvalidInput
 from ..domain.kpi import (
     LOWER_IS_BETTER,
@@ -23,10 +24,14 @@ from ..domain.kpi import (
     KpiSet,
     PromiseFacts,
     Settlement,
+    best_possible_dso,
     collector_effectiveness,
+    countback_dso,
     kpis,
     month_of,
+    overdue_share_pct,
     parse_month,
+    previous_month,
 )
 from .policies import load_policies
 
@@ -70,9 +75,13 @@ def default_month(today: date) -> str:
     return month_of(today.replace(day=1) - timedelta(days=1))
 
 
-def load_book(app: Any, month: str, per_customer_sales: bool = False) -> tuple[Book, dict[int, dict[str, int]], str]:
-    """The facts a month's KPIs need, and (when asked) each customer's monthly sales for group countbacks."""
+def load_book(app: Any, month: str, per_customer_sales: bool = False,
+              first_month: str | None = None) -> tuple[Book, dict[int, dict[str, int]], str]:
+    """The facts a month's KPIs need, and (when asked) each customer's monthly sales for group countbacks.
+    With ``first_month``, the book also holds what that month and the ones up to ``month`` need (a trend)."""
     start, end = parse_month(month)
+    if first_month is not None:
+        start = min(start, parse_month(first_month)[0])
     since = start - timedelta(days=1)
     sales_from = (start - timedelta(days=31 * SALES_MONTHS)).replace(day=1)
     with app.uow(write=False) as uow:
@@ -165,6 +174,43 @@ def kpi_report(app: Any, month: str | None = None, by: str | None = None) -> Kpi
     return report
 
 
+@dataclass(frozen=True)
+class TrendPoint:
+    """One month of the KPI page's trend charts."""
+
+    month: str
+    dso: float | None
+    best_possible_dso: float | None
+    overdue_share_pct: float | None
+    aging: list[int]  # open money per aging bucket at the month's end (DEFAULT_BUCKETS), company currency
+
+
+def kpi_trend(app: Any, month: str | None = None, months: int = 6) -> list[TrendPoint]:
+    """The months up to ``month`` (default the last complete one), oldest first: DSO, best possible DSO,
+    overdue share and the aging structure at each month's end, from one book load."""
+    if not 1 <= months <= 24:
+        raise InvalidInput("input.enum", field="months", value=months, allowed="1-24")
+    month = month or default_month(app.clock.today())
+    parse_month(month)
+    chain = [month]
+    for _ in range(months - 1):
+        chain.append(previous_month(chain[-1]))
+    chain.reverse()
+    book, _, _ = load_book(app, month, first_month=chain[0])
+    out = []
+    for m in chain:
+        _, end = parse_month(m)
+        aging = [0] * (len(DEFAULT_BUCKETS) + 1)
+        for i in book.invoices:
+            left = i.open_at(end)
+            if left > 0 and i.invoice_on <= end:
+                aging[bucket_index((end - i.due_on).days, DEFAULT_BUCKETS)] += left
+        has_sales = any(v for k, v in book.monthly_sales.items() if k <= m)
+        out.append(TrendPoint(m, countback_dso(book, m) if has_sales else None,
+                              best_possible_dso(book, m) if has_sales else None, overdue_share_pct(book, m), aging))
+    return out
+
+
 def set_target(app: Any, month: str, metric: str, value: float, *, segment: str | None = None,
                collector: str | None = None) -> None:
     parse_month(month)
@@ -187,4 +233,4 @@ def targets(app: Any, month: str | None = None) -> list[tuple[str, str, str, str
         return list(uow.analytics.targets(month))
 
 
-__all__ = ["METRICS", "TARGET_METRICS", "KpiReport", "kpi_report", "set_target", "targets"]
+__all__ = ["METRICS", "TARGET_METRICS", "KpiReport", "TrendPoint", "kpi_report", "kpi_trend", "set_target", "targets"]

@@ -3,8 +3,6 @@ register from their own modules (analytics_model.py, analytics_report.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -13,9 +11,9 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from ...adapters import kpi_export
 from ...domain.errors import InvalidInput
 from ...domain.kpi import METRICS, TARGET_METRICS
-from ...domain.money import format_minor
 from ...services import kpi as svc
 from .common import console, money_text, state, tr
 from .main import app
@@ -30,56 +28,11 @@ def num(v: float | None, digits: int = 1) -> str:
 
 
 def label(prefix: str, value: str) -> str:
-    """A stored code (dealer, no_money) in the user's language when the catalog has it."""
-    text = tr(prefix + value)
-    return value if text == prefix + value else text
+    return kpi_export.label(prefix, value, state.lang)
 
 
 def _group_name(by: str | None, key: str) -> str:
-    if not key:
-        return tr("kpi.company")
-    return tr(f"grade.{key}") if by == "grade" else key
-
-
-def report_rows(rep: svc.KpiReport) -> tuple[list[str], list[list[Any]]]:
-    head = [tr(f"kpi.by.{rep.by}") if rep.by else "", *[tr(f"kpi.metric.{m}") for m in METRICS],
-            tr("kpi.receivables"), tr("kpi.overdue")]
-    rows = []
-    for g in [rep.company, *rep.groups]:
-        rows.append([_group_name(rep.by, g.key), *[g.kpis.values[m] for m in METRICS], g.kpis.receivables_minor,
-                     g.kpis.overdue_minor])
-    return head, rows
-
-
-def _json(rep: svc.KpiReport) -> dict[str, Any]:
-    def group(g: svc.KpiGroup) -> dict[str, Any]:
-        return {
-            "key": g.key, **{m: (None if g.kpis.values[m] is None else round(g.kpis.values[m] or 0.0, 2)) for m in METRICS},
-            "receivables": format_minor(g.kpis.receivables_minor, rep.currency),
-            "overdue": format_minor(g.kpis.overdue_minor, rep.currency),
-            "sales": format_minor(g.kpis.sales_minor, rep.currency),
-            "roll_rates": [None if r is None else round(r, 2) for r in g.kpis.roll_rates],
-            "targets": [{"metric": c.metric, "target": c.target,
-                         "actual": None if c.actual is None else round(c.actual, 2), "met": c.met} for c in g.targets],
-        }
-
-    return {
-        "month": rep.month, "currency": rep.currency, "by": rep.by, "company": group(rep.company),
-        "groups": [group(g) for g in rep.groups],
-        "collector_effectiveness": [
-            {"collector": e.collector, "debtor_kind": e.kind, "cause": e.cause,
-             "collected": format_minor(e.collected_minor, rep.currency),
-             "days_to_collect": None if e.days_to_collect is None else round(e.days_to_collect, 1),
-             "promises_due": e.promises_due, "promises_kept": e.promises_kept} for e in rep.effectiveness],
-    }
-
-
-def _cell(v: Any, i: int, n_metrics: int, currency: str) -> Any:
-    if isinstance(v, float):
-        return round(v, 2)
-    if isinstance(v, int) and i > n_metrics:
-        return format_minor(v, currency)
-    return v
+    return kpi_export.group_name(by, key, state.lang)
 
 
 @app.command("kpi")
@@ -96,54 +49,22 @@ def kpi_cmd(
         raise InvalidInput("aging.xlsx_needs_output")
     rep = svc.kpi_report(state.app(), month, by)
     if fmt == "json":
-        typer.echo(json.dumps(_json(rep), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(kpi_export.as_json(rep), ensure_ascii=False, indent=2))
         return
-    head, rows = report_rows(rep)
-    n = len(METRICS)
     if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(head)
-        for r in rows:
-            w.writerow([_cell(v, i, n, rep.currency) for i, v in enumerate(r)])
+        text = kpi_export.csv_text(rep, state.lang)
         if output:
-            output.write_text(buf.getvalue(), encoding="utf-8-sig")
-            console().print(tr("aging.written", path=str(output), rows=len(rows)))
+            output.write_text(text, encoding="utf-8-sig")
+            console().print(tr("aging.written", path=str(output), rows=len(rep.groups) + 1))
         else:
-            sys.stdout.write(buf.getvalue())
+            sys.stdout.write(text)
         return
     if fmt == "xlsx":
-        write_xlsx(rep, head, rows, output)
-        console().print(tr("aging.written", path=str(output), rows=len(rows)))
+        rows = kpi_export.write_xlsx(rep, state.lang, output)
+        console().print(tr("aging.written", path=str(output), rows=rows))
         return
-    _print_table(rep, head, rows)
-
-
-def write_xlsx(rep: svc.KpiReport, head: list[str], rows: list[list[Any]], output: Path) -> None:
-    from decimal import Decimal
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.worksheet import Worksheet
-
-    wb = Workbook()
-    ws = wb.active
-    assert isinstance(ws, Worksheet)  # a new workbook's one sheet
-    ws.title = "KPI"
-    ws.append([tr("kpi.title", month=rep.month, currency=rep.currency)])
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.append(head)
-    n = len(METRICS)
-    for r in rows:
-        ws.append([Decimal(format_minor(v, rep.currency)) if isinstance(v, int) and i > n
-                   else (round(v, 2) if isinstance(v, float) else v) for i, v in enumerate(r)])
-    eff = wb.create_sheet(tr("kpi.effectiveness_sheet"))
-    eff.append([tr("by.collector"), tr("kpi.debtor_kind"), tr("kpi.cause"), tr("kpi.collected"),
-                tr("kpi.days_to_collect"), tr("kpi.promises_due"), tr("kpi.promises_kept")])
-    for e in rep.effectiveness:
-        eff.append([e.collector, label("ctype.", e.kind), label("excuse.", e.cause), Decimal(format_minor(e.collected_minor, rep.currency)),
-                    None if e.days_to_collect is None else round(e.days_to_collect, 1), e.promises_due, e.promises_kept])
-    wb.save(output)
+    head, table_rows = kpi_export.report_rows(rep, state.lang)
+    _print_table(rep, head, table_rows)
 
 
 def _print_table(rep: svc.KpiReport, head: list[str], rows: list[list[Any]]) -> None:
