@@ -46,6 +46,7 @@ from . import run_lock
 from .outbox import enqueue as enqueue_messages
 from .policies import PolicySet, load_policies
 from .ports import NoProgress, ProgressSink
+from .prediction import rank_open_tasks
 from .risk import raise_alerts
 
 HISTORY_DAYS = 400
@@ -66,6 +67,7 @@ class RunReport:
     closed: int = 0  # open tasks closed because their money is no longer collectable (a dry run: would be)
     alerts_raised: int = 0  # early warnings raised for the credit manager (services/risk.py)
     warnings_seconds: float = 0.0
+    ranked: int = 0  # open tasks ranked by expected value (a payment model is trained), services/prediction.py
     took_over: run_lock.Holder | None = None  # the dead run whose lock this run took over
 
     @property
@@ -576,6 +578,7 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
             report.alerts_raised, report.warnings_seconds = alerts.raised, alerts.seconds
             if today == app.clock.today():
                 _rebuild_aging_snapshot(app, today)
+            report.ranked = rank_open_tasks(app, today)  # by expected value; 0 (amount order) without a model
         status = "done"
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM turned into one by the CLI: the day is finished by the next run
         status = "interrupted"

@@ -139,7 +139,10 @@ def train_model(app: Any, as_of: date | None = None) -> TrainResult:
     """Train on what was settled before ``as_of`` (default today) and store the model, versioned."""
     d = as_of or app.clock.today()
     book = load_book(app, d)
-    return _train(app, book)[0]
+    result = _train(app, book)[0]
+    if d == app.clock.today():
+        rank_open_tasks(app, d)  # the worklist follows the new model from now on, not from the next run
+    return result
 
 
 def _train(app: Any, book: Book, store: bool = True) -> tuple[TrainResult, dict[str, Any], str]:
@@ -481,12 +484,14 @@ class RankedTask:
     why: list[tuple[str, float, float]]
 
 
-def rank_tasks(app: Any, rows: Sequence[Any], today: date | None = None) -> list[RankedTask]:
+def rank_tasks(app: Any, rows: Sequence[Any], today: date | None = None,
+               values: dict[str, tuple[float, list[tuple[str, float, float]], str]] | None = None) -> list[RankedTask]:
     """The worklist by what acting today is worth: proposals and customers with a promise due today first,
     then the expected late money × days of the task's invoices (all the customer's open ones when the task
     names none). With no usable model, the rows keep the order they came in."""
     d = today or app.clock.today()
-    values = task_values(app, d) if rows else None
+    if values is None:
+        values = task_values(app, d) if rows else None
     if values is None:
         return [RankedTask(r, None, []) for r in rows]
     by_customer: dict[str, list[tuple[float, list[tuple[str, float, float]], str]]] = defaultdict(list)
@@ -504,6 +509,23 @@ def rank_tasks(app: Any, rows: Sequence[Any], today: date | None = None) -> list
                             -(t.value or 0.0), -t.row.amount_minor, t.row.id))
     return out
 
+
+def rank_open_tasks(app: Any, today: date | None = None) -> int:
+    """Rank every task open today by expected value and store the order (``task_rank``), which the Today
+    page, ``GET /worklist`` and ``huikuan worklist`` follow. Called by the daily run and after training.
+    Without a usable model nothing is stored and today's order (by amount) stays; returns the tasks ranked."""
+    d = today or app.clock.today()
+    values = task_values(app, d)
+    if values is None:
+        return 0
+    with app.uow(write=False) as uow:
+        rows = uow.customers.open_tasks(d)
+    ranked = rank_tasks(app, rows, d, values)
+    with app.uow() as uow:
+        uow.analytics.save_task_ranks(d, [(int(x.row.id), k, float(x.value or 0.0), [list(w) for w in x.why])
+                                          for k, x in enumerate(ranked, start=1)])
+        uow.commit()
+    return len(ranked)
 
 
 def reason_text(reason: tuple[str, float, float], lang: str) -> str:

@@ -104,11 +104,11 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
 def worklist(app: Any, as_of: date | None = None, assignee: str | None = None, *, scope: Any = None,
              stage: str | None = None, segment: str | None = None, collector: str | None = None,
              grade: str | None = None, approvals: bool | None = None, roles: Sequence[str] | None = None,
-             limit: int | None = None, after: tuple[int, int] | None = None) -> list[Any]:
+             limit: int | None = None, after: tuple[int, int, int] | None = None) -> list[Any]:
     """Open tasks and proposals up to the date, most valuable first; ``assignee`` is a role or a person.
 
     ``scope`` (a ``domain.access.Scope``) and the filters are applied in the query; ``limit``/``after``
-    page through it ((amount_minor, id) of the previous page's last row). ``grade`` (a ``RiskGrade``
+    page through it ((ev_position, amount_minor, id) of the previous page's last row). ``grade`` (a ``RiskGrade``
     value) keeps the tasks whose days past due, as the run recorded them, fall in that grade under the
     customer's policy."""
     if grade:

@@ -169,6 +169,14 @@ class AnalyticsRepo:
         return self.c.execute(select(t.prediction_model).where(m.company_id == self.cid, m.kind == kind)
                               .order_by(m.version.desc()).limit(1)).first()
 
+    def save_task_ranks(self, ranked_on: date, rows: list[tuple[int, int, float, list[Any]]]) -> None:
+        """Replace the company's ranking of open tasks: (action_id, position, value, why) for ``ranked_on``."""
+        self.c.execute(delete(t.task_rank).where(t.task_rank.c.company_id == self.cid))
+        for k in range(0, len(rows), 10_000):
+            self.c.execute(insert(t.task_rank), [
+                {"company_id": self.cid, "action_id": a, "ranked_on": ranked_on, "position": pos, "value": v, "why": w}
+                for a, pos, v, w in rows[k:k + 10_000]])
+
     def save_forecast(self, made_on: date, weeks: list[tuple[str, date, int, int, int]]) -> None:
         f = t.forecast_week.c
         self.c.execute(delete(t.forecast_week).where(f.company_id == self.cid, f.made_on == made_on))

@@ -12,7 +12,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, and_, case, false, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    and_,
+    case,
+    false,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 
 from ...domain.money import MAX_MINOR
 from . import tables as t
@@ -47,6 +60,9 @@ def _new_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None, "INSERT without a generated key"
     return int(key[0])
+
+
+UNRANKED = 2_000_000_000  # the position of a task the expected-value ranking has not seen: after the ranked
 
 
 class CollectRepo:
@@ -614,12 +630,17 @@ class CustomerRepo:
     def open_tasks(self, upto: date, scope: Any = None, *, stage: str | None = None, segment: str | None = None,
                    collector: str | None = None, kinds: Sequence[str] | None = None,
                    approvals: bool | None = None, roles: Sequence[str] | None = None,
-                   limit: int | None = None, after: tuple[int, int] | None = None,
+                   limit: int | None = None, after: tuple[int, int, int] | None = None,
                    as_of: bool = False, customer_id: int | None = None) -> list[Any]:
-        """Open tasks up to ``upto``, most valuable first; ``scope`` (domain.access.Scope) and the filters
-        apply in the query. ``after`` = (amount_minor, id) of the last row of the previous page. With
-        ``as_of``: the tasks that were open on that day (still open, or closed later than it)."""
-        x, cu = t.action.c, t.customer.c
+        """Open tasks up to ``upto``, most valuable first: in the order ranked by expected value for that day
+        (``task_rank``, written when a payment model is trained), then by amount. ``scope``
+        (domain.access.Scope) and the filters apply in the query. ``after`` = (ev_position, amount_minor, id)
+        of the last row of the previous page. With ``as_of``: the tasks that were open on that day (still
+        open, or closed later than it)."""
+        x, cu, rk = t.action.c, t.customer.c, t.task_rank.c
+        # Ranked only when the day has a ranking; otherwise no join and the amount order an index serves.
+        ranked = self.c.execute(select(rk.ranked_on).where(rk.company_id == self.cid).limit(1)).scalar() == upto
+        position: Any = func.coalesce(rk.position, UNRANKED) if ranked else literal(UNRANKED)
         still = x.status == "open"
         if as_of:
             still = or_(still, and_(x.decided_on.is_not(None), x.decided_on > upto))
@@ -642,12 +663,21 @@ class CustomerRepo:
         if roles is not None:
             cond.append(x.assignee_role.in_(list(roles)))
         if after is not None:
-            cond.append(or_(x.amount_minor < after[0], and_(x.amount_minor == after[0], x.id > after[1])))
+            p, amount, last = after
+            by_amount = or_(x.amount_minor < amount, and_(x.amount_minor == amount, x.id > last))
+            cond.append(or_(position > p, and_(position == p, by_amount)) if ranked else by_amount)
+        extra = ((position.label("ev_position"), rk.value.label("ev_value"), rk.why.label("ev_why")) if ranked else
+                 (position.label("ev_position"), null().label("ev_value"), null().label("ev_why")))
         q = (select(t.action, cu.code.label("customer_code"), cu.name.label("customer_name"),
-                    cu.collector.label("collector"), cu.segment.label("segment"), cu.policy.label("customer_policy"))
-             .join(t.customer, and_(cu.company_id == x.company_id, cu.id == x.customer_id))
-             .where(*cond)
-             .order_by(x.amount_minor.desc(), x.id))
+                    cu.collector.label("collector"), cu.segment.label("segment"), cu.policy.label("customer_policy"),
+                    *extra)
+             .join(t.customer, and_(cu.company_id == x.company_id, cu.id == x.customer_id)))
+        if ranked:
+            q = (q.outerjoin(t.task_rank, and_(rk.company_id == x.company_id, rk.action_id == x.id))
+                 .order_by(position, x.amount_minor.desc(), x.id))
+        else:
+            q = q.order_by(x.amount_minor.desc(), x.id)
+        q = q.where(*cond)
         if limit is not None:
             q = q.limit(limit)
         return list(self.c.execute(q))

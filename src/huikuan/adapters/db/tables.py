@@ -400,6 +400,18 @@ prediction_model = Table(
     UniqueConstraint("company_id", "kind", "version", name="uq_prediction_model_version"),
 )
 
+task_rank = Table(
+    "task_rank",
+    metadata,
+    _company(),
+    Column("action_id", Integer, nullable=False),
+    Column("ranked_on", Date, nullable=False),  # the day the ranking holds for (the daily run's, or training's)
+    Column("position", Integer, nullable=False),  # 1 = act on it first
+    Column("value", Float, nullable=False),  # amount × p_late × days at stake, fen × days
+    Column("why", JSON, nullable=False),  # [[feature, value, contribution], …] of the model's top reasons
+    PrimaryKeyConstraint("company_id", "action_id", name="pk_task_rank"),
+)
+
 forecast_week = Table(
     "forecast_week",
     metadata,

@@ -90,6 +90,7 @@ def run_cmd(
             "dry_run": report.dry_run,
             "created": report.created,
             "closed": report.closed,
+            "ranked": report.ranked,
             "actions": actions,
             "errors": report.errors,
         }
@@ -106,6 +107,8 @@ def run_cmd(
             con.print(tr("run.non_workday"))
         if report.alerts_raised:
             con.print(tr("run.alerts", count=report.alerts_raised))
+        if report.ranked:
+            con.print(tr("run.ranked", count=report.ranked))
         if report.caught_up:
             con.print(tr("run.caught_up", days=", ".join(d.isoformat() for d in report.caught_up)))
         if report.counts:

@@ -27,15 +27,15 @@ def decode_cursor(cursor: str | None) -> tuple[int, int] | None:
     return values[0], values[1]
 
 
-def decode_cursor3(cursor: str | None) -> tuple[int, int, int] | None:
-    """(seconds, rank, id): the timeline's paging key."""
+def decode_cursor3(cursor: str | None, field: str = "before") -> tuple[int, int, int] | None:
+    """A three-part key: (seconds, rank, id) of the timeline, (position, amount, id) of the worklist."""
     if not cursor:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         values = tuple(int(x) for x in raw.split(":"))
     except (ValueError, binascii.Error, UnicodeDecodeError) as e:
-        raise InvalidInput("input.cursor", field="before", value=cursor[:40]) from e
+        raise InvalidInput("input.cursor", field=field, value=cursor[:40]) from e
     if len(values) != 3:
-        raise InvalidInput("input.cursor", field="before", value=cursor[:40])
+        raise InvalidInput("input.cursor", field=field, value=cursor[:40])
     return values[0], values[1], values[2]

@@ -15,7 +15,7 @@ from ....services.reporting import runs as list_runs
 from ....services.reporting import worklist
 from ....services.users import Principal
 from ..auth import current_user, requires
-from ..paging import decode_cursor, encode_cursor
+from ..paging import decode_cursor3, encode_cursor
 from .schemas import ERRORS, Page
 
 router = APIRouter(tags=["collection"], responses=ERRORS)
@@ -54,7 +54,7 @@ def get_worklist(request: Request, user: Annotated[Principal, Depends(current_us
     (for roles that see every customer)."""
     everyone = everyone and user.scope.everything
     rows = worklist(request.app.state.hk.app, scope=user.scope, stage=stage, segment=segment, collector=collector,
-                    grade=grade or None, limit=limit + 1, after=decode_cursor(cursor), roles=None if everyone else user.roles)
+                    grade=grade or None, limit=limit + 1, after=decode_cursor3(cursor, "after"), roles=None if everyone else user.roles)
     more = len(rows) > limit
     rows = rows[:limit]
     items = [WorklistItem(
@@ -62,7 +62,7 @@ def get_worklist(request: Request, user: Annotated[Principal, Depends(current_us
         kind=r.kind, channel=r.channel, assignee_role=r.assignee_role, assignee=r.assignee, letter=r.letter,
         needs_approval=bool(r.needs_approval), invoices=list(r.invoices or []), amount_minor=int(r.amount_minor),
         currency=r.currency, reason=r.reason_zh if user.lang == "zh" else r.reason_en) for r in rows]
-    return Page[WorklistItem](items=items, next=encode_cursor(rows[-1].amount_minor, rows[-1].id) if more else None)
+    return Page[WorklistItem](items=items, next=encode_cursor(rows[-1].ev_position, rows[-1].amount_minor, rows[-1].id) if more else None)
 
 
 class RunItem(BaseModel):
