@@ -104,6 +104,14 @@ class Predictor(Protocol):
     def predict(self, blob: str, rows: Sequence[Sequence[float]]
                 ) -> list[tuple[float, float, float, list[float]]]: ...
 
+    def fit_binary(self, rows: Sequence[Sequence[float]], labels: Sequence[int], feature_names: Sequence[str]) -> str:
+        """One classifier (the consumer default score), as text."""
+        ...
+
+    def predict_binary(self, blob: str, rows: Sequence[Sequence[float]]) -> list[tuple[float, list[float]]]:
+        """Per row: (probability, per-feature contributions to the score)."""
+        ...
+
 
 # ── communications (issue 9): adapters in adapters/mail.py, sms.py, templates.py, pdf.py ───────────
 

@@ -177,6 +177,39 @@ class AnalyticsRepo:
                 {"company_id": self.cid, "action_id": a, "ranked_on": ranked_on, "position": pos, "value": v, "why": w}
                 for a, pos, v, w in rows[k:k + 10_000]])
 
+    def save_cardholders(self, rows: list[Any], currency: str, on: date) -> int:
+        """Store cardholders (``domain.consumer.Cardholder``), replacing those with the same code; returns how
+        many were replaced."""
+        ch = t.cardholder.c
+        codes = [r.code for r in rows]
+        existing: set[str] = set()
+        for k in range(0, len(codes), 5_000):
+            part = codes[k:k + 5_000]
+            existing |= set(self.c.execute(select(ch.code).where(ch.company_id == self.cid, ch.code.in_(part))).scalars())
+            self.c.execute(delete(t.cardholder).where(ch.company_id == self.cid, ch.code.in_(part)))
+        for k in range(0, len(rows), 5_000):
+            self.c.execute(insert(t.cardholder), [
+                {"company_id": self.cid, "code": r.code, "limit_minor": r.limit_minor, "currency": currency,
+                 "status": list(r.status), "bills": list(r.bills_minor), "paid": list(r.paid_minor),
+                 "defaulted": r.defaulted, "imported_on": on} for r in rows[k:k + 5_000]])
+        return len(existing)
+
+    def count_cardholders(self) -> int:
+        ch = t.cardholder.c
+        return int(self.c.execute(select(func.count()).select_from(t.cardholder).where(ch.company_id == self.cid))
+                   .scalar() or 0)
+
+    def has_invoices(self) -> bool:
+        i = t.invoice.c
+        return self.c.execute(select(i.id).where(i.company_id == self.cid).limit(1)).first() is not None
+
+    def cardholders(self) -> list[tuple[Any, ...]]:
+        """(code, limit_minor, status, bills, paid, defaulted) of every cardholder, by code."""
+        ch = t.cardholder.c
+        return [tuple(r) for r in self.c.execute(
+            select(ch.code, ch.limit_minor, ch.status, ch.bills, ch.paid, ch.defaulted)
+            .where(ch.company_id == self.cid).order_by(ch.code))]
+
     def save_forecast(self, made_on: date, weeks: list[tuple[str, date, int, int, int]]) -> None:
         f = t.forecast_week.c
         self.c.execute(delete(t.forecast_week).where(f.company_id == self.cid, f.made_on == made_on))

@@ -412,6 +412,21 @@ task_rank = Table(
     PrimaryKeyConstraint("company_id", "action_id", name="pk_task_rank"),
 )
 
+cardholder = Table(
+    "cardholder",
+    metadata,
+    _company(),
+    Column("code", String(40), nullable=False),  # the card or account number as imported
+    Column("limit_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", JSON, nullable=False),  # six months of repayment status, newest first
+    Column("bills", JSON, nullable=False),  # six bill amounts in minor units, newest first
+    Column("paid", JSON, nullable=False),  # six amounts paid in minor units, newest first
+    Column("defaulted", Integer),  # 1 / 0 when the next month's outcome is known
+    Column("imported_on", Date, nullable=False),
+    PrimaryKeyConstraint("company_id", "code", name="pk_cardholder"),
+)
+
 forecast_week = Table(
     "forecast_week",
     metadata,

@@ -1,4 +1,6 @@
-"""The payment model's commands: ``model train``, ``model evaluate``, ``predict`` and ``forecast``."""
+"""The payment model's commands: ``model train``, ``model evaluate``, ``predict`` and ``forecast``; on a
+cardholder book (``import cardholders``) the same train, evaluate and predict give the consumer default
+score (services/consumer.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,44 @@ from rich.table import Table
 
 from ...domain.errors import InvalidInput
 from ...domain.money import format_minor
+from ...services import consumer as consumer_svc
 from ...services import prediction as svc
 from .common import console, console_err, money_text, parse_day, state, tr
+from .imports import import_app
 from .main import app
 
 model_app = typer.Typer(help="回款预测模型 / the payment model", no_args_is_help=True)
 app.add_typer(model_app, name="model")
+KINDS = ("auto", "payment", "consumer")
+_KIND = typer.Option("auto", "--kind", help="auto|payment|consumer：发票账簿或持卡人账簿（auto：有持卡人且无发票时为 "
+                     "consumer）/ invoice book or cardholder book (auto: consumer when the book holds cardholders "
+                     "and no invoices)")
+
+
+def _kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise InvalidInput("input.enum", field="--kind", value=kind, allowed=", ".join(KINDS))
+    if kind == "auto":
+        return "consumer" if consumer_svc.is_cardholder_book(state.app()) else "payment"
+    return kind
+
+
+@import_app.command("cardholders")
+def import_cardholders_cmd(
+    file: Path = typer.Argument(..., help="持卡人文件（CSV，UCI 列名）/ cardholder file (CSV, UCI column names)"),
+    currency: str = typer.Option("TWD", "--currency", help="金额币种 / currency of the amounts"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """导入持卡人账簿（额度、6 个月还款状态、账单、还款；不存性别、学历、婚姻、年龄）/ import a cardholder book
+    (limit, six months of status, bills, payments; sex, education, marriage and age are never stored)."""
+    r = consumer_svc.import_cardholders(state.app(), file, currency)
+    if as_json:
+        typer.echo(json.dumps({"rows": r.rows, "inserted": r.inserted, "replaced": r.replaced,
+                               "labelled": r.labelled, "dropped_protected": r.dropped_protected}, ensure_ascii=False))
+        return
+    console().print(tr("consumer.imported", rows=r.rows, inserted=r.inserted, replaced=r.replaced, labelled=r.labelled))
+    if r.dropped_protected:
+        console().print(tr("consumer.dropped", columns=", ".join(r.dropped_protected)))
 
 
 def _notices(notices: list[tuple[str, dict[str, Any]]]) -> None:
@@ -30,8 +64,14 @@ def why_text(feature: str, value: float, contribution: float) -> str:
 
 @model_app.command("train")
 def train_cmd(as_of: str = typer.Option(None, "--as-of", help="只用此日之前结清的发票（默认今天）/ train on what was "
-                                                              "settled before this day (default today)")) -> None:
+                                                              "settled before this day (default today)"),
+              kind: str = _KIND) -> None:
     """训练回款模型并存入数据库（带版本）/ train the payment model and store it, versioned."""
+    if _kind(kind) == "consumer":
+        c = consumer_svc.train_consumer(state.app())
+        console().print(tr("consumer.trained", version=c.version, method=tr(f"model.method.{c.method}"),
+                           labelled=c.labelled, defaulted=c.defaulted, cardholders=c.cardholders))
+        return
     r = svc.train_model(state.app(), parse_day(as_of, "--as-of"))
     _notices(r.notices)
     console().print(tr("model.trained", version=r.version, method=tr(f"model.method.{r.method}"),
@@ -44,8 +84,19 @@ def evaluate_cmd(
                                      "trained before this day, scored weekly after it"),
     folds: int = typer.Option(6, "--folds", help="逐月滚动评估的月数 / monthly walk-forward folds"),
     as_json: bool = typer.Option(False, "--json"),
+    kind: str = _KIND,
 ) -> None:
     """在本公司的历史上做滚动（walk-forward）评估，并与客户历史规则比较 / walk-forward evaluation beside the rule."""
+    if _kind(kind) == "consumer":
+        ce = consumer_svc.evaluate_consumer(state.app())
+        auc = None if ce.auc is None else round(ce.auc, 4)
+        if as_json:
+            typer.echo(json.dumps({"kind": "consumer", "trained": ce.trained, "held_out": ce.held_out, "auc": auc,
+                                   "default_rate": round(ce.default_rate, 4)}))
+        else:
+            console().print(tr("consumer.evaluated", trained=ce.trained, held_out=ce.held_out,
+                               auc="-" if auc is None else f"{auc:.3f}"))
+        return
     ev = svc.evaluate(state.app(), parse_day(train_before, "--train-before"), folds=folds)
     unique: list[tuple[str, dict[str, Any]]] = []
     for n in ev.notices:
@@ -101,8 +152,12 @@ def predict_cmd(
     as_of: str = typer.Option(None, "--as-of", help="预测日（默认今天）/ as-of date (default today)"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
     limit: int = typer.Option(40, "--limit", help="表格最多显示行数 / rows shown in the table"),
+    kind: str = _KIND,
 ) -> None:
     """预测每张未结发票是否逾期、何时回款 / late risk and expected pay date of every open invoice."""
+    if _kind(kind) == "consumer":
+        _predict_consumer(as_json, limit)
+        return
     ps = svc.predict(state.app(), parse_day(as_of, "--as-of"))
     if as_json:
         typer.echo(json.dumps(prediction_json(ps), ensure_ascii=False, indent=2))
@@ -116,6 +171,28 @@ def predict_cmd(
     for p in ranked[:limit]:
         t.add_row(p.invoice, p.customer, money_text(p.open_minor, p.currency or "CNY"), p.due_on.isoformat(),
                   f"{p.p_late:.0%}", p.expected_pay_date.isoformat(), "；".join(why_text(*w) for w in p.why))
+    console().print(t)
+    if len(ranked) > limit:
+        console().print(tr("aging.more", count=len(ranked) - limit))
+
+
+def _predict_consumer(as_json: bool, limit: int) -> None:
+    """One score per cardholder: the invoice keys that do not apply (invoice, expected_pay_date, open,
+    due_date) are left out; ``p_late`` is the probability of default next month (docs/model.md)."""
+    cs = consumer_svc.predict_consumer(state.app())
+    if as_json:
+        typer.echo(json.dumps({
+            "as_of": cs.as_of.isoformat(), "kind": "consumer", "method": cs.method, "model_version": cs.model_version,
+            "notices": [], "predictions": [
+                {"customer": x.cardholder, "p_late": round(x.p_default, 4), "why": [why_text(*w) for w in x.why]}
+                for x in cs.scores]}, ensure_ascii=False, indent=2))
+        return
+    t = Table(title=tr("consumer.predict_title", as_of=cs.as_of.isoformat(), method=tr(f"model.method.{cs.method}")))
+    for h in ("consumer.cardholder", "consumer.p_default", "predict.why"):
+        t.add_column(tr(h))
+    ranked = sorted(cs.scores, key=lambda x: -x.p_default)
+    for x in ranked[:limit]:
+        t.add_row(x.cardholder, f"{x.p_default:.0%}", "；".join(why_text(*w) for w in x.why))
     console().print(t)
     if len(ranked) > limit:
         console().print(tr("aging.more", count=len(ranked) - limit))
