@@ -333,7 +333,7 @@ def settle_horizon(history: History, before: date) -> int:
     return min(180, max(30, dtp[int(0.95 * (len(dtp) - 1))]))
 
 
-def training_samples(history: History, before: date, cap: int = 200_000) -> list[Sample]:
+def training_samples(history: History, before: date, cap: int = 100_000) -> list[Sample]:
     """Snapshots of invoices settled before ``before``, taken while they were still open.
 
     Only invoices issued at least one settlement horizon before ``before`` are used: among the more recent

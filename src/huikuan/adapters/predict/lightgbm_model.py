@@ -4,8 +4,9 @@ and a regressor for the expected late days (the worklist's ranking and the top-2
 Small trees (4 leaves), a low learning rate and 40 rows per leaf: the books this learns from hold a few
 thousand settled invoices per company, and deeper trees learned noise (docs/model.md). The three boosters
 are stored together as one JSON text in LightGBM's own model format, so a stored model never needs pickle.
-Explanations are LightGBM's per-feature contributions (SHAP values) to the late score. One thread below
-100,000 rows: on a busy machine OpenMP's spinning threads cost more than they bring on small data."""
+Explanations are LightGBM's per-feature contributions (SHAP values) to the late score. One thread to fit
+below 50,000 rows and to predict below 100,000: on a busy machine OpenMP's spinning threads cost more than
+they bring on small data."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ class LightGbmPredictor:
 
         x = np.asarray(rows, dtype=np.float64)
         names = list(feature_names)
-        threads = 1 if len(rows) < 100_000 else 2
+        threads = 1 if len(rows) < 50_000 else 2
 
         def train(objective: str, y: Sequence[float]) -> str:
             data = lgb.Dataset(x, np.asarray(y, dtype=np.float64), feature_name=names, free_raw_data=False)
