@@ -1,14 +1,14 @@
 """task_rank: the open tasks ranked by expected value on a day (issue 11), for the Today page and the API
 
 Revision ID: 20261128_task_rank
-Revises: 20261127_aging_snapshot
+Revises: 20261128_web_worklist_indexes
 Create Date: 2026-11-28
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "20261128_task_rank"
-down_revision = "20261127_aging_snapshot"
+down_revision = "20261128_web_worklist_indexes"
 branch_labels = None
 depends_on = None
 
