@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,6 +26,7 @@ from huikuan.adapters.db import tables as t
 from huikuan.bootstrap import App
 from huikuan.domain.money import Money
 from huikuan.services import collect, daily_run, ledger
+from huikuan.services.audit import By
 from huikuan.services.daily_run import (
     Decided,
     RowEncoder,
@@ -39,6 +40,8 @@ from huikuan.services.ports import NoProgress
 
 TERMS = ("net 30", "net 60", "eom 30", "day 25", "cash", "net 7")
 TYPES = ("dealer", "enterprise", "government", "export")
+
+BY = By("test", datetime(2026, 1, 1, tzinfo=UTC))  # who records the disputes and payments below (audited)
 
 
 def _book(app: App, n: int = 48, seed: int = 6) -> date:
@@ -67,9 +70,9 @@ def _book(app: App, n: int = 48, seed: int = 6) -> date:
     numbers = [r["invoice_no"] for r in invoices if r["invoice_no"] != "USD1"]
     with app.uow() as uow:
         for number in rng.sample(numbers, 6) + [r["invoice_no"] for r in invoices if r["customer_code"] == "C001"]:
-            ledger.open_dispute(uow, number, None, "quality", day)  # all of C001's: its tasks close
+            ledger.open_dispute(uow, number, None, "quality", day, by=BY)  # all of C001's: its tasks close
         for i in rng.sample(range(n), 10):
-            ledger.record_payment(uow, f"C{i:03d}", Money(rng.randint(1000, 4_000_000), "CNY"), day)
+            ledger.record_payment(uow, f"C{i:03d}", Money(rng.randint(1000, 4_000_000), "CNY"), day, by=BY)
         uow.commit()
     for i in rng.sample(range(n), 6):
         collect.record_promise(app, f"C{i:03d}", rng.randint(10_000, 900_000), day + timedelta(days=rng.randint(1, 9)),

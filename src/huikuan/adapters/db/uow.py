@@ -5,7 +5,7 @@ without commit rolls back. Repositories receive the connection and never commit.
 
 On SQLite a writing unit of work takes the database's one write lock when it begins (BEGIN
 IMMEDIATE). ``late_lock=True`` takes it at its first write instead, so a long import reads and checks
-its file while others write (ADR 0006); if another writer committed meanwhile, the snapshot it read is
+its file while others write (ADR 0007); if another writer committed meanwhile, the snapshot it read is
 stale, SQLite refuses the write, and leaving the block raises ``WriteConflict``: do the work again.
 """
 

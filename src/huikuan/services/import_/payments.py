@@ -63,7 +63,7 @@ class PostingImporter(Importer):
 
     def write(self, report: ImportReport) -> None:
         # Everything is computed before the first statement that writes, which is where a late-locking
-        # unit of work takes SQLite's write lock (ADR 0006): only the writes themselves hold it.
+        # unit of work takes SQLite's write lock (ADR 0007): only the writes themselves hold it.
         to_post: list[tuple[int, str, tuple[Any, ...], int | None]] = []  # row, number, values, existing id
         in_place: list[tuple[int, tuple[Any, ...]]] = []  # date, method or maturity only: allocations stand
         for n, number, values in self.records:

@@ -155,7 +155,7 @@ def _header_problems(kind: str, source: str, headers: list[str]) -> tuple[dict[s
 
 def in_one_write(app: Any, work: Callable[[Any], T], *, retry: bool = True) -> T:
     """Do ``work(uow)`` in one transaction — an import lands whole or not at all — without holding
-    SQLite's write lock while it reads and checks (ADR 0006).
+    SQLite's write lock while it reads and checks (ADR 0007).
 
     With ``retry`` the unit of work takes the write lock at its first write (``late_lock``): reading the
     file, checking every row and computing what to write leave other writers free. If one of them
