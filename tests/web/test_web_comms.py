@@ -10,7 +10,7 @@ from sqlalchemy import select
 from web_helpers import csrf_of
 
 from huikuan.adapters.db import tables as t
-from huikuan.services import statements
+from huikuan.services import reporting, statements
 from huikuan.services.daily_run import run_daily
 
 
@@ -68,3 +68,34 @@ def test_a_guard_refusal_is_on_customer_360s_timeline_in_both_languages(client_f
     users.set_language(ledger, uid, "en")
     en = c.get(f"/customers/{CONSUMER}").text
     assert "SMS held by the compliance guard (rule consumer_cn.quiet_hours)" in en and "22:00–08:00" in en
+
+
+def test_todays_list_shows_the_guards_verdict_and_the_last_refusal(client_for: Any, ledger: Any) -> None:
+    """Issue 9: a refusal is shown on the customer's timeline *and the collector's list*; phone tasks
+    carry the guard's "call now?" (the function the sender uses)."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from huikuan.services import outbox
+    from huikuan.services.demo_comms import CONSUMER, add_demo_comms
+
+    add_demo_comms(ledger, ledger.clock.today())
+    run_daily(ledger)
+    c = client_for("collector", person="刘明")
+    before = c.get("/today?all=1").text
+    assert "短信被拦截" not in before  # no SMS refused yet (its e-mail died for want of an address)
+    sms = next(r for r in outbox.list_messages(ledger, customer_code=CONSUMER) if r.channel == "sms")
+    tz = ZoneInfo("Asia/Shanghai")
+    day = sms.next_attempt_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
+    assert outbox.send_due(ledger, None, None, now=datetime.combine(day, time(22, 30), tz),
+                           customer_code=CONSUMER).deferred >= 1
+    page = c.get("/today?all=1").text
+    task = page[page.index(f"<b>{CONSUMER}</b>"):]
+    task = task[:task.index('data-testid="task"')] if 'data-testid="task"' in task else task
+    assert 'data-testid="refusal"' in task and "22:30 短信被拦截" in task and "22:00–08:00" in task
+    everyone = client_for("manager").get("/today?all=1").text  # the fixture's phone tasks
+    phone = [r for r in reporting.worklist(ledger) if r.channel == "phone"]
+    verdicts = outbox.call_now(ledger, phone)
+    assert phone and verdicts  # the fixture has call tasks, and the guard answers for each
+    shown = everyone.count('data-testid="call-now"') + everyone.count('data-testid="call-later"')
+    assert shown == len([r for r in phone[:50] if r.id in verdicts])

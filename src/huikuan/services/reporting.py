@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -155,18 +155,30 @@ class TaskDetail:
     last_contact: Any = None  # the customer's latest activity (summary, excuse)
     promises_due: list[Any] = field(default_factory=list)  # promises due on the day
     best_time: str | None = None
+    call: dict[str, Any] | None = None  # the compliance guard's "call now?" for a phone task (issue 9)
+    refusal: Any = None  # the customer's newest refused or dead message of the last REFUSAL_DAYS days
+
+
+REFUSAL_DAYS = 7  # how far back the worklist shows a customer's last refused or dead message
 
 
 def worklist_details(app: Any, rows: Sequence[Any], as_of: date | None = None) -> list[TaskDetail]:
-    """The page's rows with the customer's last contact, today's promises and the best time to call —
-    three set-based reads for the page, never one per row."""
+    """The page's rows with the customer's last contact, today's promises, the best time to call, the
+    guard's "call now?" for phone tasks and the customer's last refused message — set-based reads for the
+    page, never one per row."""
+    from .outbox import call_now  # the guard's verdict, the same function the sender uses
+
     today = as_of or app.clock.today()
     ids = sorted({r.customer_id for r in rows})
+    since = (app.clock.now().astimezone(UTC) - timedelta(days=REFUSAL_DAYS)).replace(tzinfo=None)
     with app.uow(write=False) as uow:
         last = uow.customers.last_activities(ids)
         due = uow.customers.promises_due(ids, today)
         best = uow.customers.best_times(ids)
-    return [TaskDetail(r, last.get(r.customer_id), due.get(r.customer_id, []), best.get(r.customer_id)) for r in rows]
+        refused = uow.outbox.latest_events(ids, since)
+    calls = call_now(app, list(rows)) if as_of is None else {}
+    return [TaskDetail(r, last.get(r.customer_id), due.get(r.customer_id, []), best.get(r.customer_id),
+                       calls.get(r.id), refused.get(r.customer_id)) for r in rows]
 
 
 def runs(app: Any, limit: int = 30) -> list[Any]:

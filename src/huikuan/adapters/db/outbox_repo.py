@@ -193,6 +193,21 @@ class OutboxRepo:
             .where(e.company_id == self.cid, e.customer_id == customer_id)
             .order_by(e.at.desc(), e.id.desc()).limit(limit)))
 
+    def latest_events(self, customer_ids: Iterable[int], since: datetime) -> dict[int, Any]:
+        """Each customer's newest refused or dead message since ``since`` (UTC), for the worklist: one read
+        for the page."""
+        ids = sorted(set(customer_ids))
+        if not ids:
+            return {}
+        e = t.outbox_event.c
+        rows = self.c.execute(
+            select(t.outbox_event).where(e.company_id == self.cid, e.customer_id.in_(ids), e.at >= since)
+            .order_by(e.customer_id, e.at.desc(), e.id.desc()))
+        out: dict[int, Any] = {}
+        for r in rows:
+            out.setdefault(r.customer_id, r)
+        return out
+
     def messages(self, status: str | None = None, customer_id: int | None = None, limit: int = 200) -> list[Any]:
         o, cu = t.outbox.c, t.customer.c
         q = (select(t.outbox, cu.code.label("customer_code"))
