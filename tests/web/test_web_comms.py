@@ -83,7 +83,8 @@ def test_todays_list_shows_the_guards_verdict_and_the_last_refusal(client_for: A
     run_daily(ledger)
     c = client_for("collector", person="刘明")
     before = c.get("/today?all=1").text
-    assert "短信被拦截" not in before  # no SMS refused yet (its e-mail died for want of an address)
+    assert "短信被拦截" not in before  # no SMS refused yet
+    assert "邮件未能发送" in before  # but its e-mail died for want of an address: not a guard refusal
     sms = next(r for r in outbox.list_messages(ledger, customer_code=CONSUMER) if r.channel == "sms")
     tz = ZoneInfo("Asia/Shanghai")
     day = sms.next_attempt_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
