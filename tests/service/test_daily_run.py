@@ -267,3 +267,18 @@ def test_a_later_statement_step_fills_earlier_ones_and_keeps_their_dates(app):
         row = uow.collect.statements("2026-10")[uow.customers.by_code("KH0").id]
     assert (row.prepared_on, row.checked_on, row.sent_on, row.confirmed_on) == (
         date(2026, 11, 3), date(2026, 11, 7), date(2026, 11, 7), None)
+
+
+def test_a_reason_names_money_in_the_customers_own_currency(app):
+    # A USD customer's broken promise: the stored reason says $1,000.00 in both languages, never ¥.
+    import_rows(app, "customers", [{"customer_code": "US1", "name": "美元客户", "terms": "net 30",
+                                    "currency": "USD", "collector": "李娜"}])
+    import_rows(app, "invoices", [{"invoice_no": "U-1", "customer_code": "US1", "invoice_date": "2026-09-01",
+                                   "amount": "3000.00", "currency": "USD"}])
+    collect.record_promise(app, "US1", 100_000, date(2026, 11, 25), made_on=date(2026, 11, 20))
+    run_daily(app, date(2026, 11, 30))
+    with app.engine.connect() as c:
+        zh, en = c.execute(select(t.action.c.reason_zh, t.action.c.reason_en)
+                           .where(t.action.c.stage == "promise_broken")).one()
+    assert "$1,000.00" in zh and "$1,000.00" in en, (zh, en)
+    assert "¥" not in zh + en

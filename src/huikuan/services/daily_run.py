@@ -38,7 +38,7 @@ from ..domain.ledger import (
     judge_promises,
     settled_reason,
 )
-from ..domain.money import MAX_MAJOR, MAX_MINOR, Money
+from ..domain.money import MAX_MAJOR, MAX_MINOR
 from ..domain.policy.decide import AccountFacts, Action, can_act_when_quiet, decide, split_open_items
 from ..domain.policy.model import Policy, StatementState
 from ..domain.terms import is_month_end_terms, parse_terms
@@ -413,9 +413,10 @@ def _merged(parts: list[Decided]) -> Decided:
 
 
 def reason_text(a: Action, lang: str) -> str:
+    """The action's reason for people; money params (``*_minor``) shown in the action's own currency
+    (``i18n.t`` does the conversion once, given ``currency``)."""
     params = dict(a.reason_params)
-    for k in [k for k in params if k.endswith("_minor")]:
-        params[k[: -len("_minor")]] = Money(int(params[k]), a.currency).display()  # type: ignore[call-overload]
+    params.setdefault("currency", a.currency)
     label = a.label_zh if lang == "zh" else a.label_en
     return i18n.t(a.reason_key, lang, label=label, **params)
 
