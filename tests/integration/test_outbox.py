@@ -258,3 +258,24 @@ def test_a_statement_chase_carries_a_working_confirmation_link(app):
     assert "2026-11-06" in body and "2026-10" in body
     token = re.search(r"/confirm/(\S+)", body).group(1)
     assert statements.open_link(app, token).month == "2026-10"
+
+
+def test_a_contact_who_may_never_be_called_is_shown_as_never_not_as_later(app):
+    # The only phone contact is marked do-not-contact: no moment will allow the call. The guard says so
+    # in words people read (电话, not "phone"), and the worklist shows "never" rather than "after -".
+    from types import SimpleNamespace
+
+    from huikuan.entrypoints.cli.collect import _channel
+    from huikuan.services.reporting import worklist
+
+    seed(app, contacts=[{"name": "王会计", "role": "finance", "phone": "13800001234", "do_not_contact": "true"}])
+    run_daily(app, TODAY)
+    calls = [r for r in worklist(app, TODAY) if r.channel == "phone"]
+    assert calls
+    (v,) = outbox.call_now(app, calls[:1], AT_1530).values()
+    assert (v["allowed"], v["rule"], v["next_allowed_at"]) == (False, "do_not_contact", None)
+    assert "不得通过电话联系" in v["reason"] and "phone" not in v["reason"]
+    row = SimpleNamespace(id=calls[0].id, channel="phone")
+    assert _channel(row, {row.id: v}) == "电话 ✗ 不得致电"
+    later = {**v, "next_allowed_at": "2026-11-24T09:00:00+08:00"}
+    assert _channel(row, {row.id: later}) == "电话 ✗ 11-24 09:00 后"

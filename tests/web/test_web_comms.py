@@ -100,3 +100,19 @@ def test_todays_list_shows_the_guards_verdict_and_the_last_refusal(client_for: A
     assert phone and verdicts  # the fixture has call tasks, and the guard answers for each
     shown = everyone.count('data-testid="call-now"') + everyone.count('data-testid="call-later"')
     assert shown == len([r for r in phone[:50] if r.id in verdicts])
+
+
+def test_todays_list_says_never_for_a_customer_who_may_not_be_called(client_for: Any, ledger: Any) -> None:
+    from huikuan.services.import_ import import_rows
+
+    run_daily(ledger)
+    phone = [r for r in reporting.worklist(ledger) if r.channel == "phone"]
+    assert phone
+    with ledger.engine.connect() as c:
+        code = c.execute(select(t.customer.c.code).where(t.customer.c.id == phone[0].customer_id)).scalar_one()
+    # The customer's only finance contact has a phone but is marked do-not-contact: no moment allows a call.
+    import_rows(ledger, "contacts", [{"customer_code": code, "name": "王会计", "role": "finance",
+                                      "phone": "13800001234", "do_not_contact": "true"}])
+    page = client_for("manager").get("/today?all=1").text
+    assert "不得致电：该联系人已标记为不得通过电话联系" in page
+    assert "- 后可打" not in page

@@ -230,7 +230,7 @@ def _messages_for(ctx: _Ctx, action: Any, customer: Any, contacts: list[Any], in
             usable.append((k, g))
         if not usable:
             out.append(_dead(customer.id, action, channel, lang, ctx.now, "outbox.no_contact",
-                             i18n.t("outbox.no_contact", lang, channel=channel, roles="/".join(ENTITLED_ROLES))))
+                             i18n.t("outbox.no_contact", lang, channel=channel_name(channel, lang), roles="/".join(ENTITLED_ROLES))))
             continue
         for k, g in usable:
             variables = message_variables(ctx.company, customer, k.name, action, invoices, today, lang, s.public_url,
@@ -369,10 +369,18 @@ def enqueue_letter(app: Any, uow: Any, action: Any, reference: str, now: datetim
 # ── the guard, for the sender, the worklist and ``huikuan guard check`` ────────────────────────────
 
 
+def channel_name(channel: str, lang: str) -> str:
+    """A channel as people read it in messages: 电话 / phone, not the code ``phone``."""
+    return i18n.t(f"channel.{channel}", lang)
+
+
 def verdict_text(v: Verdict, lang: str) -> str:
     if v.allowed:
         return i18n.t("guard.allowed", lang)
-    text = i18n.t(v.reason_key, lang, **dict(v.params))
+    params = dict(v.params)
+    if "channel" in params:
+        params["channel"] = channel_name(str(params["channel"]), lang)
+    text = i18n.t(v.reason_key, lang, **params)
     if v.next_allowed_at is not None:
         return text + "；" * (lang == "zh") + "; " * (lang != "zh") + i18n.t(
             "guard.next_allowed", lang, at=v.next_allowed_at.isoformat(timespec="minutes"))
@@ -398,7 +406,7 @@ def guard_check(app: Any, customer_code: str, channel: str, at: datetime) -> dic
     profile = Profile(cust.guard_profile) if cust.guard_profile else profile_for(cust.type)
     if not contacts:
         return {"allowed": False, "rule": "no_contact", "next_allowed_at": None,
-                "reason": i18n.t("outbox.no_contact", lang, channel=channel, roles="/".join(ENTITLED_ROLES)),
+                "reason": i18n.t("outbox.no_contact", lang, channel=channel_name(channel, lang), roles="/".join(ENTITLED_ROLES)),
                 "profile": profile.value}
     verdicts = [check(profile, channel, at, guard_contact(k, app.settings.timezone), attempts, cal) for k in contacts]
     allowed = [v for v in verdicts if v.allowed]
@@ -428,7 +436,7 @@ def call_now(app: Any, tasks: list[Any], at: datetime | None = None) -> dict[int
         entitled = [k for k in contacts.get(cust.id, []) if k.role in ENTITLED_ROLES]
         if not entitled:
             out[r.id] = {"allowed": False, "rule": "no_contact", "next_allowed_at": None,
-                         "reason": i18n.t("outbox.no_contact", lang, channel="phone", roles="/".join(ENTITLED_ROLES))}
+                         "reason": i18n.t("outbox.no_contact", lang, channel=channel_name("phone", lang), roles="/".join(ENTITLED_ROLES))}
             continue
         try:
             verdicts = [check(profile, "phone", at, guard_contact(k, app.settings.timezone), attempts.get(cust.id, []),

@@ -190,8 +190,12 @@ def _channel(r: Any, calls: Any = None) -> str:
     ch = tr(f"channel.{r.channel}") if r.channel else "-"
     if calls and r.id in calls:
         c = calls[r.id]
-        ch += " " + (tr("guard.call_now") if c["allowed"]
-                     else tr("guard.call_later", at=(c["next_allowed_at"] or "-")[5:16].replace("T", " ")))
+        if c["allowed"]:
+            ch += " " + tr("guard.call_now")
+        elif c["next_allowed_at"]:
+            ch += " " + tr("guard.call_later", at=c["next_allowed_at"][5:16].replace("T", " "))
+        else:  # do-not-contact or opted out: no moment will ever allow it
+            ch += " " + tr("guard.call_never")
     return ch
 
 
