@@ -276,6 +276,6 @@ def test_a_contact_who_may_never_be_called_is_shown_as_never_not_as_later(app):
     assert (v["allowed"], v["rule"], v["next_allowed_at"]) == (False, "do_not_contact", None)
     assert "不得通过电话联系" in v["reason"] and "phone" not in v["reason"]
     row = SimpleNamespace(id=calls[0].id, channel="phone")
-    assert _channel(row, {row.id: v}) == "电话 ✗ 不得致电"
+    assert _channel(row, {row.id: v}) == "电话 ✗ 勿打"
     later = {**v, "next_allowed_at": "2026-11-24T09:00:00+08:00"}
     assert _channel(row, {row.id: later}) == "电话 ✗ 11-24 09:00 后"
