@@ -163,3 +163,36 @@ def test_english_has_no_full_width_punctuation_or_doubled_words(cli):
     doubled = [m.group(0) for m in re.finditer(r"\b([A-Za-z]{3,})\s+\1\b", text, re.I)]
     assert doubled == [], doubled
     assert "credit limit ¥50,000.00 (credit stopped)" in text
+
+
+def test_worklist_names_the_customers_last_refused_message(cli):
+    # The Today page and the CLI's worklist show the same: a customer's newest refused (or dead) message
+    # of the last week, with its rule — in --json as "last_refusal", in --wide as a line of its own.
+    from datetime import UTC, datetime, timedelta
+
+    assert cli("run", "--as-of", "2026-11-23")[0] == 0
+    engine = create_engine(cli.url)
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    with engine.begin() as c:
+        kh1 = c.execute(t.customer.select().where(t.customer.c.code == "KH1")).one()
+        kh2 = c.execute(t.customer.select().where(t.customer.c.code == "KH2")).one()
+        c.execute(t.outbox_event.delete())  # the run's own dead letters (no contacts here): start clean
+        c.execute(t.outbox_event.insert(), [
+            {"company_id": kh1.company_id, "customer_id": kh1.id, "outbox_id": 1, "at": now - timedelta(days=8),
+             "kind": "refused", "channel": "sms", "rule": "b2b_cn.hours", "error_code": None, "reason": "太久以前"},  # older than a week
+            {"company_id": kh1.company_id, "customer_id": kh1.id, "outbox_id": 2, "at": now - timedelta(hours=2),
+             "kind": "refused", "channel": "sms", "rule": "b2b_cn.hours", "error_code": None,
+             "reason": "不在工作时间 08:00–18:00 内"},
+            {"company_id": kh2.company_id, "customer_id": kh2.id, "outbox_id": 3, "at": now - timedelta(days=9),
+             "kind": "dead", "channel": "email", "rule": None, "error_code": "outbox.no_contact", "reason": "旧的"}])
+    engine.dispose()
+    _, js, _ = cli("worklist", "--as-of", "2026-11-23", "--json")
+    tasks = json.loads(js)
+    by = {x["customer"]: x["last_refusal"] for x in tasks}
+    assert by["KH2"] is None  # its only event is older than a week
+    got = by["KH1"]
+    assert (got["kind"], got["channel"], got["rule"], got["reason"]) == (
+        "refused", "sms", "b2b_cn.hours", "不在工作时间 08:00–18:00 内")
+    assert datetime.fromisoformat(got["at"]) == (now - timedelta(hours=2)).replace(tzinfo=UTC)
+    _, wide, _ = cli("worklist", "--as-of", "2026-11-23", "--wide")
+    assert "短信被拦截：不在工作时间 08:00–18:00 内" in wide and "太久以前" not in wide and "旧的" not in wide

@@ -144,9 +144,13 @@ def worklist_cmd(
     rows = [x.row for x in ranked]
     why = {x.row.id: "；".join(why_text(*w) for w in x.why) for x in ranked}
     lang = state.lang
-    from ...services.outbox import call_now  # the compliance guard's "call now?" (issue 9)
+    from ...services.reporting import worklist_details
 
-    calls = call_now(a, rows[:limit])
+    # Now, whatever the list's day: the compliance guard's "call now?" for phone tasks and each customer's
+    # newest refused or dead message of the last week (the Today page shows the same).
+    details = worklist_details(a, rows[:limit])
+    calls = {d.task.id: d.call for d in details if d.call is not None}
+    refusals = {d.task.id: d.refusal for d in details}
     if as_json:
         typer.echo(json.dumps([
             {"id": r.id, "customer": r.customer_code, "customer_name": r.customer_name, "run_on": r.run_on.isoformat(),
@@ -154,7 +158,7 @@ def worklist_cmd(
              "stage": r.stage, "letter": r.letter, "needs_approval": r.needs_approval, "invoices": r.invoices,
              "amount": format_minor(r.amount_minor, r.currency), "currency": r.currency,
              "reason": r.reason_zh if lang == "zh" else r.reason_en, "why": why[r.id] or None,
-             "call_now": calls.get(r.id)}
+             "call_now": calls.get(r.id), "last_refusal": _refusal_json(refusals.get(r.id))}
             for r in rows[:limit]], ensure_ascii=False, indent=2))
         return
     con = console()
@@ -168,11 +172,29 @@ def worklist_cmd(
             con.print(" " * 6 + (r.reason_zh if lang == "zh" else r.reason_en), style="dim")
             if why[r.id]:
                 con.print(" " * 6 + why[r.id], style="yellow")
+            if (ev := refusals.get(r.id)) is not None:
+                con.print(" " * 6 + _refusal_text(ev), style="red")
         con.print(tr("worklist.legend_wide"))
     else:
         con.print(worklist_table(rows[:limit], tr("worklist.title", count=len(rows)), lang, why, calls))
     if len(rows) > limit:
         con.print(tr("worklist.more", count=len(rows) - limit))
+
+
+def _refusal_json(ev: Any) -> dict[str, Any] | None:
+    """A customer's newest refused or dead message, as ``customer show --json`` writes its refusals."""
+    if ev is None:
+        return None
+    return {"at": ev.at.replace(tzinfo=UTC).isoformat(), "kind": ev.kind, "channel": ev.channel, "rule": ev.rule,
+            "code": ev.error_code, "reason": ev.reason}
+
+
+def _refusal_text(ev: Any) -> str:
+    at = ev.at.replace(tzinfo=UTC).astimezone(ZoneInfo(state.app().settings.timezone)).strftime("%m-%d %H:%M")
+    # The stored reason is in the language the sender wrote it in (the run's); in English name the rule.
+    reason = ev.reason if state.lang == "zh" else (ev.rule or ev.error_code)
+    return tr("today.dead" if ev.kind == "dead" else "today.refused", at=at, channel=tr(f"channel.{ev.channel}"),
+              reason=terminal_safe(reason or ""))
 
 
 def _cell(text: str) -> Text:
