@@ -83,8 +83,11 @@ class OpenBook:
 
     @classmethod
     def load(cls, uow: Uow, customer_ids: Iterable[int] | None = None) -> OpenBook:
+        """The open invoices of ``customer_ids``, locked until the unit of work ends: ``flush`` writes
+        their open amounts back as absolute values, so a concurrent writer must not change them in
+        between (on PostgreSQL it waits, then reads what this one wrote)."""
         book = cls()
-        for r in uow.ledger.open_invoices(customer_ids):
+        for r in uow.ledger.open_invoices(customer_ids, lock=True):
             book.by_customer.setdefault(r[1], []).append(OpenInvoice(*r))
         return book
 

@@ -59,11 +59,20 @@ class LedgerRepo:
         return sql_date(self.c, d)
 
     # ── reads ──────────────────────────────────────────────────────────────────────────────
-    def open_invoices(self, customer_ids: Iterable[int] | None = None) -> list[tuple[Any, ...]]:
-        """(id, customer_id, number, due_on, currency, open_minor, disputed_minor) with money open."""
+    def open_invoices(self, customer_ids: Iterable[int] | None = None, *,
+                      lock: bool = False) -> list[tuple[Any, ...]]:
+        """(id, customer_id, number, due_on, currency, open_minor, disputed_minor) with money open.
+
+        ``lock``: the caller will write these rows' open amounts back as absolute values, so on
+        PostgreSQL the rows are locked as read (``FOR UPDATE``; SQLite's one write lock already
+        serialises writers). Another writer of the same invoices waits for this transaction and then
+        reads what it wrote, instead of one of the two updates being lost. Locked in (customer, id)
+        order, chunk after chunk of ascending customers, so two lockers never deadlock."""
         inv = t.invoice.c
         q = select(inv.id, inv.customer_id, inv.number, inv.due_on, inv.currency, inv.open_minor,
                    inv.disputed_minor).where(inv.company_id == self.cid, inv.open_minor > 0)
+        if lock and self.c.dialect.name == "postgresql":
+            q = q.order_by(inv.customer_id, inv.id).with_for_update(of=t.invoice)
         out: list[tuple[Any, ...]] = []
         for chunk in _chunks(customer_ids):
             qq = q if chunk is None else q.where(inv.customer_id.in_(chunk))
