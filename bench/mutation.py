@@ -21,6 +21,11 @@ Score = killed / (every mutant but those skipped by ``# pragma: no mutate``). Wi
 second run re-uses mutmut's cache: ``--retest`` re-runs the survivors (and "no tests") after tests
 were added, copying the tests and sources again first.
 
+Equivalent mutants — ones that cannot change what the code does, read by hand — are listed with the
+reason in ``bench/mutation_equivalent.toml``. They are never hidden: the report prints each with its
+reason, and gives the score both ways (plain, and without them in the denominator). ``--pytest-arg``
+adds pytest arguments, e.g. ``-k 'not postgresql'`` to measure a service over SQLite alone.
+
 It is CPU-heavy: run it under ``nice`` (the script lowers its own priority by ``--nice``, default 10)
 with few children on a shared machine, and say in bench/RESULTS.md what else was running.
 mutmut must be installed in the venv (``uv pip install mutmut`` — a dev tool, not a runtime dependency).
@@ -37,22 +42,36 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+EQUIVALENT_FILE = Path(__file__).with_name("mutation_equivalent.toml")
 KILLED = {"killed", "caught by type check"}
 NOT_JUDGED = {"skipped"}  # ``# pragma: no mutate``: display labels only, and RESULTS.md says so
 COPIED = ("src", "tests", "docs", "bench")  # folders the unit tests read
 FILES = ("requirements.lock", "Makefile", "README.md", "CHANGELOG.md")  # files they read
 
 
-def mutmut_config(paths: list[str], tests: list[str]) -> str:
+def equivalent_mutants(path: Path = EQUIVALENT_FILE) -> dict[str, str]:
+    """mutant name → why it is equivalent (it cannot change what the code does), read by hand.
+
+    Names are mutmut's and stay the same as long as the mutated function's code does not change; an
+    entry whose mutant no longer exists is ignored (and reported as stale)."""
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return {name: str(reason) for name, reason in data.get("equivalent", {}).items()}
+
+
+def mutmut_config(paths: list[str], tests: list[str], extra_args: list[str] | None = None) -> str:
     """The ``[tool.mutmut]`` section for mutating ``paths`` (files or folders under src) with ``tests``."""
     only = [p.rstrip("/") + "/*" if not p.endswith(".py") else p for p in paths]
     # The architecture test reads the sources' imports, and every mutated module imports mutmut's trampoline.
     pytest_args = ["-p", "no:cacheprovider", "-p", "no:xdist", "-q", "-x",
-                   "--ignore=tests/unit/test_architecture.py"]
+                   "--ignore=tests/unit/test_architecture.py", *(extra_args or [])]
     return ("\n[tool.mutmut]\n"
             'source_paths = ["src"]\n'
             f"only_mutate = {json.dumps(only)}\n"
@@ -61,7 +80,7 @@ def mutmut_config(paths: list[str], tests: list[str]) -> str:
             f"also_copy = {json.dumps([d for d in COPIED if d not in ('src', 'tests')] + list(FILES))}\n")
 
 
-def prepare(work: Path, paths: list[str], tests: list[str]) -> None:
+def prepare(work: Path, paths: list[str], tests: list[str], extra_args: list[str] | None = None) -> None:
     """Copy the tree into ``work`` (again: sources and tests may have changed) with the mutmut config."""
     work.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
@@ -70,7 +89,7 @@ def prepare(work: Path, paths: list[str], tests: list[str]) -> None:
     for name in FILES:
         shutil.copy2(ROOT / name, work / name)
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    (work / "pyproject.toml").write_text(pyproject + mutmut_config(paths, tests), encoding="utf-8")
+    (work / "pyproject.toml").write_text(pyproject + mutmut_config(paths, tests, extra_args), encoding="utf-8")
     mutants = work / "mutants"
     for name in ("tests", "docs", "bench"):  # mutmut copies these once; refresh them for a re-run
         if (mutants / name).exists():
@@ -132,19 +151,33 @@ def run_mutmut(mutmut: Path, work: Path, children: int, names: list[str], minute
     return True
 
 
-def report(status: dict[str, str]) -> dict[str, object]:
+def report(status: dict[str, str], equivalent: dict[str, str] | None = None) -> dict[str, object]:
+    """Per file and in total: killed of judged (every mutant but ``# pragma: no mutate``), and the same
+    with the mutants read as equivalent left out of both (``score_without_equivalent``). An equivalent
+    mutant that a test kills anyway counts as killed, not as equivalent."""
+    equivalent = equivalent or {}
     by_file: dict[str, Counter[str]] = defaultdict(Counter)
+    eq_by_file: Counter[str] = Counter()
     for name, st in status.items():
         by_file[module_of(name)][st] += 1
+        if name in equivalent and st not in KILLED | NOT_JUDGED:
+            eq_by_file[module_of(name)] += 1
     files = {}
     for module, counts in sorted(by_file.items()):
         judged = sum(n for s, n in counts.items() if s not in NOT_JUDGED)
-        files[module] = {"killed": sum(counts[s] for s in KILLED), "judged": judged, "statuses": dict(counts)}
+        files[module] = {"killed": sum(counts[s] for s in KILLED), "judged": judged,
+                         "equivalent": eq_by_file[module], "statuses": dict(counts)}
     killed = sum(int(f["killed"]) for f in files.values())  # type: ignore[call-overload]
     judged = sum(int(f["judged"]) for f in files.values())  # type: ignore[call-overload]
-    survivors = sorted(n for n, s in status.items() if s not in KILLED | NOT_JUDGED)
-    return {"killed": killed, "judged": judged, "score": killed / judged if judged else 0.0, "files": files,
-            "survivors": survivors}
+    eq = sum(eq_by_file.values())
+    survivors = sorted(n for n, s in status.items() if s not in KILLED | NOT_JUDGED and n not in equivalent)
+    marked = sorted(n for n, s in status.items() if s not in KILLED | NOT_JUDGED and n in equivalent)
+    return {"killed": killed, "judged": judged, "score": killed / judged if judged else 0.0,
+            "equivalent": eq, "score_without_equivalent": killed / (judged - eq) if judged - eq else 0.0,
+            "files": files, "survivors": survivors,
+            "equivalent_survivors": {n: equivalent[n] for n in marked},
+            "stale_equivalent": sorted(n for n in equivalent if n not in status
+                                       and module_of(n) in by_file)}
 
 
 def main() -> int:
@@ -158,6 +191,8 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path, help="work here and keep it; a re-run reuses mutmut's results")
     ap.add_argument("--retest", action="store_true", help="with --workdir: re-run only mutants not yet killed")
     ap.add_argument("--json", type=Path, help="write the figures here as JSON")
+    ap.add_argument("--pytest-arg", action="append", default=[], dest="pytest_args",
+                    help="one more pytest argument (repeat), e.g. --pytest-arg=-k --pytest-arg='not postgresql'")
     args = ap.parse_args()
     mutmut = Path(sys.executable).with_name("mutmut")
     if not mutmut.exists():
@@ -166,20 +201,27 @@ def main() -> int:
     if args.nice:
         os.nice(args.nice)
     work = args.workdir.resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="huikuan-mutation-"))
-    prepare(work, args.paths, args.tests)
+    prepare(work, args.paths, args.tests, args.pytest_args)
     if args.retest:
         print(f"reset for a retest: {forget_not_killed(work)} mutants")
     started = time.monotonic()
     finished = run_mutmut(mutmut, work, args.children, [], args.minutes)
     elapsed = time.monotonic() - started
-    r = report(results(mutmut, work))
+    r = report(results(mutmut, work), equivalent_mutants())
     print(f"mutation run over {' '.join(args.paths)} with {' '.join(args.tests)}: "
           f"{'finished' if finished else 'stopped at the time bound'} in {elapsed / 60:.1f} min")
     for module, f in r["files"].items():  # type: ignore[attr-defined]
-        print(f"  {module:45s} {f['killed']:4d}/{f['judged']:<4d} killed  {f['statuses']}")
-    print(f"TOTAL {r['killed']}/{r['judged']} killed = {r['score']:.1%}")
+        print(f"  {module:45s} {f['killed']:4d}/{f['judged']:<4d} killed, {f['equivalent']:3d} equivalent"
+              f"  {f['statuses']}")
+    print(f"TOTAL {r['killed']}/{r['judged']} killed = {r['score']:.1%}; "
+          f"{r['equivalent']} survivors read as equivalent; without them "
+          f"{r['killed']}/{int(r['judged']) - int(r['equivalent'])} = {r['score_without_equivalent']:.1%}")  # type: ignore[call-overload]
     for name in r["survivors"]:  # type: ignore[attr-defined]
         print("  not killed:", name)
+    for name, why in r["equivalent_survivors"].items():  # type: ignore[attr-defined]
+        print(f"  equivalent: {name}  ({why})")
+    for name in r["stale_equivalent"]:  # type: ignore[attr-defined]
+        print("  stale equivalent entry (no such mutant now):", name)
     if args.json:
         r.update(finished=finished, minutes=elapsed / 60, paths=args.paths, tests=args.tests)
         args.json.write_text(json.dumps(r, ensure_ascii=False, indent=2), encoding="utf-8")
