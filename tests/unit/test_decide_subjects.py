@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from huikuan.domain.ledger import OpenItem
-from huikuan.domain.policy.decide import AccountFacts, decide, split_open_items
+from huikuan.domain.ledger import ActionKind, Channel, OpenItem
+from huikuan.domain.policy.decide import AccountFacts, Action, decide, split_open_items
 from huikuan.domain.policy.load import parse_policy
 from huikuan.domain.policy.model import StatementState
 from huikuan.services.policies import load_policies
@@ -140,3 +140,47 @@ def test_within_the_month_end_grace_a_customer_is_not_overdue_at_all_for_the_gra
     past = AccountFacts(**{**_fields(inside), "days_past_due": 11, "overdue": (
         OpenItem(1, "A", TODAY - timedelta(days=11), 1_000),)})
     assert on("credit", past, policy=policy).stage == "g"
+
+
+def test_every_field_of_an_action():
+    item = OpenItem(1, "A", TODAY - timedelta(days=31), 80_000)
+    f = AccountFacts(7, "KH7", currency="USD", overdue=(item,), days_past_due=31, working_days_past_due=22,
+                     open_minor=80_000, credit_limit_minor=500_000)
+    got = {a.ladder: a for a in decide(f, POLICY, TODAY)}
+    anchor = item.due_on.isoformat()
+    assert got["dunning"] == Action(
+        customer_id=7, customer_code="KH7", ladder="dunning", stage="manager", kind=ActionKind.ESCALATE, channels=(),
+        assignee_role="manager", letter=None, needs_approval=False, rule_id="overdue-31-60", policy_id="default",
+        policy_version=POLICY.version, anchor=anchor, amount_minor=80_000, currency="USD", invoices=("A",),
+        reason_key="reason.overdue", reason_params=(("days", 31),), label_zh="超过 1 个月：经理协助，主管每日电话+邮件", label_en="over one month: manager involved; supervisor phones and e-mails daily")
+    stop = got["credit"]
+    assert (stop.stage, stop.kind, stop.assignee_role, stop.needs_approval, stop.rule_id, stop.limit_cut_percent,
+            stop.channels) == ("credit_stop", ActionKind.CREDIT_STOP, "gm", True, "credit-stop", 40, ())
+    seen = AccountFacts(**{**_fields(f), "history": frozenset({("manager", anchor)}), "last_action": {"dunning": 1}})
+    call = on("dunning", seen)
+    assert (call.kind, call.channels, call.assignee_role) == (ActionKind.CALL, (Channel.PHONE, Channel.EMAIL),
+                                                              "supervisor")
+
+
+def test_a_promise_due_today_is_still_open():
+    f = AccountFacts(1, "KH1", overdue=(OpenItem(1, "A", TODAY - timedelta(days=3), 1_000),), days_past_due=3,
+                     working_days_past_due=3, open_minor=1_000)
+    assert on("dunning", AccountFacts(**{**_fields(f), "open_promise_until": TODAY})) is None
+    assert on("dunning", AccountFacts(**{**_fields(f), "open_promise_until": TODAY - timedelta(days=1)})) is not None
+
+
+def test_a_month_end_customers_statement_keeps_its_own_reason():
+    f = AccountFacts(1, "KH1", month_end_terms=True, statement=StatementState.UNPREPARED, statement_period="2026-10",
+                     open_minor=100)
+    assert on("statement", f, date(2026, 11, 3)).reason_key == "reason.statement"
+
+
+ESCALATE_WITH_CHANNELS = CADENCE.replace('kind = "call", channels = ["phone"]', 'kind = "escalate", channels = ["phone"]')
+
+
+def test_an_action_that_is_no_contact_has_no_channel_even_if_its_rule_lists_some():
+    policy = parse_policy(ESCALATE_WITH_CHANNELS, "p.toml")
+    f = AccountFacts(1, "KH1", overdue=(OpenItem(1, "A", TODAY - timedelta(days=5), 1_000),), days_past_due=5,
+                     working_days_past_due=3, open_minor=1_000)
+    a = on("dunning", f, policy=policy)
+    assert (a.kind, a.channels, a.channel) == (ActionKind.ESCALATE, (), None)
