@@ -1,26 +1,33 @@
-"""Web workbench load benchmark: 20 simulated users (httpx, loopback only, bounded in time) over Today,
-customer 360, the dashboard and log-a-contact, against ``huikuan serve`` on a SQLite database generated
-like ``bench/run.py``'s. Reports p50/p95 latency and requests/s per page beside a floor measured in the
-same run (the same server's ``/healthz``: the HTTP stack and sign-in cookie, no database work), and writes
-its own section of bench/RESULTS.md (between the ``web-load`` markers).
+"""Web workbench load benchmark: 20 simulated users (loopback only, bounded in time) over Today, customer 360,
+the dashboard and log-a-contact, against ``huikuan serve`` on a SQLite database generated like
+``bench/run.py``'s. Reports p50/p95 latency and requests/s per page beside a floor measured in the same run
+under the same load (one more signed-in client asking for ``/healthz``: the HTTP stack and the session
+lookup, no page work), and writes its own section of bench/RESULTS.md (between the ``web-load`` markers).
 
     python bench/web_load.py --customers 100000 --invoices 1000000 --users 20 --seconds 40 --workdir W
 
 With ``--workdir`` the generated database is kept there (``W/bench.db``) and reused by the next run
 (``--build-only`` builds it and stops): each measurement runs on a fresh copy of it, so the contacts one
 run logs never reach the next. The data are dated on the server's "today" (the company's time zone).
+``--model`` also measures with a payment model trained on a copy (``W/bench-model.db``): Today then
+follows the model's ranking.
 
 Users think between requests (``--think 1:3``, seconds, uniform; a person reads the page before the next
 click); ``--think 0`` measures saturation instead (every user fires the next request at once: latency is
-then users ÷ throughput). Run it under a machine-wide lock when others share the machine.
+then users ÷ throughput). The load generator is one asyncio process speaking raw HTTP/1.1 at lower
+priority (``--load-nice``), so on a shared machine it takes little from the server it measures; its
+latencies include its own waiting, so they can only be worse, never better, than the server's. Run it
+under a machine-wide lock when others share the machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -35,12 +42,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import httpx
+from urllib.error import URLError
+from urllib.parse import urlencode
+from urllib.request import urlopen
 
 HERE = Path(__file__).resolve().parent
 START, END = "<!-- web-load:start -->", "<!-- web-load:end -->"
 PASSWORD = "bench-password-1"
+SESSION = "hk_sid"  # the workbench's session cookie (entrypoints/web/auth.py)
 TARGETS = {"today": 150, "customer": 150, "dashboard": 150, "contact": 250, "healthz": None}
 
 
@@ -77,25 +86,105 @@ def build(workdir: Path, customers: int, invoices: int) -> dict[str, Any]:
     return {"build_s": time.perf_counter() - t0, "collectors": len(collectors), "as_of": today.isoformat()}
 
 
-async def _sign_in(client: httpx.AsyncClient, name: str) -> str:
-    page = await client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    r = await client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
-    if r.status_code not in (200, 303):
-        why = re.search(r'class="error[^"]*"[^>]*>([^<]+)', r.text)
-        raise RuntimeError(f"sign-in of {name} failed: {r.status_code} {why.group(1) if why else r.text[:200]}")
-    me = await client.get("/me")
-    return re.search(r'name="csrf-token" content="([^"]+)"', me.text).group(1)  # type: ignore[union-attr]
+class Http:
+    """One kept-alive HTTP/1.1 connection with the sign-in cookie: the smallest client that does the job.
+
+    The load generator shares the 2 cores with the server, so it must cost little per request: raw asyncio
+    streams, no cookie jar, no header objects (httpx cost several times more per request). It reads the
+    whole body of every response (the server really sends it) and parses only what a user needs next."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.sid = ""
+
+    async def request(self, method: str, path: str, form: dict[str, str] | None = None,
+                      headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """(status, body); a connection the server closed is opened again once."""
+        for attempt in (0, 1):
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            try:
+                return await self._exchange(method, path, form, headers)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                await self.close()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _exchange(self, method: str, path: str, form: dict[str, str] | None,
+                        headers: dict[str, str] | None) -> tuple[int, bytes]:
+        assert self.reader is not None and self.writer is not None
+        body = urlencode(form).encode() if form is not None else b""
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        if self.sid:
+            head.append(f"Cookie: {SESSION}={self.sid}")
+        if form is not None:
+            head += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length, chunked, close = 0, False, False
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            name = name.lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "transfer-encoding":
+                chunked = "chunked" in value.lower()
+            elif name == "connection":
+                close = "close" in value.lower()
+            elif name == "set-cookie" and value.strip().startswith(SESSION + "="):
+                self.sid = value.strip()[len(SESSION) + 1:].split(";", 1)[0]
+        if chunked:
+            parts = []
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                parts.append(await self.reader.readexactly(size + 2))
+            await self.reader.readuntil(b"\r\n")
+            data = b"".join(p[:-2] for p in parts)
+        else:
+            data = await self.reader.readexactly(length)
+        if close:
+            await self.close()
+        return status, data
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(ConnectionError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
 
 
-async def _user(client: httpx.AsyncClient, csrf: str, manager: bool, until: float, lat: dict[str, list[float]],
+CSRF_FORM = re.compile(rb'name="csrf_token" value="([^"]+)"')
+CSRF_META = re.compile(rb'name="csrf-token" content="([^"]+)"')
+CUSTOMER_LINK = re.compile(rb'href="/customers/([^"/?#]+)"')
+
+
+async def _sign_in(client: Http, name: str) -> str:
+    status, page = await client.request("GET", "/login")
+    token = CSRF_FORM.search(page).group(1).decode()  # type: ignore[union-attr]
+    status, page = await client.request("POST", "/login",
+                                        form={"name": name, "password": PASSWORD, "csrf_token": token})
+    if status not in (200, 303):
+        raise RuntimeError(f"sign-in of {name} failed: {status} {page[:300]!r}")
+    status, me = await client.request("GET", "/me")
+    return CSRF_META.search(me).group(1).decode()  # type: ignore[union-attr]
+
+
+async def _user(client: Http, csrf: str, role: str, until: float, lat: dict[str, list[float]],
                 errors: dict[str, int], only: str | None, rng: random.Random, think: tuple[float, float]) -> None:
+    """One simulated person: a collector (Today, customer 360, log-contact), a manager (dashboard, everyone's
+    Today, customer 360) or the floor's probe (``/healthz``: the HTTP stack and the session lookup)."""
     codes: list[str] = []
     await asyncio.sleep(rng.uniform(0, think[1]))  # users do not all start on the same instant
     while time.perf_counter() < until:
-        if only:
-            kind = only
-        elif manager:
+        if only or role == "probe":
+            kind = only or "healthz"
+        elif role == "manager":
             kind = rng.choice(("dashboard", "today", "customer"))
         else:
             kind = rng.choices(("today", "customer", "contact"), weights=(3, 4, 3))[0]
@@ -103,14 +192,14 @@ async def _user(client: httpx.AsyncClient, csrf: str, manager: bool, until: floa
             kind = "today"
         started = time.perf_counter()
         try:
-            r = await _request(client, kind, manager, codes, csrf, rng)
-        except httpx.TransportError:  # a kept-alive connection the server closed: counted, not fatal
+            status, body = await _request(client, kind, role == "manager", codes, csrf, rng)
+        except (ConnectionError, asyncio.IncompleteReadError):  # counted, not fatal
             errors["transport"] = errors.get("transport", 0) + 1
             continue
-        if kind == "today":
-            codes = re.findall(r'href="/customers/([^"/]+)"', r.text)[:50] or codes
         elapsed = (time.perf_counter() - started) * 1000
-        if r.status_code >= 400:
+        if kind == "today":
+            codes = [c.decode() for c in CUSTOMER_LINK.findall(body)[:50]] or codes
+        if status >= 400:
             errors[kind] = errors.get(kind, 0) + 1
         else:
             lat.setdefault(kind, []).append(elapsed)
@@ -118,19 +207,20 @@ async def _user(client: httpx.AsyncClient, csrf: str, manager: bool, until: floa
             await asyncio.sleep(rng.uniform(*think))  # reading the page; not part of any latency
 
 
-async def _request(client: httpx.AsyncClient, kind: str, manager: bool, codes: list[str], csrf: str,
-                   rng: random.Random) -> httpx.Response:
+async def _request(client: Http, kind: str, manager: bool, codes: list[str], csrf: str,
+                   rng: random.Random) -> tuple[int, bytes]:
     if kind == "healthz":
-        return await client.get("/healthz")
+        return await client.request("GET", "/healthz")
     if kind == "today":
-        return await client.get("/today", params={"all": "1"} if manager else None)
+        return await client.request("GET", "/today?all=1" if manager else "/today")
     if kind == "customer":
-        return await client.get(f"/customers/{rng.choice(codes)}")
+        return await client.request("GET", f"/customers/{rng.choice(codes)}")
     if kind == "dashboard":
-        return await client.get("/dashboard")
-    return await client.post(f"/customers/{rng.choice(codes)}/contact",
-                             headers={"X-CSRF-Token": csrf, "HX-Request": "true"},
-                             data={"channel": "phone", "outcome": rng.choice(("reached", "no_answer")), "note": "bench"})
+        return await client.request("GET", "/dashboard")
+    return await client.request("POST", f"/customers/{rng.choice(codes)}/contact",
+                                headers={"X-CSRF-Token": csrf, "HX-Request": "true"},
+                                form={"channel": "phone", "outcome": rng.choice(("reached", "no_answer")),
+                                      "note": "bench"})
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -138,31 +228,76 @@ def _pct(xs: list[float], q: float) -> float:
     return xs[max(0, min(len(xs) - 1, int(-(-q * len(xs) // 1)) - 1))]
 
 
-async def load(base: str, n_users: int, collectors: int, seconds: float, only: str | None = None,
+async def load(port: int, n_users: int, collectors: int, seconds: float, only: str | None = None,
                think: tuple[float, float] = (0.0, 0.0)) -> dict[str, Any]:
-    """Every user signs in first; then all of them work for ``seconds`` (the measured, bounded part)."""
+    """Every user signs in first; then all of them work for ``seconds`` (the measured, bounded part).
+
+    Beside the users one more signed-in client, the floor's probe, asks for ``/healthz`` with the same
+    think time (1–3 s when the users think none): the floor is measured under the very same load."""
     lat: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
     rng = random.Random(7)
     managers = max(1, n_users // 5)
-    clients = [httpx.AsyncClient(base_url=base, timeout=60, follow_redirects=True) for _ in range(n_users)]
+    roles = ["manager" if i < managers else "collector" for i in range(n_users)] + ["probe"]
+    clients = [Http("127.0.0.1", port) for _ in roles]
+    probe_think = think if think[1] > 0 else (1.0, 3.0)
     try:
-        csrfs = await asyncio.gather(*(_sign_in(c, "m0" if i < managers else f"c{i % collectors}")
+        csrfs = await asyncio.gather(*(_sign_in(c, "m0" if roles[i] != "collector" else f"c{i % collectors}")
                                        for i, c in enumerate(clients)))
+        cpu0 = _cpu_seconds()
         until = time.perf_counter() + seconds
         started = time.perf_counter()
-        await asyncio.gather(*(_user(c, csrfs[i], i < managers, until, lat, errors, only, random.Random(rng.random()),
-                                     think) for i, c in enumerate(clients)))
+        await asyncio.gather(*(_user(c, csrfs[i], roles[i], until, lat, errors, only, random.Random(rng.random()),
+                                     probe_think if roles[i] == "probe" else think) for i, c in enumerate(clients)))
         wall = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu0
     finally:
         for c in clients:
-            await c.aclose()
-    out: dict[str, Any] = {"wall_s": wall, "errors": errors, "pages": {}}
+            await c.close()
+    out: dict[str, Any] = {"wall_s": wall, "errors": errors, "pages": {}, "load_cpu_s": cpu}
     for kind, xs in lat.items():
         xs.sort()
         out["pages"][kind] = {"n": len(xs), "p50": statistics.median(xs), "p95": _pct(xs, 0.95), "rps": len(xs) / wall}
-    out["total_rps"] = sum(len(x) for x in lat.values()) / wall
+    out["total_rps"] = sum(len(x) for k, x in lat.items() if k != "healthz") / wall
     return out
+
+
+def _cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _load_niced(port: int, a: Any, collectors: int, seconds: float, think: tuple[float, float]) -> dict[str, Any]:
+    """Run ``load`` in a child process at lower priority (``--load-nice``): on the 2 shared cores the
+    server's processes go first, and the generator's own waiting shows up as latency (never hides it)."""
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+
+    def work() -> None:
+        os.nice(a.load_nice)
+        child.send(asyncio.run(load(port, a.users, collectors, seconds, think=think)))
+
+    proc = ctx.Process(target=work)
+    proc.start()
+    try:
+        result: dict[str, Any] = parent.recv()
+    finally:
+        proc.join(60)
+    return result
+
+
+def _server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server (uvicorn's supervisor and its workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def serve(db: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -174,56 +309,69 @@ def serve(db: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
+            with urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return proc
+        except (URLError, OSError):
             pass
         time.sleep(0.5)  # waiting for the server to listen; not part of any measurement
     proc.kill()
     raise RuntimeError("server did not start")
 
 
-def _table(mixed: dict[str, Any], floor: dict[str, Any], verdicts: bool) -> list[str]:
-    fp = floor["pages"].get("healthz", {})
-    out = ["| page | requests | p50 | p95 | requests/s | target p95 | floor p95 (`/healthz`) | result |",
+def _table(run: dict[str, Any], verdicts: bool) -> list[str]:
+    fp = run["pages"].get("healthz", {})
+    out = ["| page | requests | p50 | p95 | requests/s | target p95 | floor p95 (`/healthz`, same run) | result |",
            "|---|---|---|---|---|---|---|---|"]
     for kind in ("today", "customer", "dashboard", "contact"):
-        p = mixed["pages"].get(kind)
+        p = run["pages"].get(kind)
         if not p:
             continue
         target = TARGETS[kind]
         verdict = ("PASS" if p["p95"] <= target else "MISS") if verdicts else "—"
         out.append(f"| {kind} | {p['n']:,} | {p['p50']:.0f} ms | {p['p95']:.0f} ms | {p['rps']:.1f} | "
                    f"≤ {target} ms | {fp.get('p95', 0):.0f} ms | {verdict} |")
-    out += ["", f"All pages together: {mixed['total_rps']:.1f} requests/s over {mixed['wall_s']:.0f} s; "
-            f"errors: {mixed['errors'] or 'none'}."]
+    busy = run.get("server_cpu_s", 0) / run["wall_s"] if run["wall_s"] else 0
+    out += ["", f"All pages together: {run['total_rps']:.1f} requests/s over {run['wall_s']:.0f} s; errors: "
+            f"{run['errors'] or 'none'}. Floor, measured by one more signed-in client beside the users during the "
+            f"same load: `/healthz` (the HTTP stack and the session lookup, no page work) p50 {fp.get('p50', 0):.0f} ms, "
+            f"p95 {fp.get('p95', 0):.0f} ms over {fp.get('n', 0)} requests. CPU during the load: server "
+            f"{run.get('server_cpu_s', 0):.1f} s ({busy:.2f} of the {os.cpu_count()} cores), load generator "
+            f"{run['load_cpu_s']:.1f} s."]
     return out
 
 
-def render(meta: dict[str, Any], floor: dict[str, Any], mixed: dict[str, Any], saturated: dict[str, Any] | None) -> str:
+def render(meta: dict[str, Any], runs: list[tuple[str, dict[str, Any], bool]]) -> str:
     managers = max(1, meta["users"] // 5)
-    fp = floor["pages"].get("healthz", {})
     lines = [START, "## Web workbench under load (bench/web_load.py)", "",
              f"Measured {meta['when']} with `python bench/web_load.py --customers {meta['customers']} "
              f"--invoices {meta['invoices']} --users {meta['users']} --seconds {meta['seconds']} --workers "
-             f"{meta['workers']} --think {meta['think']}` (`huikuan serve --workers {meta['workers']}`: one uvicorn "
-             f"process per core, SQLite in WAL mode, loopback). Code measured: commit {meta['commit']}. Machine: "
-             f"{meta['machine']}; 1-minute load average when the load began: {meta['load']}. " + meta["note"], "",
+             f"{meta['workers']} --think {meta['think']}{' --model' if meta['model'] else ''}` (`huikuan serve "
+             f"--workers {meta['workers']}`: uvicorn worker processes, SQLite in WAL mode, loopback). Code measured: "
+             f"commit {meta['commit']}. Machine: {meta['machine']}; 1-minute load average when the load began: "
+             f"{meta['load']}. The load generator (one asyncio process, raw HTTP/1.1, nice {meta['load_nice']}) shares "
+             "the cores with the server. " + meta["note"], "",
              f"Data: {meta['customers']:,} customers, {meta['invoices']:,} open invoices (generated like "
              f"bench/run.py's), the daily run of {meta['as_of']} done (the aging snapshot is of that day); each "
              f"measurement on a fresh copy of the database. {meta['users']} users: {meta['users'] - managers} "
              f"collectors (Today, customer 360, log-contact; scoped to their customers; {meta['collectors']} "
-             f"collector names) and {managers} managers (dashboard, everyone's Today, customer 360).", "",
-             f"### {meta['users']} users, each thinking {meta['think']} s between requests (the target measurement)", "",
-             *_table(mixed, floor, True), "",
-             f"Floor: `/healthz` (the HTTP stack and the session cookie, no database work) with the same "
-             f"{meta['users']} users and no think time: p50 {fp.get('p50', 0):.0f} ms, p95 {fp.get('p95', 0):.0f} ms, "
-             f"{floor['total_rps']:.0f} requests/s."]
-    if saturated is not None:
-        lines += ["", f"### The same {meta['users']} users with no think time (saturation: latency ≈ users ÷ "
-                  "throughput)", "", *_table(saturated, floor, False)]
+             f"collector names) and {managers} managers (dashboard, everyone's Today, customer 360)."]
+    for title, run, verdicts in runs:
+        lines += ["", f"### {title}", "", *_table(run, verdicts)]
     lines += ["", "Log-contact is a write (SQLite: one writer at a time, readers never wait in WAL mode).", END]
     return "\n".join(lines) + "\n"
+
+
+def _train(db: Path) -> None:
+    """A copy of the data with a payment model trained (``huikuan model train``), so Today sorts by the
+    model's ranking (the ``task_rank`` join) instead of by amount."""
+    from huikuan.bootstrap import bootstrap
+    from huikuan.config import Settings
+    from huikuan.services import prediction
+
+    app = bootstrap(Settings(database_url=f"sqlite:///{db}", company_code="bench"))
+    prediction.train_model(app)
+    app.engine.dispose()
 
 
 def write_section(out: Path, section: str) -> None:
@@ -253,6 +401,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--build-only", action="store_true")
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--note", default="")
+    ap.add_argument("--model", action="store_true",
+                    help="also measure with a payment model trained (kept in W/bench-model.db)")
+    ap.add_argument("--load-nice", type=int, default=10, help="the load generator's niceness (0: the server's)")
     a = ap.parse_args(argv)
     if a.seconds > 600 or a.saturation_seconds > 600 or a.users > 200:
         ap.error("bounded: at most 600 s and 200 users")
@@ -271,44 +422,60 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(built))
             return 0
 
-        def measure(seconds: float, pause: tuple[float, float]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        model_db = workdir / "bench-model.db"
+        if a.model and not model_db.exists():
+            _checkpoint(workdir / "bench.db")
+            shutil.copyfile(workdir / "bench.db", model_db)
+            _train(model_db)
+
+        def measure(source: Path, seconds: float, pause: tuple[float, float]) -> dict[str, Any]:
             db = workdir / "run.db"
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
-            with sqlite3.connect(workdir / "bench.db") as c:  # the last writes may sit in the WAL file
-                c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            shutil.copyfile(workdir / "bench.db", db)
+            _checkpoint(source)
+            shutil.copyfile(source, db)
             with socket.socket() as s:
                 s.bind(("127.0.0.1", 0))
                 port = s.getsockname()[1]
             proc = serve(db, port, a.workers)
             try:
-                base = f"http://127.0.0.1:{port}"
-                fl = asyncio.run(load(base, a.users, built["collectors"], min(10.0, seconds / 3), only="healthz")) \
-                    if pause == think else None
-                return asyncio.run(load(base, a.users, built["collectors"], seconds, think=pause)), fl
+                cpu0 = _server_cpu(proc.pid)
+                out = _load_niced(port, a, built["collectors"], seconds, pause)
+                out["server_cpu_s"] = _server_cpu(proc.pid) - cpu0  # includes sign-in, a few % of the run
+                return out
             finally:
                 proc.terminate()
                 proc.wait(30)
 
         load_avg = os.getloadavg()[0]
-        mixed, floor = measure(a.seconds, think)
-        saturated = measure(a.saturation_seconds, (0.0, 0.0))[0] if a.saturation_seconds > 0 else None
-        assert floor is not None
+        users = f"{a.users} users"
+        runs = [(f"{users}, each thinking {a.think} s between requests (the target measurement)",
+                 measure(workdir / "bench.db", a.seconds, think), True)]
+        if a.model:
+            runs.append((f"{users} thinking {a.think} s, with a trained payment model (Today sorted by its "
+                         "ranking)", measure(model_db, a.seconds, think), True))
+        if a.saturation_seconds > 0:
+            runs.append((f"The same {users} with no think time (saturation: latency ≈ users ÷ throughput)",
+                         measure(workdir / "bench.db", a.saturation_seconds, (0.0, 0.0)), False))
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                 cwd=HERE).stdout.strip() or "?"
         uname = " ".join(os.uname()[i] for i in (0, 2, 4))
         meta = {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "customers": a.customers,
                 "invoices": a.invoices, "users": a.users, "seconds": a.seconds, "workers": a.workers, "commit": commit,
                 "think": a.think, "machine": f"{uname}, {os.cpu_count()} cores", "load": f"{load_avg:.1f}",
-                "note": a.note, **built}
-        section = render(meta, floor, mixed, saturated)
+                "note": a.note, "model": a.model, "load_nice": a.load_nice, **built}
+        section = render(meta, runs)
         write_section(a.out, section)
         print(section)
     finally:
         if a.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def _checkpoint(db: Path) -> None:
+    with sqlite3.connect(db) as c:  # the last writes may sit in the WAL file
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _migrate(db: Path) -> None:
