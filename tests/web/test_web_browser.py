@@ -12,21 +12,17 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from web_helpers import CONTACTS, CUSTOMERS, INVOICES, PASSWORD
+from web_helpers import CONTACTS, CUSTOMERS, INVOICES, PASSWORD, serving
 
 from huikuan.bootstrap import bootstrap
 from huikuan.config import Settings
-from huikuan.entrypoints.web import create_app
 from huikuan.services import collect, users
 from huikuan.services.daily_run import run_daily
 from huikuan.services.import_ import import_rows
@@ -36,16 +32,6 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 BACKENDS = ("sqlite", "postgresql")  # as tests/conftest.py's
-
-
-class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: Any = None) -> None:
-        await super().startup(sockets)
-        self.ready.set()
 
 
 @contextlib.contextmanager
@@ -80,20 +66,8 @@ def _serve(url: str) -> Iterator[tuple[str, Any]]:
     run_daily(app)
     for name, role, person in (("zhang", "collector", "张伟"), ("boss", "owner", None), ("fin", "finance", None)):
         users.add_user(app, name, [role], PASSWORD, person=person, actor="test")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = _Server(uvicorn.Config(create_app(app), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    if not server.ready.wait(60):
-        pytest.fail("the workbench server did not start", pytrace=False)
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        app.engine.dispose()
+    with serving(app) as base:
+        yield base, app
 
 
 @pytest.fixture(scope="module")

@@ -10,23 +10,19 @@ from __future__ import annotations
 import email
 import email.policy
 import shutil
-import socket
 import subprocess
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, expect, sync_playwright
-from web_helpers import PASSWORD
+from web_helpers import PASSWORD, serving
 
 from huikuan.adapters.mail import FolderMailer
 from huikuan.bootstrap import bootstrap
 from huikuan.config import Settings
-from huikuan.entrypoints.web import create_app
 from huikuan.services import letters, outbox, users
 from huikuan.services.daily_run import run_daily
 from huikuan.services.demo_comms import LETTER_CUSTOMER, add_demo_comms
@@ -37,16 +33,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TODAY = date(2026, 11, 23)
 
 
-class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: Any = None) -> None:
-        await super().startup(sockets)
-        self.ready.set()
-
-
 @pytest.fixture
 def site(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[str, Any]]:
     path = tmp_path / "huikuan.db"
@@ -55,20 +41,8 @@ def site(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[str, Any]]:
     add_demo_comms(app, TODAY)
     run_daily(app)
     users.add_user(app, "boss", ["owner"], PASSWORD, actor="test")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = _Server(uvicorn.Config(create_app(app), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    if not server.ready.wait(60):
-        pytest.fail("the workbench server did not start", pytrace=False)
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        app.engine.dispose()
+    with serving(app) as base:
+        yield base, app
 
 
 @pytest.fixture

@@ -1,11 +1,21 @@
-"""Shared data and helpers of the web tests (imported by conftest and the tests)."""
+"""Shared data and helpers of the web tests (imported by conftest and the tests): the customers, contacts
+and invoices of the ``ledger`` fixture, signing in through the form, and ``serving(app)``, the workbench
+on a real uvicorn server in a thread (the browser tests)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
+import threading
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+import uvicorn
 from fastapi.testclient import TestClient
+
+from huikuan.entrypoints.web import create_app
 
 PASSWORD = "correct-horse-9"
 CUSTOMERS = [
@@ -43,3 +53,36 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> Any:
     return r
 
 
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling when it listens."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """The workbench over ``app`` served by uvicorn in a thread on a free loopback port: yields its base URL
+    once it listens (the test FAILS if it does not within 60 s); on leaving, stops the server and disposes
+    the app's engine."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = _Server(uvicorn.Config(create_app(app), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        if not server.ready.wait(60):
+            pytest.fail("the workbench server did not start", pytrace=False)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        app.engine.dispose()
