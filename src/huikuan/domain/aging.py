@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from .errors import InvalidInput
@@ -63,3 +64,34 @@ def age_items(as_of: date, items: Iterable[tuple[date, int, int]],
             if open_minor > disputed_minor and (oldest is None or due_on < oldest):
                 oldest = due_on
     return amounts, disputed, overdue, oldest
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSummary:
+    """One customer's open invoices summed: what its page shows above the (paged) invoice list."""
+
+    aging: tuple[int, ...]  # open money per bucket (not due first)
+    open_minor: int
+    disputed_minor: int
+    overdue_minor: int  # undisputed money past due, of the invoices that have some
+    oldest_due: date | None  # the oldest due date of such money
+    invoices: int
+
+
+def summarise_open(as_of: date, groups: Iterable[tuple[date, int, int, int, int]],
+                   buckets: Sequence[int]) -> OpenSummary:
+    """Sum (due_on, invoices, open, disputed, collectable) groups — one per invoice, or per due date as
+    the database adds them up; collectable is max(open − disputed, 0) per invoice, summed."""
+    aging = [0] * (len(buckets) + 1)
+    open_minor = disputed = overdue = count = 0
+    oldest: date | None = None
+    for due_on, n, open_, disputed_, collectable in groups:
+        days = (as_of - due_on).days
+        aging[bucket_index(days, buckets)] += open_
+        open_minor += open_
+        disputed += disputed_
+        count += n
+        if days > 0 and collectable > 0:
+            overdue += collectable
+            oldest = due_on if oldest is None else min(oldest, due_on)
+    return OpenSummary(tuple(aging), open_minor, disputed, overdue, oldest, count)

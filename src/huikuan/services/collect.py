@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..domain.aging import DEFAULT_BUCKETS, bucket_index
+from ..domain.aging import DEFAULT_BUCKETS, summarise_open
 from ..domain.errors import InvalidInput, NotFound, RuleViolation
 from ..domain.ledger import (
     ActionKind,
@@ -344,6 +344,9 @@ class CustomerView:
     open_actions: list[Any] = field(default_factory=list)
     broken_promises: int = 0  # broken or partly kept in the last year: with the days past due, the grade's "why"
     refusals: list[Any] = field(default_factory=list)  # messages the guard refused or that died, newest first
+    invoice_count: int = 0  # all open invoices, also when ``invoices`` holds only the first page
+    invoices_after: tuple[date, str] | None = None  # (due_on, number) to ask ``invoice_page`` for the next page
+    promised: set[str] = field(default_factory=set)  # invoice numbers an open promise names
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,7 +401,11 @@ def customer_document(v: CustomerView, debtor: Any) -> dict[str, Any]:
     }
 
 
-def customer_view(app: Any, code: str, as_of: date | None = None, scope: Any = None) -> CustomerView:
+def customer_view(app: Any, code: str, as_of: date | None = None, scope: Any = None,
+                  invoice_limit: int | None = None) -> CustomerView:
+    """Everything the customer's page and ``customer show`` show. ``invoice_limit``: list only the first
+    so many open invoices (oldest due first; ``invoice_page`` gives the next ones) — the balance, aging and
+    ``invoice_count`` still cover all of them, summed in the database (a big dealer has 10^4 open invoices)."""
     today = as_of or app.clock.today()
     cal = app.calendar()
     with app.uow(write=False) as uow:
@@ -406,28 +413,22 @@ def customer_view(app: Any, code: str, as_of: date | None = None, scope: Any = N
         repo = uow.customers
         v = CustomerView(customer=cust, as_of=today)
         past = as_of_view.is_past(app, as_of)
-        v.invoices = as_of_view.invoices_as_of(uow, today, [cust.id]) if past else repo.open_invoices(cust.id)
-        v.aging = [0] * (len(v.buckets) + 1)
-        oldest = None
-        for inv in v.invoices:
-            v.open_minor += inv.open_minor
-            v.disputed_minor += inv.disputed_minor
-            days = (today - inv.due_on).days
-            v.aging[bucket_index(days, v.buckets)] += inv.open_minor
-            collectable = inv.open_minor - inv.disputed_minor
-            if days > 0 and collectable > 0:
-                v.overdue_minor += collectable
-                oldest = inv.due_on if oldest is None else min(oldest, inv.due_on)
-        v.days_past_due = (today - oldest).days if oldest else None
+        groups: Iterable[tuple[date, int, int, int, int]]
+        if past or invoice_limit is None:
+            v.invoices = as_of_view.invoices_as_of(uow, today, [cust.id]) if past else repo.open_invoices(cust.id)
+            groups = ((i.due_on, 1, i.open_minor, i.disputed_minor, max(i.open_minor - i.disputed_minor, 0))
+                      for i in v.invoices)
+        else:
+            v.invoices = repo.open_invoices(cust.id, limit=invoice_limit + 1)
+            groups = repo.open_invoice_groups(cust.id)
+        totals = summarise_open(today, groups, v.buckets)
+        v.aging = list(totals.aging)
+        v.open_minor, v.disputed_minor, v.overdue_minor = totals.open_minor, totals.disputed_minor, totals.overdue_minor
+        v.invoice_count = totals.invoices
+        v.days_past_due = (today - totals.oldest_due).days if totals.oldest_due else None
         policy = load_policies(app.policy_dirs(), uow.collect.segment_policies()).for_customer(cust.policy, cust.segment)
-        # Judged as the daily run judges them (same query, same instalment rule, same tolerance).
-        rows = uow.collect.promises(date.min, today, customer_id=cust.id)
-        facts = [PromiseFacts(r.id, r.amount_minor, r.promised_on, r.made_on, int(r.paid)) for r in rows]
-        judged = judge_promises(facts, today, policy.settings.promise_tolerance_working_days, cal)
-        states = {p.promise_id: state for p, state, _ in judged}
-        broken = sum(state in (PromiseState.BROKEN, PromiseState.PARTLY_KEPT) and p.made_on >= today - timedelta(days=365)
-                     for p, state, _ in judged)
-        v.promises = [(r, states[r.id].value) for r in sorted(rows, key=lambda r: (r.made_on, r.promised_on), reverse=True)]
+        v.promises, broken = _judged_promises(uow, cust.id, today, policy, cal)
+        v.promised = _promised_invoices(uow, v.promises)
         v.grade = policy.grades.grade(v.days_past_due, broken)
         v.broken_promises = int(broken)
         v.disputes = repo.disputes(cust.id)
@@ -439,7 +440,56 @@ def customer_view(app: Any, code: str, as_of: date | None = None, scope: Any = N
             v.disputes = [_dispute_as_of(d, today, v.invoices) for d in v.disputes if d.opened_on <= today]
             v.open_actions = sorted(as_of_view.open_tasks(uow, today, cust.id), key=lambda x: (x.run_on, x.id))
             v.refusals = [x for x in v.refusals if x.at.date() <= today]
+    if invoice_limit is not None and len(v.invoices) > invoice_limit:
+        v.invoices = v.invoices[:invoice_limit]
+        v.invoices_after = (v.invoices[-1].due_on, v.invoices[-1].number)
     return v
+
+
+def _judged_promises(uow: Any, customer_id: int, today: date, policy: Any,
+                     cal: Any) -> tuple[list[tuple[Any, str]], int]:
+    """The customer's promises newest first with their state, and how many of the last year's were broken
+    or partly kept — judged as the daily run judges them (same query, instalment rule and tolerance)."""
+    rows = uow.collect.promises(date.min, today, customer_id=customer_id)
+    facts = [PromiseFacts(r.id, r.amount_minor, r.promised_on, r.made_on, int(r.paid)) for r in rows]
+    judged = judge_promises(facts, today, policy.settings.promise_tolerance_working_days, cal)
+    states = {p.promise_id: state for p, state, _ in judged}
+    broken = sum(state in (PromiseState.BROKEN, PromiseState.PARTLY_KEPT) and p.made_on >= today - timedelta(days=365)
+                 for p, state, _ in judged)
+    newest = sorted(rows, key=lambda r: (r.made_on, r.promised_on), reverse=True)
+    return [(r, states[r.id].value) for r in newest], int(broken)
+
+
+@dataclass
+class InvoicePage:
+    """A page of a customer's open invoices, the invoice numbers an open promise covers (the page marks
+    them), and the key of the next page (None at the end)."""
+
+    invoices: list[Any]
+    promised: set[str]
+    after: tuple[date, str] | None
+
+
+def invoice_page(app: Any, code: str, after: tuple[date, str] | None, limit: int = 50,
+                 scope: Any = None) -> InvoicePage:
+    """The customer's open invoices after (due_on, number), oldest due first — the customer page's "more"."""
+    today = app.clock.today()
+    cal = app.calendar()
+    with app.uow(write=False) as uow:
+        cust = _customer(uow, code, scope)
+        rows = uow.customers.open_invoices(cust.id, limit=limit + 1, after=after)
+        policy = load_policies(app.policy_dirs(), uow.collect.segment_policies()).for_customer(cust.policy, cust.segment)
+        promised = _promised_invoices(uow, _judged_promises(uow, cust.id, today, policy, cal)[0])
+    page = InvoicePage(rows[:limit], promised, None)
+    if len(rows) > limit:
+        page.after = (page.invoices[-1].due_on, page.invoices[-1].number)
+    return page
+
+
+def _promised_invoices(uow: Any, promises: Iterable[tuple[Any, str]]) -> set[str]:
+    """The invoice numbers named by the promises still open (a marker beside each on the page)."""
+    ids = [p.id for p, state in promises if state == PromiseState.OPEN.value]
+    return {n for numbers in uow.customers.promise_invoices(ids).values() for n in numbers}
 
 
 def reassign(app: Any, customer_codes: list[str] | tuple[str, ...], collector: str, *, actor: str | None = None,

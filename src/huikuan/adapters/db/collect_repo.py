@@ -523,10 +523,31 @@ class CustomerRepo:
         iv = t.invoice.c
         return self.c.execute(select(t.invoice).where(iv.company_id == self.cid, iv.number == number)).first()
 
-    def open_invoices(self, customer_id: int) -> list[Any]:
+    def open_invoices(self, customer_id: int, limit: int | None = None,
+                      after: tuple[date, str] | None = None) -> list[Any]:
+        """The customer's open invoices, oldest due first (then by number); ``limit``/``after`` page through
+        them, ``after`` being (due_on, number) of the previous page's last invoice."""
         iv = t.invoice.c
-        return list(self.c.execute(select(t.invoice).where(
-            iv.company_id == self.cid, iv.customer_id == customer_id, iv.open_minor != 0).order_by(iv.due_on, iv.number)))
+        where = [iv.company_id == self.cid, iv.customer_id == customer_id, iv.open_minor != 0]
+        if after is not None:
+            where.append(or_(iv.due_on > after[0], and_(iv.due_on == after[0], iv.number > after[1])))
+        if limit is None:
+            return list(self.c.execute(select(t.invoice).where(*where).order_by(iv.due_on, iv.number)))
+        # A big dealer has 10^4 open invoices: pick the page's ids off the covering index, then read 50 rows.
+        page = select(iv.id).where(*where).order_by(iv.due_on, iv.number).limit(limit).scalar_subquery()
+        return list(self.c.execute(select(t.invoice).where(iv.company_id == self.cid, iv.id.in_(page))
+                                   .order_by(iv.due_on, iv.number)))
+
+    def open_invoice_groups(self, customer_id: int) -> list[tuple[date, int, int, int, int]]:
+        """The customer's open invoices summed per due date, off the covering index: (due_on, invoices, open,
+        disputed, collectable), collectable being the undisputed money of the invoices that have some."""
+        iv = t.invoice.c
+        collectable = case((iv.open_minor > iv.disputed_minor, iv.open_minor - iv.disputed_minor), else_=0)
+        q = (select(iv.due_on, func.count(), func.sum(iv.open_minor), func.sum(iv.disputed_minor),
+                    func.sum(collectable))
+             .where(iv.company_id == self.cid, iv.customer_id == customer_id, iv.open_minor != 0)
+             .group_by(iv.due_on).order_by(iv.due_on))
+        return [(due, int(n), int(o), int(d), int(c)) for due, n, o, d, c in self.c.execute(q)]
 
     def open_invoice_list(self, customer_id: int | None, due_before: date | None,
                           limit: int | None) -> tuple[list[Any], int]:
@@ -692,6 +713,14 @@ class CustomerRepo:
                   .group_by(a.customer_id).subquery())
         q = select(t.activity).join(latest, latest.c.id == a.id)
         return {r.customer_id: r for r in self.c.execute(q)}
+
+    def promise_invoices(self, promise_ids: Sequence[int]) -> dict[int, list[str]]:
+        """promise → the invoice numbers it names (those that name some)."""
+        if not promise_ids:
+            return {}
+        p = t.promise.c
+        rows = self.c.execute(select(p.id, p.invoices).where(p.company_id == self.cid, p.id.in_(list(promise_ids))))
+        return {int(i): [str(n) for n in numbers] for i, numbers in rows if numbers}
 
     def promises_due(self, customer_ids: Sequence[int], on: date) -> dict[int, list[Any]]:
         if not customer_ids:

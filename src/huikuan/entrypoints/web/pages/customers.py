@@ -22,7 +22,7 @@ from ....services import collect, risk
 from ....services.users import Principal
 from ..app import NavItem
 from ..auth import current_user, requires
-from ..paging import decode_cursor3, encode_cursor
+from ..paging import decode_cursor3, decode_invoice_cursor, encode_cursor, encode_invoice_cursor
 from ..templating import render, request_lang
 
 router = APIRouter()
@@ -31,6 +31,7 @@ READERS = tuple(r for r in Role if r is not Role.ADMIN)
 WORKERS = (Role.COLLECTOR, Role.SUPERVISOR, Role.CREDIT_SUPERVISOR, Role.CREDIT_MANAGER, Role.SALES,
            Role.SALES_MANAGER, Role.MANAGER, Role.GM, Role.OWNER)
 NAV = (NavItem("/customers", "nav.customers", tuple(str(r) for r in READERS), order=20),)
+INVOICE_PAGE = 50  # open invoices listed at once: a big dealer has 10^4 (the rest come with "more")
 
 
 def _contacts(user: Principal, view: Any) -> list[dict[str, Any]]:
@@ -54,7 +55,7 @@ def customers(request: Request, user: Annotated[Principal, Depends(current_user)
 @router.get("/customers/{code}", dependencies=[requires(*READERS)])
 def customer(request: Request, code: str, user: Annotated[Principal, Depends(current_user)]) -> Response:
     app = request.app.state.hk.app
-    v = collect.customer_view(app, code, scope=user.scope)
+    v = collect.customer_view(app, code, scope=user.scope, invoice_limit=INVOICE_PAGE)
     entries, nxt = collect.timeline(app, code, scope=user.scope)
     lang = request_lang(request)
     total = sum(v.aging) or 1
@@ -64,7 +65,9 @@ def customer(request: Request, code: str, user: Annotated[Principal, Depends(cur
         "v": v, "c": v.customer, "contacts": _contacts(user, v), "labels": bucket_labels(v.buckets, lang),
         "aging_pct": [round(100 * a / total, 1) for a in v.aging],
         "limit_pct": round(100 * v.open_minor / limit) if limit else None,
-        "promised": {n for p, s in v.promises if s == "open" for n in (p._mapping.get("invoices") or [])},
+        "promised": v.promised, "invoices": v.invoices, "code": code,
+        "invoices_next": encode_invoice_cursor(v.invoices_after) if v.invoices_after else None,
+        "more_count": min(INVOICE_PAGE, v.invoice_count - len(v.invoices)),
         "entries": entries, "next": encode_cursor(*nxt) if nxt else None,
         "can_work": user.has(*WORKERS), "categories": [c.value for c in DisputeCategory],
         "can_statement": user.has(Role.FINANCE, Role.SUPERVISOR, Role.CREDIT_SUPERVISOR),
@@ -80,6 +83,17 @@ def timeline(request: Request, code: str, user: Annotated[Principal, Depends(cur
     entries, nxt = collect.timeline(request.app.state.hk.app, code, scope=user.scope, before=decode_cursor3(before))
     return render(request, "fragments/timeline.html", {"entries": entries, "code": code,
                                                        "next": encode_cursor(*nxt) if nxt else None})
+
+
+@router.get("/customers/{code}/invoices", dependencies=[requires(*READERS)])
+def invoices(request: Request, code: str, user: Annotated[Principal, Depends(current_user)],
+             after: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    """The next open invoices of the customer page (htmx rows for its table)."""
+    page = collect.invoice_page(request.app.state.hk.app, code, decode_invoice_cursor(after), INVOICE_PAGE,
+                                scope=user.scope)
+    return render(request, "fragments/invoice_rows.html", {
+        "invoices": page.invoices, "promised": page.promised, "code": code,
+        "invoices_next": encode_invoice_cursor(page.after) if page.after else None, "more_count": INVOICE_PAGE})
 
 
 def _contact_ctx(code: str, view: Any, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
