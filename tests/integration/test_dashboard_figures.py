@@ -9,7 +9,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from huikuan.adapters.db import tables as t
 from huikuan.bootstrap import App
@@ -93,8 +93,9 @@ def test_the_dashboard_reads_the_snapshot_and_recomputes_a_changed_customer(app:
         {"invoice_no": "A", "customer_code": "C1", "invoice_date": "2026-06-01", "amount": "100.00"},
         {"invoice_no": "B", "customer_code": "C2", "invoice_date": "2026-06-01", "amount": "200.00"}])
     run_daily(app, app.clock.today())
-    with app.engine.begin() as c:  # planted in the snapshot: shown only if the dashboard reads it
+    with app.engine.begin() as c:  # planted in the snapshot and its totals: shown only if the dashboard reads them
         c.execute(update(t.aging_snapshot).values(a4=12345, overdue=12345))
+        c.execute(update(t.aging_snapshot_total).values(a4=2 * 12345, overdue=2 * 12345))
     if changed:  # a payment marks C1 changed: its figures come from its invoices again
         with app.uow() as uow:
             ledger.record_payment(uow, "C1", Money.parse("30.00", "CNY"), app.clock.today(), by=BY)
@@ -104,3 +105,23 @@ def test_the_dashboard_reads_the_snapshot_and_recomputes_a_changed_customer(app:
     assert d.buckets[4] == c1 + 12345
     assert [(r.key, r.overdue) for r in d.top_overdue] == sorted([("C1", c1), ("C2", 12345)],
                                                                   key=lambda x: (-x[1], x[0]))
+
+
+def test_the_dashboard_adds_up_no_snapshot_rows_but_keeps_their_totals(app: App) -> None:
+    """The bucket sums come from the totals written with the snapshot (one row per currency), not from
+    adding up every customer's row per view; the run's rebuild writes them equal to those rows' sums."""
+    import_rows(app, "customers", [{"customer_code": c, "name": c, "terms": "net 30"} for c in ("C1", "C2", "C3")])
+    import_rows(app, "invoices", [
+        {"invoice_no": f"I{i}", "customer_code": f"C{i % 3 + 1}", "invoice_date": f"2026-0{i % 9 + 1}-15",
+         "amount": f"{100 * (i + 1)}.00"} for i in range(9)])
+    run_daily(app, app.clock.today())
+    cols = [*[f"a{i}" for i in range(7)], "disputed", "overdue"]
+    with app.engine.connect() as c:
+        snap = c.execute(select(*[func.sum(t.aging_snapshot.c[k]) for k in cols])).one()
+        kept = c.execute(select(*[t.aging_snapshot_total.c[k] for k in cols])
+                         .where(t.aging_snapshot_total.c.currency == "CNY")).one()
+    assert [int(x) for x in kept] == [int(x) for x in snap] and sum(int(x) for x in kept) > 0
+    with app.engine.begin() as c:  # the snapshot rows say nothing; the totals say 777 in the 91–180 bucket
+        c.execute(update(t.aging_snapshot).values(**{k: 0 for k in cols}))
+        c.execute(update(t.aging_snapshot_total).values(**{k: 0 for k in cols} | {"a4": 777}))
+    assert dashboard(app).buckets == [0, 0, 0, 0, 777, 0, 0]
