@@ -62,6 +62,7 @@ def _new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
+RANK_WINDOW = 2_000  # ranked positions Today reads through before it sorts instead (``_ranked_head``)
 UNRANKED = 2_000_000_000  # the position of a task the expected-value ranking has not seen: after the ranked
 
 
@@ -693,6 +694,10 @@ class CustomerRepo:
                     cu.collector.label("collector"), cu.segment.label("segment"), cu.policy.label("customer_policy"),
                     *extra)
              .join(t.customer, and_(cu.company_id == x.company_id, cu.id == x.customer_id)))
+        if ranked and limit is not None and not as_of:
+            head = self._ranked_head(q, cond, after, limit)
+            if head is not None:
+                return head
         if ranked:
             q = (q.outerjoin(t.task_rank, and_(rk.company_id == x.company_id, rk.action_id == x.id))
                  .order_by(position, x.amount_minor.desc(), x.id))
@@ -702,6 +707,26 @@ class CustomerRepo:
         if limit is not None:
             q = q.limit(limit)
         return list(self.c.execute(q))
+
+    def _ranked_head(self, q: Any, cond: list[Any], after: tuple[int, int, int] | None,
+                     limit: int) -> list[Any] | None:
+        """A page of ranked tasks read off ix_task_rank_position: the next ``RANK_WINDOW`` positions only, in
+        their order, so a page costs a few thousand lookups instead of sorting every open task (4·10^5 at
+        10^5 customers: seconds). None when that window holds fewer than ``limit`` of the tasks asked for
+        (filters that keep few, or the end of the ranking): the caller then sorts them all. Exact either way:
+        every ranked task outside the window comes after every task in it."""
+        x, rk = t.action.c, t.task_rank.c
+        start = after[0] if after is not None else None
+        if start is not None and start >= UNRANKED:
+            return None
+        window = select(rk.position).where(rk.company_id == self.cid, *([rk.position >= start] if start else []))
+        cut = self.c.execute(window.order_by(rk.position).limit(1).offset(RANK_WINDOW - 1)).scalar()
+        head = (q.join(t.task_rank, and_(rk.company_id == x.company_id, rk.action_id == x.id))
+                .where(*cond, rk.company_id == self.cid, rk.position <= (UNRANKED - 1 if cut is None else cut),
+                       *([rk.position >= start] if start else []))
+                .order_by(rk.position, x.amount_minor.desc(), x.id).limit(limit))
+        rows = list(self.c.execute(head))
+        return rows if len(rows) >= limit else None
 
     # ── the worklist page's extras: one statement each for a page of customers ─────────────────
     def last_activities(self, customer_ids: Sequence[int]) -> dict[int, Any]:
