@@ -492,6 +492,14 @@ def _promised_invoices(uow: Any, promises: Iterable[tuple[Any, str]]) -> set[str
     return {n for numbers in uow.customers.promise_invoices(ids).values() for n in numbers}
 
 
+def contact_form_view(app: Any, code: str, scope: Any = None) -> tuple[Any, list[Any]]:
+    """The customer and its contacts: what the log-a-contact and dispute forms need (not the invoices or
+    promises ``customer_view`` reads: a big dealer's would cost every save)."""
+    with app.uow(write=False) as uow:
+        cust = _customer(uow, code, scope)
+        return cust, list(uow.customers.contacts(cust.id))
+
+
 def reassign(app: Any, customer_codes: list[str] | tuple[str, ...], collector: str, *, actor: str | None = None,
              scope: Any = None) -> int:
     """Give customers (and so their open tasks) to another collector; one audit row per customer."""

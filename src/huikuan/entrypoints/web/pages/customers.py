@@ -96,18 +96,18 @@ def invoices(request: Request, code: str, user: Annotated[Principal, Depends(cur
         "invoices_next": encode_invoice_cursor(page.after) if page.after else None, "more_count": INVOICE_PAGE})
 
 
-def _contact_ctx(code: str, view: Any, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-                 action: str | None = None) -> dict[str, Any]:
-    return {"code": code, "c": view.customer, "channels": [c.value for c in Channel],
+def _contact_ctx(code: str, cust: Any, contacts: list[Any], values: dict[str, Any] | None = None,
+                 errors: dict[str, str] | None = None, action: str | None = None) -> dict[str, Any]:
+    return {"code": code, "c": cust, "channels": [c.value for c in Channel],
             "outcomes": [o.value for o in Outcome], "excuses": [e.value for e in Excuse],
-            "values": values or {}, "errors": errors or {}, "action": action, "contacts": view.contacts}
+            "values": values or {}, "errors": errors or {}, "action": action, "contacts": contacts}
 
 
 @router.get("/customers/{code}/contact", dependencies=[requires(*WORKERS)])
 def contact_form(request: Request, code: str, user: Annotated[Principal, Depends(current_user)],
                  action: Annotated[str | None, Query(max_length=20)] = None) -> Response:
-    v = collect.customer_view(request.app.state.hk.app, code, scope=user.scope)
-    return render(request, "contact.html", _contact_ctx(code, v, {"channel": "phone", "outcome": "reached"},
+    cust, contacts = collect.contact_form_view(request.app.state.hk.app, code, scope=user.scope)
+    return render(request, "contact.html", _contact_ctx(code, cust, contacts, {"channel": "phone", "outcome": "reached"},
                                                         action=action))
 
 
@@ -156,20 +156,20 @@ def log_contact(request: Request, code: str, user: Annotated[Principal, Depends(
     values = {"channel": channel, "outcome": outcome, "excuse": excuse, "note": note, "who": who,
               "promise_amount": promise_amount, "promise_date": promise_date, "instalments": instalments,
               "next_step": next_step, "next_on": next_on}
-    v = collect.customer_view(app, code, scope=user.scope)
+    cust, contacts = collect.contact_form_view(app, code, scope=user.scope)
     try:
-        plan = _plan(promise_amount, promise_date, instalments, v.customer.currency)
+        plan = _plan(promise_amount, promise_date, instalments, cust.currency)
         summary = " · ".join(x for x in (who.strip(), note.strip()) if x) or None
         result = collect.record_contact(app, code, channel, outcome, excuse=excuse or None, note=summary,
                                         promises=plan, next_step=next_step, next_on=_day(next_on, "next_on")
                                         if next_on.strip() else None, actor=user.name, scope=user.scope)
     except InvalidInput as e:
         field = str(e.params.get("field") or "form")
-        ctx = _contact_ctx(code, v, values, {field: i18n.error_text(e, lang)})
+        ctx = _contact_ctx(code, cust, contacts, values, {field: i18n.error_text(e, lang)})
         return render(request, "fragments/contact_form.html", ctx, status=422)
     done = i18n.t("contact.saved", lang, promises=i18n.t("contact.saved_promises", lang, count=len(result.promise_ids))
                   if result.promise_ids else "")
-    ctx = _contact_ctx(code, v, {"channel": channel, "outcome": "reached"})
+    ctx = _contact_ctx(code, cust, contacts, {"channel": channel, "outcome": "reached"})
     ctx["saved"] = done
     return render(request, "fragments/contact_form.html", ctx)
 
@@ -182,9 +182,9 @@ def open_dispute(request: Request, code: str, user: Annotated[Principal, Depends
                  note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     app = request.app.state.hk.app
     lang = request_lang(request)
-    v = collect.customer_view(app, code, scope=user.scope)
+    cust, _ = collect.contact_form_view(app, code, scope=user.scope)
     try:
-        minor = _money(amount, v.customer.currency, "amount") if amount.strip() else None
+        minor = _money(amount, cust.currency, "amount") if amount.strip() else None
         did = collect.open_dispute(app, code, invoice, minor, category, note=note or None, actor=user.name,
                                    scope=user.scope)
     except InvalidInput as e:
