@@ -20,6 +20,7 @@ receiver or provider that deduplicates on it sees the message once (effectively-
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -415,17 +416,18 @@ def guard_check(app: Any, customer_code: str, channel: str, at: datetime) -> dic
     return {**best.as_dict(), "reason": verdict_text(best, lang), "profile": profile.value}
 
 
-def call_now(app: Any, tasks: list[Any], at: datetime | None = None) -> dict[int, dict[str, Any]]:
+def call_now(app: Any, tasks: list[Any], at: datetime | None = None, uow: Any = None) -> dict[int, dict[str, Any]]:
     """The guard's answer to "may I call now?" for each phone task among ``tasks`` (the worklist's rows):
-    action id → {allowed, rule, reason, next_allowed_at}, from the same function the sender uses."""
+    action id → {allowed, rule, reason, next_allowed_at}, from the same function the sender uses. ``uow``:
+    read inside the caller's open unit of work (the worklist page's) instead of opening one."""
     phone = [r for r in tasks if r.channel == "phone"]
     if not phone:
         return {}
     at = at or app.clock.now()
     lang = app.settings.lang
     cal = CachedCalendar(app.calendar())
-    with app.uow(write=False) as uow:
-        repo = uow.outbox
+    with contextlib.nullcontext(uow) if uow is not None else app.uow(write=False) as work:
+        repo = work.outbox
         customers = repo.customers(r.customer_id for r in phone)
         contacts = repo.contacts(customers)
         attempts = {cid: history(h) for cid, h in repo.attempts(customers, _naive_utc(at) - timedelta(days=8)).items()}

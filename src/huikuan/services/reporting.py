@@ -171,12 +171,12 @@ def worklist_details(app: Any, rows: Sequence[Any], as_of: date | None = None) -
     today = as_of or app.clock.today()
     ids = sorted({r.customer_id for r in rows})
     since = (app.clock.now().astimezone(UTC) - timedelta(days=REFUSAL_DAYS)).replace(tzinfo=None)
-    with app.uow(write=False) as uow:
+    with app.uow(write=False) as uow:  # one snapshot for the page: the guard reads its customers in it too
         last = uow.customers.last_activities(ids)
         due = uow.customers.promises_due(ids, today)
         best = uow.customers.best_times(ids)
         refused = uow.outbox.latest_events(ids, since)
-    calls = call_now(app, list(rows)) if as_of is None else {}
+        calls = call_now(app, list(rows), uow=uow) if as_of is None else {}
     return [TaskDetail(r, last.get(r.customer_id), due.get(r.customer_id, []), best.get(r.customer_id),
                        calls.get(r.id), refused.get(r.customer_id)) for r in rows]
 
