@@ -300,18 +300,41 @@ def create_app(app: Any, *, upload_limit: int = DEFAULT_UPLOAD_LIMIT, run_at: ti
     fa.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _add_security_scheme(fa)
 
-    @fa.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
-        if b"%00" in raw or b"\x00" in raw:
-            return _error_response(request, 422, "input.unstorable", i18n.t("input.unstorable", request_lang(request)))
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
+    fa.add_middleware(_SecurityHeaders)
     return fa
+
+
+_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"same-origin"))
+
+
+class _SecurityHeaders:
+    """Refuses a NUL byte in the path or query (422, before any route), and adds the security headers a
+    response does not set itself. Plain ASGI: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware``) ran
+    every request through an extra task and a streamed copy of the body."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        if b"%00" in raw or b"\x00" in raw:
+            request = Request(scope, receive)
+            response = _error_response(request, 422, "input.unstorable",
+                                       i18n.t("input.unstorable", request_lang(request)))
+            await response(scope, receive, send)
+            return
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *(h for h in _HEADERS if h[0] not in present)]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def _add_security_scheme(fa: FastAPI) -> None:

@@ -78,8 +78,9 @@ def request_lang(request: Request) -> str:
 
 
 def make_env() -> Environment:
+    # auto_reload off: the templates ship with the code, so each render need not stat every file it uses.
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.globals["money"] = money_text
     return env
 
