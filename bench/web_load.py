@@ -390,9 +390,13 @@ def _train(db: Path) -> dict[str, Any]:
             days = (r.params or {}).get("days") if isinstance(r.params, dict) else None
             return (0 if r.needs_approval else 1, -float(r.amount_minor or 0) * max(int(days or 1), 1), int(r.id))
 
+        def why(r: Any) -> list[list[Any]]:  # a model feature the page can name (feature.* in the catalogs)
+            days = (r.params or {}).get("days") if isinstance(r.params, dict) else None
+            return [["days_to_due", -float(days or 0), 0.0]]
+
         ranked = sorted(rows, key=value)
         with app.uow() as uow:
-            uow.analytics.save_task_ranks(today, [(int(r.id), k, -value(r)[1], [["days_past_due", 0.0, 0.0]])
+            uow.analytics.save_task_ranks(today, [(int(r.id), k, -value(r)[1], why(r))
                                                   for k, r in enumerate(ranked, start=1)])
             uow.commit()
         return {"ranking": "stand-in (no settled history to train on)", "ranked": len(ranked)}
