@@ -50,7 +50,10 @@ from .prediction import rank_open_tasks
 from .risk import raise_alerts
 
 HISTORY_DAYS = 400
-BATCH = 10_000
+# Actions stored per transaction. Each commit writes every page the batch dirtied (the action table's
+# indexes by amount touch pages all over) and checkpoints the WAL: at 10⁶ invoices 50,000 a batch cost
+# ~2 s less CPU than 10,000, while one batch still holds SQLite's write lock for only a second or two.
+BATCH = 50_000
 
 
 @dataclass
