@@ -306,11 +306,22 @@ def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progre
 WIDE = 2**31 - 1  # (a 32-bit id column) the open ends of the first and last worker's span (ids a customer added meanwhile may take)
 
 
-def spans(ids: list[int], parts: int) -> list[tuple[int, int]]:
-    """``parts`` id ranges over the customers ``ids`` (ascending), about as many customers in each, that
-    together cover every id: a customer created while the run reads still falls in exactly one."""
+# The run's own share is this much larger than a worker's: a worker pickles its actions before the run can
+# read them, and the run unpickles them after its own share, so equal shares leave the run waiting.
+OWN_SHARE_WEIGHT = 1.2
+
+
+def spans(ids: list[int], parts: int, own: float = OWN_SHARE_WEIGHT) -> list[tuple[int, int]]:
+    """``parts`` id ranges over the customers ``ids`` (ascending) that together cover every id: a customer
+    created while the run reads still falls in exactly one. The first (the run's own) holds ``own`` times
+    as many customers as each of the others, which hold about as many each."""
     parts = max(1, min(parts, len(ids)))
-    cuts = [ids[len(ids) * k // parts] for k in range(1, parts)]
+    total = own + parts - 1
+    cuts: list[int] = []
+    at = 0
+    for k in range(1, parts):  # each cut past the previous one, leaving an id for every later share
+        at = max(at + 1, min(len(ids) - (parts - k), round(len(ids) * (own + k - 1) / total)))
+        cuts.append(ids[at])
     lows = [-WIDE, *cuts]
     highs = [c - 1 for c in cuts] + [WIDE]
     return list(zip(lows, highs, strict=True))

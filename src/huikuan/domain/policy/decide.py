@@ -41,7 +41,7 @@ The function has no I/O, no clock and no randomness: the same facts give the sam
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 from ..ledger import ActionKind, Channel, CreditStatus, OpenItem
@@ -124,6 +124,15 @@ class Action:
     @property
     def channel(self) -> Channel | None:
         return self.channels[0] if self.channels else None
+
+    def __reduce__(self) -> tuple[type[Action], tuple[object, ...]]:
+        # A daily-run worker hands back ~2·10⁵ actions through a pipe (ADR 0006). The dataclass's own
+        # pickling restores each object through a generic ``__setstate__`` that walks ``fields()`` per
+        # object (4.5 s at 10⁶ invoices); the constructor with the values in field order is ~5× cheaper.
+        return Action, tuple([getattr(self, name) for name in _ACTION_FIELDS])
+
+
+_ACTION_FIELDS = tuple(f.name for f in fields(Action))
 
 
 def split_open_items(items: Iterable[OpenItem], today: date) -> tuple[tuple[OpenItem, ...], tuple[OpenItem, ...], int, int]:
