@@ -50,6 +50,7 @@ GIB = 1024 * 1024  # ru_maxrss is in KiB on Linux
 TARGETS = {"import_invoices_s": 30.0, "run_s": 20.0, "run_floor_ratio": 5.0, "run_rss_kib": GIB, "aging_s": 1.5}
 # A fixed working day whose due dates all fall in years the Chinese calendar package covers.
 DEFAULT_AS_OF = date(2026, 9, 15)
+WORKERS_ENV = "HUIKUAN_BENCH_RUN_WORKERS"  # --workers, handed to the phase processes
 
 
 # ---- data --------------------------------------------------------------------------------------------
@@ -105,8 +106,17 @@ def _app(workdir: Path, as_of: date) -> Any:
     from huikuan.config import Settings
     from huikuan.services.ports import FixedClock
 
-    settings = Settings(database_url=f"sqlite:///{workdir / 'bench.db'}", company="基准测试公司", company_code="bench")
+    settings = Settings(database_url=f"sqlite:///{workdir / 'bench.db'}", company="基准测试公司", company_code="bench",
+                        run_workers=run_workers())
     return bootstrap(settings, clock=FixedClock(as_of))
+
+
+def run_workers() -> int:
+    """Processes deciding the daily run (``--workers``; the phases inherit it): the setting's default unless given."""
+    from huikuan.config import Settings
+
+    given = os.environ.get(WORKERS_ENV)
+    return int(given) if given else Settings().run_workers
 
 
 def _report_fields(report: Any) -> dict[str, Any]:
@@ -413,9 +423,11 @@ def bench(customers: int, invoices: int, out: Path, workdir: Path | None, seed: 
             results["run_profile"] = _child("run", work / "profile", as_of, profile=True)
         results["meta"] = {"customers": customers, "invoices": invoices, "seed": seed, "as_of": as_of.isoformat(),
                            "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
-                           "code": code,
+                           "code": code, "run_workers": run_workers(),
                            "command": " ".join(["python bench/run.py", f"--customers {customers}",
-                                                f"--invoices {invoices}"])}
+                                                f"--invoices {invoices}"]
+                                               + ([f"--workers {os.environ[WORKERS_ENV]}"]
+                                                  if os.environ.get(WORKERS_ENV) else []))}
         write_section(out, "run", render(results))
         log(f"results written to {out}")
         return results
@@ -485,7 +497,8 @@ def render(r: dict[str, Any]) -> str:
         "## Import, daily run and aging (`bench/run.py`)",
         "",
         f"Measured {meta['measured_at']} with `{meta['command']}` (as of {meta['as_of']}, seed {meta['seed']}).",
-        f"Code measured: {meta.get('code', 'unknown')}.",
+        f"Code measured: {meta.get('code', 'unknown')}; the daily run decided in {meta.get('run_workers', 1)} "
+        f"process{'es' if meta.get('run_workers', 1) != 1 else ''} (`run_workers`).",
         "Every figure below was measured in that run; each phase ran in its own process, so its peak RSS",
         "is its own. Floors are the same aggregate as one DuckDB query over the same data in the same run.",
         "",
@@ -629,9 +642,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--as-of", type=date.fromisoformat, default=DEFAULT_AS_OF)
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="processes deciding the daily run (the run_workers setting; default: its default)")
     ap.add_argument("--reuse-data", action="store_true",
                     help="with --workdir: take the generated and imported data from an earlier run of the same size")
     args = ap.parse_args(argv)
+    if getattr(args, "workers", None):
+        os.environ[WORKERS_ENV] = str(args.workers)
     if args.cmd == "phase":
         run_phase(args.name, args.workdir, args.as_of, args.profile)
         return 0
