@@ -119,3 +119,40 @@ def test_aging_reads_the_snapshot_and_recomputes_a_changed_customer(app: App) ->
         ledger.record_payment(uow, "C1", Money.parse("30.00", "CNY"), today, by=BY)
         uow.commit()
     assert {r.key: r.amounts[4] for r in aging(app).rows} == {"C1": 7000, "C2": a4_planted}
+
+
+def test_aging_by_customer_from_the_snapshot_is_the_invoices_report_field_by_field(app: App) -> None:
+    """The by-customer report takes each snapshot row as it is (no adding up, issue 6 performance): every
+    figure (each bucket, disputed, collectable overdue) under the right customer and currency, in the
+    report's order (most overdue money first, then code), and a customer holding an absurd amount named."""
+    import_rows(app, "customers", [{"customer_code": c, "name": f"客户{c}", "terms": "net 30"}
+                                   for c in ("C1", "C2", "C3", "C4")])
+    import_rows(app, "invoices", [
+        {"invoice_no": "A1", "customer_code": "C1", "invoice_date": "2026-05-02", "amount": "900.00"},
+        {"invoice_no": "A2", "customer_code": "C1", "invoice_date": "2026-10-01", "amount": "80.00"},
+        {"invoice_no": "B1", "customer_code": "C2", "invoice_date": "2026-08-01", "amount": "500.00"},
+        {"invoice_no": "B2", "customer_code": "C2", "invoice_date": "2026-09-01", "amount": "70.00", "currency": "USD"},
+        {"invoice_no": "D1", "customer_code": "C4", "invoice_date": "2026-09-01", "amount": "10.00"},
+        {"invoice_no": "D2", "customer_code": "C4", "invoice_date": "2026-07-01", "amount": "20.00"}])
+    today: date = app.clock.today()
+    with app.uow() as uow:
+        ledger.open_dispute(uow, "A1", Money.parse("250.00", "CNY"), "quality", today, by=BY)
+        ledger.record_payment(uow, "C2", Money.parse("120.00", "CNY"), today, invoice_number="B1", by=BY)
+        uow.commit()
+    with app.engine.begin() as c:  # bad data no import accepts: beyond 10^13 yuan
+        c.execute(update(t.invoice).where(t.invoice.c.number == "D2").values(open_minor=10**16))
+    run_daily(app, today)
+    with app.uow(write=False) as uow:
+        assert uow.aging.snapshot_day() == today
+        full = uow.collect.aging_rows(today, DEFAULT_BUCKETS)
+        labels = uow.collect.customer_labels()
+    expected = sorted(((labels[cid][0], labels[cid][1], cur, list(amounts), disputed, overdue)
+                       for cid, cur, amounts, disputed, overdue, _oldest in full),
+                      key=lambda r: (-sum(r[3][1:]), r[0]))
+    report = aging(app, by="customer")
+    got = [(r.key, r.name, r.currency, r.amounts, r.disputed, r.overdue) for r in report.rows]
+    assert got == expected
+    assert [(r[0], r[2]) for r in got] == [("C1", "CNY"), ("C2", "CNY"), ("C2", "USD"), ("C4", "CNY")]
+    c1 = got[0]
+    assert (c1[4], c1[5]) == (25000, 73000) and sum(c1[3]) == 98000  # disputed, collectable overdue, all open
+    assert report.out_of_range == ["C4"]

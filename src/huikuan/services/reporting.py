@@ -73,16 +73,22 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
             if rows is None:
                 rows = uow.collect.aging_rows(today, buckets)
         policies = load_policies(app.policy_dirs(), uow.collect.segment_policies()) if by == "grade" else None
-    groups: dict[tuple[str, str], AgingRow] = {}
     n = len(buckets) + 1
+    if by == "customer":  # one row per customer and currency: nothing to add up (10⁵ rows, ≤ 1.5 s in all)
+        out = []
+        for customer_id, currency, amounts, disputed, overdue, _oldest in rows:
+            c = customers.get(customer_id)
+            if c is not None:
+                out.append(AgingRow(c[0], c[1], currency, list(amounts[:n]), disputed, overdue))
+        report.rows = sorted(out, key=lambda x: (-sum(x.amounts[1:]), x.key))
+        return report
+    groups: dict[tuple[str, str], AgingRow] = {}
     for customer_id, currency, amounts, disputed, overdue, oldest in rows:
         c = customers.get(customer_id)
         if c is None:
             continue
-        code, cname, collector, segment, policy = c
-        if by == "customer":
-            key, name = code, cname
-        elif by == "collector":
+        _code, _name, collector, segment, policy = c
+        if by == "collector":
             key, name = collector or "-", ""
         elif by == "segment":
             key, name = segment or "-", ""
@@ -90,7 +96,7 @@ def aging(app: Any, as_of: date | None = None, buckets: Sequence[int] = DEFAULT_
             dpd = (today - oldest).days if oldest is not None else None
             key, name = policies.for_customer(policy, segment).grades.grade(dpd).value, ""  # type: ignore[union-attr]
         row = groups.get((key, currency))
-        if row is None:  # the first of its group (by customer: the only one) needs no adding up
+        if row is None:  # the first of its group needs no adding up
             groups[(key, currency)] = AgingRow(key, name, currency, list(amounts[:n]), disputed, overdue)
             continue
         for i in range(n):

@@ -64,7 +64,10 @@ class AgingRepo:
         sum would fail the report for the whole company) and named instead."""
         iv, cu = t.invoice.c, t.customer.c
         q = (select(cu.code).distinct().select_from(t.invoice.join(t.customer, cu.id == iv.customer_id))
-             .where(iv.company_id == self.cid, ~iv.open_minor.between(-MAX_OPEN, MAX_OPEN)).order_by(cu.code))
+             # ``open_minor != 0`` (true of any out-of-range amount) lets SQLite read the partial covering index
+             # ix_invoice_open_cover instead of every invoice row: ~2x faster at 10^6 invoices.
+             .where(iv.company_id == self.cid, iv.open_minor != 0, ~iv.open_minor.between(-MAX_OPEN, MAX_OPEN))
+             .order_by(cu.code))
         return list(self.c.execute(q).scalars())
 
     def snapshot_day(self) -> date | None:
@@ -108,17 +111,19 @@ class AgingRepo:
             return None
         s, d = t.aging_snapshot.c, t.aging_dirty.c
         dirty = select(d.customer_id).where(d.company_id == self.cid)
+        # ``coalesce`` keeps SQLite's planner off ix_aging_snapshot_overdue (reaching each of 10^5 rows through
+        # an index on company is slower than reading the table once; see ``summary``).
         clean = select(s.customer_id, s.currency, s.disputed, s.overdue, s.oldest,
                        *[s[f"a{i}"] for i in range(len(SNAPSHOT_BUCKETS) + 1)]).where(
-            s.company_id == self.cid, s.customer_id.not_in(dirty))
+            func.coalesce(s.company_id, self.cid) == self.cid, s.customer_id.not_in(dirty))
         live = _grouped(self.cid, as_of, SNAPSHOT_BUCKETS, t.invoice.c.customer_id.in_(dirty))
         # 10⁵ rows for `aging` in ≤ 1.5 s: plain DBAPI rows (SQLAlchemy's per-row processing was a third of
         # the report); SQLite returns the sums as int already, PostgreSQL's are numeric.
         rows = self.c.execute(union_all(clean, live)).cursor.fetchall()
-        num = (lambda v: v) if self.c.dialect.name == "sqlite" else int
         day = date.fromisoformat
-        return [(cid, cur, [num(a) for a in amounts], num(disputed), num(overdue),
-                 day(oldest) if isinstance(oldest, str) else oldest)
+        if self.c.dialect.name == "sqlite":  # ints already, dates as ISO text
+            return [(r[0], r[1], list(r[5:]), r[2], r[3], None if r[4] is None else day(r[4])) for r in rows]
+        return [(cid, cur, [int(a) for a in amounts], int(disputed), int(overdue), oldest)
                 for cid, cur, disputed, overdue, oldest, *amounts in rows]
 
     def summary(self, as_of: date, currency: str, top: int) -> AgingSummary:
