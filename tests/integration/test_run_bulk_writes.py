@@ -20,7 +20,7 @@ AT_1530 = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)  # 15:30 Beijing: the defaul
 def _seed(app, n: int) -> None:
     import_rows(app, "customers", [
         {"customer_code": f"KH{i}", "name": f"客户{i}", "terms": "net 30", "credit_limit": "100000.00",
-         "collector": "李娜"} for i in range(n)])
+         "collector": "李娜", "type": "export" if i == 3 else "dealer"} for i in range(n)])  # KH3 is written to in English
     import_rows(app, "invoices", [
         {"invoice_no": f"I{i}", "customer_code": f"KH{i}", "invoice_date": "2026-10-10", "amount": "1000.00"}
         for i in range(n)])
@@ -57,6 +57,10 @@ def test_bulk_written_messages_compare_like_sqlalchemy_rows_and_are_claimed_once
         c.rollback()
         events = c.execute(select(func.count()).select_from(t.outbox_event)).scalar()
     assert events == len(dead)  # each dead letter on its customer's timeline
+    # the no-contact reason in each customer's own language (worded once per language and channel)
+    reasons = {codes[r.customer_id]: r.error for r in dead}
+    assert reasons["KH1"] == reasons["KH5"] != reasons["KH3"]
+    assert "联系人" in reasons["KH1"] and "contact" in reasons["KH3"] and r"{" not in reasons["KH3"]
     # due at 15:30: nothing before, every queued message then, exactly once
     assert outbox.send_due(app, None, None, now=datetime(2026, 11, 23, 7, 29, tzinfo=UTC)).claimed == 0
     assert outbox.send_due(app, None, None, now=AT_1530).claimed == len(queued)
