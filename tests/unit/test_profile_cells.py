@@ -128,6 +128,121 @@ def test_a_direction_column_names_the_side_and_an_unknown_one_is_a_problem():
     ((n2, pay),) = r.out.payments
     assert (n2, pay["payment_date"], pay["amount"]) == (3, date(2025, 1, 6), "40")
     (problem,) = r.out.problems
-    assert (problem.code, problem.where, problem.params) == ("profile.direction", "第 5 行 / row 5",
-                                                             {"row": 5, "value": "平"})
+    assert (problem.source, problem.code, problem.where, problem.params) == (
+        "f.csv", "profile.direction", "第 5 行 / row 5", {"row": 5, "value": "平"})
     assert r.out.customers == {"华东五金": "华东五金"}
+
+
+PAYMENTS = """
+[profile]
+name = "p"
+kind = "payments"
+title = { zh = "收款", en = "payments" }
+[columns]
+date = "日期"
+customer_code = "客户"
+amount = "金额"
+settled_date = { header = "结清日期", optional = true }
+[ledger]
+settle_from = "settled_date"  # an invoice's settlement: never read from a payment
+"""
+
+
+def test_a_payments_profile_reads_payments_numbered_by_day_and_amount():
+    rows = [["日期", "客户", "金额", "结清日期"], ["2026-01-05", "C1", "10", "2026-02-01"], ["2026-01-06", "C1", "10"],
+            ["2026-01-05", "C1", "11"], ["2026-01-05", "C1", "0.00"]]
+    r = read(PAYMENTS, rows)
+    assert r.out.invoices == []
+    numbers = [row["payment_no"] for _n, row in r.out.payments]
+    assert len(numbers) == len(set(numbers)) == 3 and all(x.startswith("L-") for x in numbers)
+    assert [(n, row["payment_date"], row["amount"]) for n, row in r.out.payments] == [
+        (2, "2026-01-05", "10"), (3, "2026-01-06", "10"), (4, "2026-01-05", "11")]
+    assert r.out.skipped == {"zero": 1}
+
+
+def test_a_field_a_profile_does_not_name_is_shown_under_its_own_name():
+    p = parse_profile(SINGLE, "t.toml")
+    assert p.header_of("amount") == "*金额"
+    assert p.header_of("voucher") == "voucher"
+
+
+OPENING = """
+[profile]
+name = "o"
+kind = "ledger"
+title = { zh = "期初", en = "opening" }
+[columns]
+date = "日期"
+customer_code = "客户"
+summary = "摘要"
+debit = "借方"
+credit = "贷方"
+balance = "余额"
+balance_direction = "方向"
+[ledger]
+credit_values = ["C"]
+"""
+
+
+def test_opening_balances_take_their_side_from_the_direction_or_the_sign():
+    rows = [["日期", "客户", "摘要", "借方", "贷方", "方向", "余额"],
+            ["2026-01-01", "C1", "期初余额", None, None, "借", "-20.00"],  # negative debit balance: we owe
+            ["2026-01-01", "C2", "期初余额", None, None, "贷", "30.00"],  # 贷 is always the credit side
+            ["2026-01-01", "C3", "期初余额", None, None, "C", "40.00"],
+            ["2026-01-01", "C4", "期初余额", None, None, "借", "50.00"],
+            ["2026-01-01", "C5", "期初余额", None, None, "借", "0.00"]]
+    r = read(OPENING, rows)
+    pays = [(n, row["payment_no"], row["customer_code"], row["amount"]) for n, row in r.out.payments]
+    assert pays == [(2, "期初-C1-20260101", "C1", "20.00"), (3, "期初-C2-20260101", "C2", "30.00"),
+                    (4, "期初-C3-20260101", "C3", "40.00")]
+    invs = [(n, row["invoice_no"], row["customer_code"], row["amount"]) for n, row in r.out.invoices]
+    assert invs == [(5, "期初-C4-20260101", "C4", "50.00")]
+    assert r.out.skipped == {"zero": 1} and r.out.openings == 4
+
+
+LEDGER_SIDES = """
+[profile]
+name = "l"
+kind = "ledger"
+title = { zh = "明细", en = "ledger" }
+[columns]
+date = "日期"
+customer_code = "客户"
+summary = "摘要"
+debit = "借方"
+credit = "贷方"
+currency = "币种"
+due_date = { header = "到期日", optional = true }
+invoice_no = { header = "发票号", optional = true }
+"""
+
+
+def test_ledger_rows_keep_currency_due_date_and_invoice_and_a_negative_credit_is_an_invoice():
+    rows = [["日期", "客户", "摘要", "借方", "贷方", "币种", "到期日", "发票号"],
+            ["2026-01-05", "C1", "销售", "100", None, "USD", "2026-02-05", None],
+            ["2026-01-06", "C1", "收款", None, "60", "USD", None, "F1"],
+            ["2026-01-07", "C1", "退款", None, "-15.00", "USD", None, None]]
+    r = read(LEDGER_SIDES, rows)
+    assert [(n, row["amount"], row["currency"], row.get("due_date")) for n, row in r.out.invoices] == [
+        (2, "100", "USD", "2026-02-05"), (4, "15.00", "USD", None)]
+    assert [(n, row["amount"], row["currency"], row.get("invoice_no")) for n, row in r.out.payments] == [
+        (3, "60", "USD", "F1")]
+
+
+def test_numbers_made_for_rows_without_one_never_change_between_versions():
+    """Next month's export repeats this month's rows: the number derived from a row must stay what it
+    was when it was first imported, or the re-import would add the row again."""
+    rows = [["日期", "客户", "摘要", "借方", "贷方", "币种"],
+            ["2026-01-05", "C1", "销售", "100", None, "CNY"], ["2026-01-05", "C1", "销售", None, "100", "CNY"],
+            ["2026-01-06", "C1", "销售", "100", None, "CNY"], ["2026-01-05", "C1", "销售", "101", None, "CNY"]]
+    r = read(LEDGER_SIDES, rows)
+    assert [row["invoice_no"] for _n, row in r.out.invoices] == ["L-9A16928463", "L-10248CEB11", "L-F35CEA390D"]
+    assert [row["payment_no"] for _n, row in r.out.payments] == ["L-C8AB993B91"]
+    single = read(PAYMENTS, [["日期", "客户", "金额"], ["2026-01-05", "C1", "10"]])
+    assert [row["payment_no"] for _n, row in single.out.payments] == ["L-E5D7E14DDD"]
+
+
+def test_a_constant_direction_puts_every_row_on_its_side():
+    text = DIRECTION.replace('direction = "方向"\n', "").replace('year = "2025"', 'year = "2025"\ndirection = "贷"')
+    r = read(text, [["月", "日", "客户名称", "摘要", "金额"], ["1", "5", "华东五金", "收款", "100"]])
+    assert r.out.invoices == [] and [row["amount"] for _n, row in r.out.payments] == ["100"]
