@@ -246,3 +246,109 @@ def test_a_constant_direction_puts_every_row_on_its_side():
     text = DIRECTION.replace('direction = "方向"\n', "").replace('year = "2025"', 'year = "2025"\ndirection = "贷"')
     r = read(text, [["月", "日", "客户名称", "摘要", "金额"], ["1", "5", "华东五金", "收款", "100"]])
     assert r.out.invoices == [] and [row["amount"] for _n, row in r.out.payments] == ["100"]
+
+
+WIDE = """
+[profile]
+name = "w"
+kind = "invoices"
+title = { zh = "宽", en = "wide" }
+[columns]
+amount = "金额"
+currency = "币种"
+account = "科目"
+date = "日期"
+customer_code = "客户编码"
+customer_name = "客户名称"
+number = "单号"
+summary = "摘要"
+[skip]
+markers = ["承前页", "过次页"]
+"""
+WIDE_HEAD = ["金额", "币种", "科目", "日期", "客户编码", "客户名称", "单号", "摘要"]
+ROW = ["100", "CNY", "1122", "2026-01-05", "C1", "华东", "A1", "销售"]
+
+
+@pytest.mark.parametrize("column", range(8))
+def test_a_total_marker_in_any_named_column_or_the_first_three_skips_the_row(column):
+    marked = list(ROW)
+    marked[column] = "本月合计"
+    r = read(WIDE, [WIDE_HEAD, ROW, marked])
+    assert r.out.skipped == {"total": 1}
+    assert [row["invoice_no"] for _n, row in r.out.invoices] == ["A1"]
+
+
+@pytest.mark.parametrize(("word", "kind"), [("Total", "total"), ("GRAND TOTAL", "total"), ("Sub-Total", "subtotal"),
+                                            ("承前页", "total"), ("过次页", "total")])
+def test_english_totals_and_a_profiles_own_markers(word, kind):
+    marked = [*ROW[:7], word]
+    assert read(WIDE, [WIDE_HEAD, ROW, marked]).out.skipped == {kind: 1}
+
+
+def test_a_short_row_is_read_without_its_missing_cells():
+    r = read(WIDE, [WIDE_HEAD, ["100", "CNY"]])
+    ((_n, row),) = r.out.invoices
+    assert row["amount"] == "100" and row["customer_code"] == ""
+
+
+def test_a_header_repeated_inside_the_data_is_a_title_row_not_data():
+    r = read(WIDE, [WIDE_HEAD, ROW, list(WIDE_HEAD), [*ROW[:6], "A2", "销售"]])
+    assert r.out.skipped == {"title": 1}
+    assert [row["invoice_no"] for _n, row in r.out.invoices] == ["A1", "A2"]
+    # The two first columns holding header words is not enough: most of the row must be header text.
+    half = ["金额", "币种", "1122", "2026-01-06", "C1", "华东", "A3", "销售"]
+    assert read(WIDE, [WIDE_HEAD, half]).out.skipped == {}
+
+
+def test_a_repeated_two_row_header_is_recognised_by_its_parts():
+    head = [["借方", "贷方", "日期", "客户"], ["金额", "金额", None, None]]
+    text = """
+[profile]
+name = "h"
+kind = "ledger"
+title = { zh = "两行", en = "two rows" }
+[layout]
+header_rows = 2
+[columns]
+date = "日期"
+customer_code = "客户"
+debit = "借方/金额"
+credit = "贷方/金额"
+"""
+    rows = [*head, ["10", None, "2026-01-05", "C1"], *head, [None, "4", "2026-01-06", "C1"]]
+    r = read(text, rows)
+    assert r.out.skipped == {"title": 2}
+    assert [row["amount"] for _n, row in r.out.invoices] == ["10"]
+    assert [row["amount"] for _n, row in r.out.payments] == ["4"]
+
+
+SECTIONS = """
+[profile]
+name = "sec"
+kind = "ledger"
+title = { zh = "三栏", en = "three columns" }
+[columns]
+date = "日期"
+summary = "摘要"
+debit = "借方"
+credit = "贷方"
+[from_title]
+customer_code = '客户[:：]\\s*(\\S+)'
+[skip]
+sections = true
+"""
+
+
+def test_section_titles_inside_the_data_set_the_customer_of_the_rows_below():
+    rows = [["客户：C1 华东五金"], ["日期", "摘要", "借方", "贷方"],
+            ["2026-01-05", "销售", "10", None],
+            ["客户：C2", "客户：C2"],  # a merged title repeats its text
+            ["2026-01-06", "销售", "20", None],
+            ["客户：C3", "x", "y"],  # three different texts: a data row (the importer then reports it), not a title
+            ["2026-01-07", "收款", None, "5"]]
+    r = read(SECTIONS, rows)
+    assert [(row["customer_code"], row["amount"]) for _n, row in r.out.invoices] == [
+        ("C1", "10"), ("C2", "20"), ("C2", "y")]
+    assert [(row["customer_code"], row["amount"]) for _n, row in r.out.payments] == [("C2", "5")]
+    assert r.out.skipped.get("title") == 1
+    assert r.out.customers == {"C1": "C1", "C2": "C2"}
