@@ -47,6 +47,21 @@ def test_kpi_json_matches_the_hand_computed_example(cli):
     assert c["receivables"] == "5700.00" and c["overdue"] == "2600.00"
 
 
+def test_a_promise_due_on_the_first_day_is_judged_by_the_customers_payments(cli, tmp_path):
+    """Only the payments of customers with a promise falling due in the month are read (10⁶ payments
+    otherwise): a promise due on the month's very first day still counts its customer's payments."""
+    files = {"customers": "customer_code,name,terms,collector,segment,type\nK2,华南电器,net 30,张伟,华南,dealer\n",
+             "invoices": "invoice_no,customer_code,invoice_date,due_date,amount\nD,K2,2026-09-01,2026-10-01,100\n",
+             "payments": "payment_no,customer_code,payment_date,amount,invoice_no\nP3,K2,2026-09-30,100,D\n"}
+    for kind, text in files.items():
+        (tmp_path / f"k2-{kind}.csv").write_text(text, encoding="utf-8")
+        assert cli("import", kind, str(tmp_path / f"k2-{kind}.csv"))[0] == 0
+    assert cli("promise", "K2", "--amount", "100", "--date", "2026-10-01", "--made-on", "2026-09-29")[0] == 0
+    code, out, err = cli("kpi", "--month", "2026-10", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["company"]["promise_kept_pct"] == 66.67  # K1: 1 of 2 kept; K2: kept
+
+
 def test_targets_against_actuals_by_collector_and_the_other_formats(cli, tmp_path):
     assert cli("targets", "set", "--month", "2026-10", "--metric", "overdue_collected_pct", "--value", "70")[0] == 0
     assert cli("targets", "set", "--month", "2026-10", "--metric", "dso", "--value", "90", "--collector", "张伟")[0] == 0

@@ -42,7 +42,11 @@ class InvoiceFacts:
     def open_at(self, d: date) -> int:
         if self.invoice_on > d:
             return 0
-        return self.amount_minor - sum(s.minor for s in self.settlements if s.on <= d)
+        left = self.amount_minor
+        for s in self.settlements:
+            if s.on <= d:
+                left -= s.minor
+        return left
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,25 @@ class Book:
     promises: list[PromiseFacts] = field(default_factory=list)
     payments: dict[int, list[tuple[date, int]]] = field(default_factory=dict)  # customer → (paid_on, minor)
     customers: dict[int, CustomerInfo] = field(default_factory=dict)
+    # open amount of each invoice (in ``invoices`` order) at the end of a day, computed once per day: the
+    # KPIs of one month ask for the same two month ends many times over
+    _opens: dict[date, list[int]] = field(default_factory=dict, repr=False, compare=False)
+
+    def opens(self, d: date) -> list[int]:
+        """``[i.open_at(d) for i in self.invoices]``, kept for the next question about the same day."""
+        got = self._opens.get(d)
+        if got is None or len(got) != len(self.invoices):
+            got = self._opens[d] = [i.open_at(d) for i in self.invoices]
+        return got
+
+    def receivables(self, d: date) -> int:
+        return sum(self.opens(d))
+
+    def current_receivables(self, d: date) -> int:
+        return sum(o for i, o in zip(self.invoices, self.opens(d), strict=True) if i.due_on >= d)
+
+    def overdue_receivables(self, d: date) -> int:
+        return sum(o for i, o in zip(self.invoices, self.opens(d), strict=True) if i.due_on < d)
 
     def only(self, keep: Callable[[int], bool], monthly_sales: dict[str, int]) -> Book:
         """The part of the book that belongs to the customers ``keep`` accepts (a segment, a collector …),
@@ -174,13 +197,13 @@ def countback_days(balance: int, month: str, monthly_sales: dict[str, int], max_
 
 def countback_dso(book: Book, month: str) -> float:
     _, end = parse_month(month)
-    return countback_days(receivables(book.invoices, end), month, book.monthly_sales)
+    return countback_days(book.receivables(end), month, book.monthly_sales)
 
 
 def best_possible_dso(book: Book, month: str) -> float:
     """Countback over the current (not yet due) receivables only: the DSO if nobody paid late."""
     _, end = parse_month(month)
-    return countback_days(current_receivables(book.invoices, end), month, book.monthly_sales)
+    return countback_days(book.current_receivables(end), month, book.monthly_sales)
 
 
 def average_days_delinquent(book: Book, month: str) -> float:
@@ -190,12 +213,12 @@ def average_days_delinquent(book: Book, month: str) -> float:
 def cei(book: Book, month: str) -> float | None:
     """Collection effectiveness index, %: (begin AR + sales − end AR) / (begin AR + sales − end current AR)."""
     start, end = parse_month(month)
-    begin = receivables(book.invoices, start - timedelta(days=1))
+    begin = book.receivables(start - timedelta(days=1))
     s = book.monthly_sales.get(month, 0)
-    denominator = begin + s - current_receivables(book.invoices, end)
+    denominator = begin + s - book.current_receivables(end)
     if denominator <= 0:
         return None
-    return (begin + s - receivables(book.invoices, end)) / denominator * 100
+    return (begin + s - book.receivables(end)) / denominator * 100
 
 
 # ── aging movement ───────────────────────────────────────────────────────────────────────────────
@@ -208,14 +231,13 @@ def roll_rates(book: Book, month: str, buckets: Sequence[int] = DEFAULT_BUCKETS)
     n = len(buckets) + 1
     base = [0] * n
     rolled = [0] * n
-    for i in book.invoices:
-        before = i.open_at(prev_end)
+    for i, before, after in zip(book.invoices, book.opens(prev_end), book.opens(end), strict=True):
         if before <= 0:
             continue
         b = bucket_index((prev_end - i.due_on).days, buckets)
         base[b] += before
         if b + 1 < n and bucket_index((end - i.due_on).days, buckets) == b + 1:
-            rolled[b] += max(0, i.open_at(end))
+            rolled[b] += max(0, after)
     return [rolled[b] / base[b] * 100 if base[b] else None for b in range(n - 1)]
 
 
@@ -224,10 +246,9 @@ def overdue_collected(book: Book, month: str) -> tuple[int, int]:
     start, end = parse_month(month)
     before = start - timedelta(days=1)
     base = got = 0
-    for i in book.invoices:
+    for i, opening in zip(book.invoices, book.opens(before), strict=True):
         if i.due_on >= start:
             continue
-        opening = i.open_at(before)
         if opening <= 0:
             continue
         base += opening
@@ -242,8 +263,8 @@ def overdue_collected_pct(book: Book, month: str) -> float | None:
 
 def overdue_share_pct(book: Book, month: str) -> float | None:
     _, end = parse_month(month)
-    total = receivables(book.invoices, end)
-    return overdue_receivables(book.invoices, end) / total * 100 if total > 0 else None
+    total = book.receivables(end)
+    return book.overdue_receivables(end) / total * 100 if total > 0 else None
 
 
 # ── disputes and promises ────────────────────────────────────────────────────────────────────────
@@ -251,10 +272,10 @@ def overdue_share_pct(book: Book, month: str) -> float | None:
 def disputed_share_pct(book: Book, month: str) -> float | None:
     """Money under a dispute open at the month's end (capped at the invoice's open amount) / AR, %."""
     _, end = parse_month(month)
-    total = receivables(book.invoices, end)
+    total = book.receivables(end)
     if total <= 0:
         return None
-    open_by_invoice = {i.invoice_id: i.open_at(end) for i in book.invoices}
+    open_by_invoice = {i.invoice_id: o for i, o in zip(book.invoices, book.opens(end), strict=True)}
     disputed: dict[int, int] = defaultdict(int)
     for d in book.disputes:
         if d.opened_on <= end and (d.resolved_on is None or d.resolved_on > end):
@@ -367,5 +388,5 @@ def kpis(book: Book, month: str, buckets: Sequence[int] = DEFAULT_BUCKETS) -> Kp
         "disputed_share_pct": disputed_share_pct(book, month),
         "dispute_cycle_days": dispute_cycle_days(book, month),
     }
-    return KpiSet(month, receivables(book.invoices, end), overdue_receivables(book.invoices, end),
+    return KpiSet(month, book.receivables(end), book.overdue_receivables(end),
                   sales_map.get(month, 0), values, roll_rates(book, month, buckets))

@@ -87,20 +87,8 @@ def load_book(app: Any, month: str, per_customer_sales: bool = False,
     with app.uow(write=False) as uow:
         repo = uow.analytics
         currency = repo.company_currency()
-        invoices: list[InvoiceFacts] = []
-        cur: InvoiceFacts | None = None
-        sett: list[Settlement] = []
-        for iid, cid, ion, due, amt, aon, amin, cash in repo.kpi_invoices(since, end, currency):
-            if cur is None or iid != cur.invoice_id:
-                if cur is not None:
-                    invoices.append(InvoiceFacts(cur.invoice_id, cur.customer_id, cur.invoice_on, cur.due_on,
-                                                 cur.amount_minor, tuple(sett)))
-                cur, sett = InvoiceFacts(iid, cid, ion, due, int(amt)), []
-            if aon is not None:
-                sett.append(Settlement(aon, int(amin), cash))
-        if cur is not None:
-            invoices.append(InvoiceFacts(cur.invoice_id, cur.customer_id, cur.invoice_on, cur.due_on,
-                                         cur.amount_minor, tuple(sett)))
+        invoices = [InvoiceFacts(iid, cid, ion, due, int(amt), tuple(Settlement(on, int(m), cash) for on, m, cash in sett))
+                    for iid, cid, ion, due, amt, sett in repo.kpi_invoices(since, end, currency)]
         company_sales: dict[str, int] = {}
         per_customer: dict[int, dict[str, int]] = defaultdict(dict)
         for cid, m, minor in repo.monthly_sales(sales_from, end, currency, per_customer_sales):
@@ -110,7 +98,8 @@ def load_book(app: Any, month: str, per_customer_sales: bool = False,
         disputes = [DisputeFacts(*r) for r in repo.disputes(end)]
         promises = [PromiseFacts(*r) for r in repo.promises(start, end)]
         payments: dict[int, list[tuple[date, int]]] = defaultdict(list)
-        for cid, on, minor in repo.payments(start - timedelta(days=366), end):
+        # payments matter only to judge the promises falling due in the window: only those customers'
+        for cid, on, minor in repo.payments(start - timedelta(days=366), end, promised_from=start):
             payments[cid].append((on, int(minor)))
         excuses = repo.latest_excuses(end)
         customers = {r[0]: CustomerInfo(r[1], r[3] or "-", r[4] or "-", r[5] or "-", excuses.get(r[0], "-"))
@@ -140,12 +129,15 @@ def _checks(targets: list[tuple[str, str, str, str, float]], scope: str, key: st
             for _m, sc, k, metric, value in targets if sc == scope and k == key]
 
 
-def kpi_report(app: Any, month: str | None = None, by: str | None = None) -> KpiReport:
+def kpi_report(app: Any, month: str | None = None, by: str | None = None,
+               loaded: tuple[Book, dict[int, dict[str, int]], str] | None = None) -> KpiReport:
+    """The month's KPIs, per group when ``by`` is given. ``loaded``: the month's book as ``load_book`` gave
+    it (with per-customer sales when grouping), for a caller that needs the same book again (the report)."""
     if by is not None and by not in GROUPINGS:
         raise InvalidInput("input.enum", field="--by", value=by, allowed=", ".join(GROUPINGS))
     month = month or default_month(app.clock.today())
     _, end = parse_month(month)
-    book, per_customer, currency = load_book(app, month, per_customer_sales=by is not None)
+    book, per_customer, currency = loaded or load_book(app, month, per_customer_sales=by is not None)
     with app.uow(write=False) as uow:
         targets = uow.analytics.targets(month)
     company = kpis(book, month)
@@ -201,8 +193,7 @@ def kpi_trend(app: Any, month: str | None = None, months: int = 6) -> list[Trend
     for m in chain:
         _, end = parse_month(m)
         aging = [0] * (len(DEFAULT_BUCKETS) + 1)
-        for i in book.invoices:
-            left = i.open_at(end)
+        for i, left in zip(book.invoices, book.opens(end), strict=True):
             if left > 0 and i.invoice_on <= end:
                 aging[bucket_index((end - i.due_on).days, DEFAULT_BUCKETS)] += left
         has_sales = any(v for k, v in book.monthly_sales.items() if k <= m)

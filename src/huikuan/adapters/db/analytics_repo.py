@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
@@ -14,8 +15,14 @@ from sqlalchemy import Connection, delete, func, insert, select
 from . import tables as t
 
 
+@lru_cache(maxsize=16_384)
+def _iso(v: str) -> date:
+    return date.fromisoformat(v[:10])
+
+
 def _d(v: Any) -> Any:
-    return date.fromisoformat(v[:10]) if isinstance(v, str) else v
+    # a book of 10⁶ rows holds a few hundred distinct days: parse each once
+    return _iso(v) if isinstance(v, str) else v
 
 
 class AnalyticsRepo:
@@ -41,9 +48,9 @@ class AnalyticsRepo:
 
     # ── KPIs ───────────────────────────────────────────────────────────────────────────────────
     def kpi_invoices(self, since: date, upto: date, currency: str) -> Iterator[tuple[Any, ...]]:
-        """Invoices issued by ``upto`` that were open at some point from ``since`` on, one row per
-        allocation: (invoice_id, customer_id, invoice_on, due_on, amount, allocated_on, alloc_minor, cash),
-        ordered by invoice (allocation columns None when it has none)."""
+        """Invoices issued by ``upto`` that were open at some point from ``since`` on, in id order:
+        (invoice_id, customer_id, invoice_on, due_on, amount, allocations) with allocations a list of
+        (allocated_on, minor, cash) — cash False for credit notes and write-offs."""
         rows = self._raw(
             "SELECT i.id, i.customer_id, i.invoice_on, i.due_on, i.amount_minor, a.allocated_on, a.amount_minor, "
             "CASE WHEN a.payment_id IS NULL THEN 0 ELSE 1 END "
@@ -51,8 +58,24 @@ class AnalyticsRepo:
             "WHERE i.company_id = ? AND i.currency = ? AND i.invoice_on <= ? AND (i.open_minor <> 0 OR i.id IN "
             "(SELECT invoice_id FROM allocation WHERE company_id = ? AND allocated_on >= ?)) ORDER BY i.id",
             self.cid, currency, self._p(upto), self.cid, self._p(since))
+        days: dict[Any, Any] = {}  # a few hundred distinct days: each parsed once
+
+        def day(v: Any) -> Any:
+            got = days.get(v)
+            if got is None:
+                got = days[v] = _d(v)
+            return got
+
+        cur: list[Any] | None = None
         for iid, cid, ion, due, amt, aon, amin, cash in rows:
-            yield iid, cid, _d(ion), _d(due), amt, _d(aon), amin, bool(cash)
+            if cur is None or iid != cur[0]:
+                if cur is not None:
+                    yield tuple(cur)
+                cur = [iid, cid, day(ion), day(due), amt, []]
+            if aon is not None:
+                cur[5].append((day(aon), amin, bool(cash)))
+        if cur is not None:
+            yield tuple(cur)
 
     def monthly_sales(self, since: date, upto: date, currency: str, by_customer: bool) -> list[tuple[Any, ...]]:
         """Credit sales per month (``YYYY-MM``), per customer when asked: (customer_id or 0, month, minor)."""
@@ -75,18 +98,21 @@ class AnalyticsRepo:
             "SELECT customer_id, amount_minor, made_on, promised_on FROM promise WHERE company_id = ? "
             "AND made_on <= ? AND promised_on >= ?", self.cid, self._p(upto), self._p(since))]
 
-    def payments(self, since: date, upto: date) -> list[tuple[Any, ...]]:
-        """(customer_id, paid_on, amount) received in the window."""
+    def payments(self, since: date, upto: date, promised_from: date | None = None) -> list[tuple[Any, ...]]:
+        """(customer_id, paid_on, amount) received in the window; with ``promised_from``, only of the
+        customers with a promise made by ``upto`` falling due from ``promised_from`` on (the promises the
+        KPIs judge: nobody else's payments are looked at)."""
+        only = ("AND customer_id IN (SELECT customer_id FROM promise WHERE company_id = ? AND made_on <= ? "
+                "AND promised_on >= ?)") if promised_from is not None else ""
+        extra = (self.cid, self._p(upto), self._p(promised_from)) if promised_from is not None else ()
         return [(a, _d(b), c) for a, b, c in self._raw(
             "SELECT customer_id, paid_on, amount_minor FROM payment WHERE company_id = ? AND paid_on >= ? "
-            "AND paid_on <= ?", self.cid, self._p(since), self._p(upto))]
+            f"AND paid_on <= ? {only}", self.cid, self._p(since), self._p(upto), *extra)]
 
     def customers(self) -> list[tuple[Any, ...]]:
         """(id, code, name, type, segment, collector, policy)."""
-        cu = t.customer.c
-        return [tuple(r) for r in self.c.execute(
-            select(cu.id, cu.code, cu.name, cu.type, cu.segment, cu.collector, cu.policy)
-            .where(cu.company_id == self.cid))]
+        return list(self._raw('SELECT id, code, name, type, segment, collector, policy FROM customer '
+                              'WHERE company_id = ?', self.cid))
 
     def latest_excuses(self, upto: date) -> dict[int, str]:
         """Each customer's latest excuse recorded by ``upto`` (the "cause" of collector effectiveness)."""
