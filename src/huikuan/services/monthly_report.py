@@ -83,8 +83,10 @@ def monthly_report(app: Any, month: str | None = None) -> MonthlyReport:
     month = month or kpi_svc.default_month(app.clock.today())
     start, end = parse_month(month)
     prev_end = start - timedelta(days=1)
-    kpis = kpi_svc.kpi_report(app, month, "segment")
-    book, _, currency = kpi_svc.load_book(app, month)
+    # one book for the KPIs by segment and the aging structure below (it used to be loaded twice)
+    loaded = kpi_svc.load_book(app, month, per_customer_sales=True)
+    kpis = kpi_svc.kpi_report(app, month, "segment", loaded=loaded)
+    book, _, currency = loaded
     with app.uow(write=False) as uow:
         names = {r[0]: (r[1], r[2], r[4] or "-") for r in uow.analytics.customers()}
         targets = uow.analytics.targets(month)
@@ -94,12 +96,11 @@ def monthly_report(app: Any, month: str | None = None) -> MonthlyReport:
     overdue_now: dict[int, int] = defaultdict(int)
     overdue_before: dict[int, int] = defaultdict(int)
     long_due: dict[int, tuple[int, int]] = {}
-    for inv in book.invoices:
+    for inv, now, before in zip(book.invoices, book.opens(end), book.opens(prev_end), strict=True):
         code, _name, segment = names.get(inv.customer_id, ("?", "?", "-"))
         row = seg.get(segment)
         if row is None:
             row = seg[segment] = SegmentAging(segment, [0] * n, [0] * n, None)
-        now, before = inv.open_at(end), inv.open_at(prev_end)
         if now:
             b = bucket_index((end - inv.due_on).days, buckets)
             row.this[b] += now
@@ -123,7 +124,7 @@ def monthly_report(app: Any, month: str | None = None) -> MonthlyReport:
         return CustomerLine(code, name, segment, amount, **kw)
 
     long_overdue = sorted((line(c, a, days=d) for c, (a, d) in long_due.items()), key=lambda x: -x.amount_minor)[:TOP]
-    open_at_end = {i.invoice_id: i.open_at(end) for i in book.invoices}
+    open_at_end = {i.invoice_id: o for i, o in zip(book.invoices, book.opens(end), strict=True)}
     disputed: dict[int, tuple[int, int]] = {}
     for d in book.disputes:
         if d.opened_on <= end and (d.resolved_on is None or d.resolved_on > end):
