@@ -79,6 +79,8 @@ def test_train_then_predict_json(cli):
     doc = json.loads(out)
     _check_shape(doc, "2026-09-01")
     assert doc["method"] == "lightgbm" and doc["model_version"] == 1
+    # written by the CLI's own fast writer: the very text json.dumps(indent=2) gives
+    assert out == json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     numbers = {p["invoice"] for p in doc["predictions"]}
     # open at D: issued before it and not paid before it — leading zeros as imported
     assert "0000000" not in numbers and "0000059" in numbers and all(n.startswith("00") for n in numbers)

@@ -229,7 +229,9 @@ def _predict(app: Any, book: Book, model: tuple[dict[str, Any], str] | None, ver
         when = d + timedelta(days=max(0, round(remaining)))
         if d > inv.due_on:
             p = 1.0  # still open after its due day: it is late whatever the model says
-        top = sorted(range(len(FEATURES)), key=lambda k: -abs(contrib[k]))[:3]
+        size = list(map(abs, contrib))
+        # the three largest contributions; equal ones in feature order (a stable sort, in reverse)
+        top = sorted(range(len(FEATURES)), key=size.__getitem__, reverse=True)[:3]
         why = [(FEATURES[k], row[k], contrib[k]) for k in top]
         expected_late = max(0.0, late_days)
         out.predictions.append(_make(book, inv, p, when, expected_late, why))
@@ -535,4 +537,10 @@ def reason_text(reason: tuple[str, float, float], lang: str) -> str:
     feature, value, contribution = reason
     arrow = "↑" if contribution > 0 else "↓" if contribution < 0 else "·"
     shown = f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.2f}"
-    return f"{i18n.t('feature.' + feature, lang)} = {shown} {arrow}"
+    name = _FEATURE_NAMES.get((feature, lang))
+    if name is None:  # a prediction run shows the same 34 names hundreds of thousands of times
+        name = _FEATURE_NAMES[(feature, lang)] = i18n.t("feature." + feature, lang)
+    return f"{name} = {shown} {arrow}"
+
+
+_FEATURE_NAMES: dict[tuple[str, str], str] = {}

@@ -66,8 +66,8 @@ class LightGbmPredictor:
         contrib = np.asarray(late.predict(x, pred_contrib=True, num_threads=threads))[:, :-1]  # last column: bias
         remaining = np.asarray(lgb.Booster(model_str=parts["remaining"]).predict(x, num_threads=threads))
         days = np.asarray(lgb.Booster(model_str=parts["late_days"]).predict(x, num_threads=threads))
-        return [(float(p[i]), float(remaining[i]), float(days[i]), [float(v) for v in contrib[i]])
-                for i in range(len(rows))]
+        # tolist() turns the arrays into Python floats in C (the same values float() gives, one by one)
+        return list(zip(p.tolist(), remaining.tolist(), days.tolist(), contrib.tolist(), strict=True))
 
     def fit_binary(self, rows: Sequence[Sequence[float]], labels: Sequence[int], feature_names: Sequence[str]) -> str:
         import lightgbm as lgb

@@ -5,6 +5,7 @@ score (services/consumer.py)."""
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,45 @@ def prediction_json(ps: svc.PredictionSet) -> dict[str, Any]:
     }
 
 
+_SENTINEL = "\x00predictions\x00"
+
+
+def _flat(v: Any, pad: str) -> str | None:
+    """One value of a prediction as ``json.dumps(indent=2)`` writes it at this depth; None: not a plain one."""
+    if isinstance(v, str):
+        return encode_basestring(v)
+    if v is None or isinstance(v, bool):
+        return json.dumps(v)
+    if isinstance(v, int | float):
+        return json.dumps(v)
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        if not v:
+            return "[]"
+        inner = pad + "  "
+        return "[\n" + ",\n".join(inner + encode_basestring(x) for x in v) + "\n" + pad + "]"
+    return None
+
+
+def dumps_indented(doc: dict[str, Any]) -> str:
+    """``json.dumps(doc, ensure_ascii=False, indent=2)``, the same text, written faster: the standard
+    library's indenting encoder is pure Python and took longer than the predictions themselves at 10⁵ open
+    invoices. Each prediction (strings, numbers, lists of strings) is written here; anything else goes
+    through ``json.dumps``. tests/e2e/test_cli_predict.py compares the two texts."""
+    items = doc.get("predictions")
+    if not isinstance(items, list) or not items:
+        return json.dumps(doc, ensure_ascii=False, indent=2)
+    parts: list[str] = []
+    for item in items:
+        values = [_flat(v, "      ") for v in item.values()] if isinstance(item, dict) and item else [None]
+        if any(v is None for v in values) or not all(isinstance(k, str) for k in item):
+            parts.append("    " + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    "))
+        else:
+            parts.append("    {\n" + ",\n".join(f"      {encode_basestring(k)}: {v}"
+                                                 for k, v in zip(item, values, strict=True)) + "\n    }")
+    head = json.dumps({**doc, "predictions": [_SENTINEL]}, ensure_ascii=False, indent=2)
+    return head.replace("    " + encode_basestring(_SENTINEL), ",\n".join(parts), 1)
+
+
 @app.command("predict")
 def predict_cmd(
     as_of: str = typer.Option(None, "--as-of", help="预测日（默认今天）/ as-of date (default today)"),
@@ -160,7 +200,7 @@ def predict_cmd(
         return
     ps = svc.predict(state.app(), parse_day(as_of, "--as-of"))
     if as_json:
-        typer.echo(json.dumps(prediction_json(ps), ensure_ascii=False, indent=2))
+        typer.echo(dumps_indented(prediction_json(ps)))
         return
     _notices(ps.notices)
     t = Table(title=tr("predict.title", as_of=ps.as_of.isoformat(), method=tr(f"model.method.{ps.method}")))
