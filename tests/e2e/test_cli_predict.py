@@ -53,6 +53,7 @@ def cli(db_url, tmp_path, monkeypatch, capsys):
                 assert code == 0, out + err
 
     run.load = load  # type: ignore[attr-defined]
+    run.db_url = db_url  # type: ignore[attr-defined]
     return run
 
 
@@ -85,6 +86,21 @@ def test_train_then_predict_json(cli):
     # open at D: issued before it and not paid before it — leading zeros as imported
     assert "0000000" not in numbers and "0000059" in numbers and all(n.startswith("00") for n in numbers)
     assert {p["customer"] for p in doc["predictions"]} == {"K1", "K2"}
+    # the monthly report asks only about what falls due next month: the same predictions, fewer of them
+    from huikuan.bootstrap import bootstrap
+    from huikuan.config import Settings
+    from huikuan.services import prediction
+
+    app = bootstrap(Settings(database_url=cli.db_url))  # type: ignore[attr-defined]
+    window = (date(2026, 9, 10), date(2026, 9, 20))
+    try:
+        some = prediction.predict(app, date(2026, 9, 1), due_between=window)
+    finally:
+        app.engine.dispose()
+    assert some.predictions and len(some.predictions) < len(doc["predictions"])
+    assert [(p.invoice, round(p.p_late, 4), p.expected_pay_date.isoformat()) for p in some.predictions] == [
+        (p["invoice"], p["p_late"], p["expected_pay_date"]) for p in doc["predictions"]
+        if window[0].isoformat() <= p["due_date"] <= window[1].isoformat()]
     code, out, _ = cli("predict", "--as-of", "2026-09-01")
     assert code == 0 and "逾期概率" in out
     code, out, _ = cli("worklist", "--as-of", "2026-09-01", "--json")

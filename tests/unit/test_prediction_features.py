@@ -117,3 +117,61 @@ def test_metrics():
     assert capture([10, 0, 0, 0, 90], [5, 4, 3, 2, 1], top=0.2) == pytest.approx(0.1)
     assert wape([10, 20], [20, 20]) == pytest.approx(25.0)
     assert wape([1], [0]) is None
+
+
+def _seeded_history():  # type: ignore[no-untyped-def]
+    import random
+
+    rnd = random.Random(11)
+    base = date(2025, 1, 1)
+    inv = []
+    for n in range(700):
+        c = rnd.randrange(1, 41)
+        on = base + timedelta(days=rnd.randrange(0, 400))
+        due = on + timedelta(days=rnd.choice((0, 30, 60)))
+        settled = None if rnd.random() < 0.2 else due + timedelta(days=rnd.randint(-25, 40))
+        if settled is not None and settled < on:
+            settled = on
+        inv.append(InvoiceRecord(n, f"{n:06d}", c, on, due, rnd.randint(100, 10**7), settled))
+    promises = []
+    for _ in range(60):
+        m = base + timedelta(days=rnd.randrange(0, 400))
+        promises.append(PromiseRecord(rnd.randrange(1, 41), m, m + timedelta(days=rnd.randint(0, 20)),
+                                      rnd.randint(1, 10**6), rnd.randint(0, 10**6)))
+    disputes = []
+    for _ in range(40):
+        o = base + timedelta(days=rnd.randrange(0, 400))
+        i = inv[rnd.randrange(len(inv))]
+        disputes.append(DisputeRecord(i.invoice_id, i.customer_id, o,
+                                      None if rnd.random() < 0.4 else o + timedelta(days=rnd.randint(0, 40))))
+    contacts = [ContactRecord(rnd.randrange(1, 41), base + timedelta(days=rnd.randrange(0, 400)),
+                              rnd.choice(["reached", "no_answer", "refused", "promised"])) for _ in range(200)]
+    hol = HolidayIndex(lambda d: d.toordinal() % 11 != 0, base, base + timedelta(days=600))
+    return History(inv, promises, disputes, contacts, hol)
+
+
+def test_features_rule_and_samples_are_those_of_the_reference_implementation():
+    """Per-feature sums over every open invoice of a seeded book at four dates, the history rule and the
+    training samples, as the per-row reference code computed them (2026-11-27, before the indexes were
+    built with itertools.accumulate and the open checks inlined): a speed-up must not move a feature."""
+    h = _seeded_history()
+    sums = [0.0] * len(FEATURES)
+    rows = 0
+    rule = 0.0
+    for d in (date(2025, 3, 1), date(2025, 7, 15), date(2025, 12, 31), date(2026, 2, 10)):
+        g_late, g_dtp = h.global_stats(d)
+        for i in h.open_at(d):
+            for k, v in enumerate(h.features(i, d)):
+                sums[k] += v
+            p, when = history_rule(h, i, d, g_late, g_dtp)
+            rule += p + when.toordinal()
+            rows += 1
+    samples = training_samples(h, date(2026, 1, 1))
+    assert rows == 567
+    assert [round(x, 6) for x in sums] == [
+        63352.0, -43342.0, 20010.0, 5933.446426, 543.748281, 5260.0, 4234.829437, 290.059884, 18770.205278,
+        8294.576058, 4702.0, 4811.0, 576.170563, 312.733333, 17271.0, 15170.0, 1549.0, 2068.0, 1450.0, 8429.0,
+        8788.0, 8471.0, 324.0, 539.0, 602.0, 8.833333, 9.0, 431.0, 583.0, -25.547619, 118.053557, -107.294314,
+        6183.734282, 44154.794722]
+    assert round(rule, 6) == 419330533.066991
+    assert (len(samples), sum(s.remaining + s.late + s.late_days for s in samples)) == (3711, 185783)

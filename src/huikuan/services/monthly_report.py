@@ -151,7 +151,7 @@ def _slipping(app: Any, end: date, names: dict[int, tuple[str, str, str]]
     """Customers with money falling due next month that the model expects to be paid late, by money at risk."""
     at = end + timedelta(days=1)
     next_end = parse_month(f"{at.year:04d}-{at.month:02d}")[1]
-    ps = pred_svc.predict(app, at)
+    ps = pred_svc.predict(app, at, due_between=(at, next_end))  # only what falls due next month is asked about
     by_code = {code: (code, name, segment) for code, name, segment in names.values()}
     risk: dict[str, CustomerLine] = {}
     for p in ps.predictions:

@@ -181,8 +181,10 @@ def _train(app: Any, book: Book, store: bool = True) -> tuple[TrainResult, dict[
 
 # ── predicting ───────────────────────────────────────────────────────────────────────────────
 
-def predict(app: Any, as_of: date | None = None) -> PredictionSet:
-    """Every invoice open at ``as_of`` (issued before it, not fully paid before it), from facts before it."""
+def predict(app: Any, as_of: date | None = None, due_between: tuple[date, date] | None = None) -> PredictionSet:
+    """Every invoice open at ``as_of`` (issued before it, not fully paid before it), from facts before it;
+    with ``due_between`` only those falling due in that window (both days included). An invoice's
+    prediction does not depend on which others are predicted with it."""
     d = as_of or app.clock.today()
     book = load_book(app, d)
     with app.uow(write=False) as uow:
@@ -199,16 +201,19 @@ def predict(app: Any, as_of: date | None = None) -> PredictionSet:
         notices += [(str(k), dict(v)) for k, v in row.meta.get("notices", []) if k != "model.fallback_rule"]
     else:
         model, version = (dict(row.meta), str(row.blob)), int(row.version)
-    return _predict(app, book, model, version, notices)
+    return _predict(app, book, model, version, notices, due_between)
 
 
 def _predict(app: Any, book: Book, model: tuple[dict[str, Any], str] | None, version: int | None,
-             notices: list[tuple[str, dict[str, Any]]]) -> PredictionSet:
+             notices: list[tuple[str, dict[str, Any]]], due_between: tuple[date, date] | None = None
+             ) -> PredictionSet:
     d = book.as_of
     h = book.history
     if not h.invoices:
         notices.append(("predict.no_invoices", {"as_of": d.isoformat()}))
     open_now = [i for i in h.open_at(d) if book.open_minor.get(i.invoice_id, 0) > 0]
+    if due_between is not None:
+        open_now = [i for i in open_now if due_between[0] <= i.due_on <= due_between[1]]
     out = PredictionSet(d, "history_rule" if model is None else str(model[0]["method"]), version, notices)
     if model is None:
         g_late, g_dtp = h.global_stats(d)
