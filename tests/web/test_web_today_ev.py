@@ -106,3 +106,21 @@ def test_the_daily_run_ranks_the_days_tasks_once_a_model_is_trained(ledger, cloc
     rows = worklist(ledger)
     assert report.ranked == len(rows) > 0
     assert [r.ev_position for r in rows] == list(range(1, len(rows) + 1)) and all(r.ev_why for r in rows)
+
+
+def test_the_ranking_runs_after_the_run_has_finished_and_freed_its_lock(ledger, clock, monkeypatch):
+    """Ranking predicts every open invoice (tens of seconds at 10⁶): it must not hold the run lock."""
+    from huikuan.services import daily_run
+
+    prediction.train_model(ledger)
+    clock.advance(days=1)
+    seen: list[tuple[Any, str]] = []
+
+    def rank(app: Any, today: date) -> int:
+        with app.uow(write=False) as uow:
+            seen.append((uow.collect.lock_holder(), uow.collect.runs(1)[0].status))
+        return prediction.rank_open_tasks(app, today)
+
+    monkeypatch.setattr(daily_run, "rank_open_tasks", rank)
+    report = run_daily(ledger)
+    assert report.ranked > 0 and seen == [(None, "done")]

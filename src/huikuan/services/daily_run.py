@@ -593,7 +593,6 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
             report.alerts_raised, report.warnings_seconds = alerts.raised, alerts.seconds
             if today == app.clock.today():
                 _rebuild_aging_snapshot(app, today)
-            report.ranked = rank_open_tasks(app, today)  # by expected value; 0 (amount order) without a model
         status = "done"
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM turned into one by the CLI: the day is finished by the next run
         status = "interrupted"
@@ -604,6 +603,11 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
         progress.finish()
         if run_id is not None or status == "interrupted":
             _finish(app, run_id, status, report, pid, host)
+    if status == "done" and not dry_run:
+        # After the run has committed and freed its lock (p11, issue 11): ranking predicts every open
+        # invoice, which must not hold the run lock or delay the next run; a Today page read meanwhile
+        # shows yesterday's order or the amount order until the new ranking commits (one transaction).
+        report.ranked = rank_open_tasks(app, today)  # by expected value; 0 (amount order) without a model
     return report
 
 
