@@ -352,3 +352,20 @@ def test_section_titles_inside_the_data_set_the_customer_of_the_rows_below():
     assert [(row["customer_code"], row["amount"]) for _n, row in r.out.payments] == [("C2", "5")]
     assert r.out.skipped.get("title") == 1
     assert r.out.customers == {"C1": "C1", "C2": "C2"}
+
+
+def test_locate_skips_blank_rows_above_the_header_and_keeps_the_first_best_match():
+    p = parse_profile(SINGLE, "t.toml")
+    head = [[None, ""], ["应收单列表"], [], ["单据日期", "客户编码", "单号", "金额", "币种"],
+            ["单据日期", "客户编码", "单号", "金额", "币种"]]
+    loc = locate(p, head)
+    assert (loc.header_at, loc.missing, loc.found) == (3, [], 5)
+    assert loc.title_text.split() == ["应收单列表"]
+    assert loc.header_cells == frozenset({"单据日期", "客户编码", "单号", "金额", "币种"})
+
+
+def test_locate_on_a_sheet_without_any_text_misses_every_required_column():
+    p = parse_profile(SINGLE, "t.toml")
+    loc = locate(p, [[None], ["", "  "], []])
+    assert (loc.header_at, loc.headers, loc.index, loc.titles, loc.title_text) == (0, [], {}, {}, "")
+    assert loc.missing == ["date", "customer_code", "number", "amount", "currency"]
