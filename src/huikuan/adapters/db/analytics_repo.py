@@ -145,16 +145,20 @@ class AnalyticsRepo:
         """Invoices issued before ``before``: (id, number, customer_id, invoice_on, due_on, amount, currency,
         settled_on, paid_before) — settled_on is the last allocation's date when nothing is open now (None
         otherwise), paid_before the money allocated before ``before``. Callers treat an invoice settled on
-        or after ``before`` as open then: nothing dated on or after it is used."""
+        or after ``before`` as open then: nothing dated on or after it is used.
+
+        Two sequential reads merged here, not a join: at 10⁶ invoices SQLite's join looked up each
+        invoice's allocations through the index and cost about twice the two scans."""
+        per_invoice: dict[int, tuple[Any, int]] = {}
+        for iid, last, paid in self._raw(
+                "SELECT invoice_id, max(allocated_on), sum(CASE WHEN allocated_on < ? THEN amount_minor ELSE 0 END) "
+                + ("FROM allocation NOT INDEXED " if self._sqlite else "FROM allocation ")
+                + "WHERE company_id = ? GROUP BY invoice_id", self._p(before), self.cid):
+            per_invoice[iid] = (last, paid)
         rows = self._raw(
-            "SELECT i.id, i.number, i.customer_id, i.invoice_on, i.due_on, i.amount_minor, i.currency, i.open_minor, "
-            "max(a.allocated_on), coalesce(sum(CASE WHEN a.allocated_on < ? THEN a.amount_minor ELSE 0 END), 0) "
-            "FROM invoice i LEFT JOIN allocation a ON a.company_id = i.company_id AND a.invoice_id = i.id "
-            "WHERE i.company_id = ? AND i.invoice_on < ? "
-            + ("AND i.currency = ? " if currency else "")
-            + "GROUP BY i.id, i.number, i.customer_id, i.invoice_on, i.due_on, i.amount_minor, i.currency, "
-            "i.open_minor ORDER BY i.invoice_on, i.id",
-            self._p(before), self.cid, self._p(before), *([currency] if currency else []))
+            "SELECT id, number, customer_id, invoice_on, due_on, amount_minor, currency, open_minor FROM invoice "
+            "WHERE company_id = ? AND invoice_on < ? " + ("AND currency = ? " if currency else "")
+            + "ORDER BY invoice_on, id", self.cid, self._p(before), *([currency] if currency else []))
         days: dict[Any, Any] = {}  # a few hundred distinct days in 10⁶ rows: each parsed once
 
         def day(v: Any) -> Any:
@@ -163,7 +167,9 @@ class AnalyticsRepo:
                 got = days[v] = _d(v)
             return got
 
-        for iid, num, cid, ion, due, amt, cur, open_minor, last, paid in rows:
+        none: tuple[Any, int] = (None, 0)
+        for iid, num, cid, ion, due, amt, cur, open_minor in rows:
+            last, paid = per_invoice.get(iid, none)
             yield iid, num, cid, day(ion), day(due), amt, cur, (day(last) if open_minor == 0 and last else None), int(paid)
 
     def promise_facts(self, before: date) -> list[tuple[Any, ...]]:
