@@ -369,3 +369,15 @@ def test_locate_on_a_sheet_without_any_text_misses_every_required_column():
     loc = locate(p, [[None], ["", "  "], []])
     assert (loc.header_at, loc.headers, loc.index, loc.titles, loc.title_text) == (0, [], {}, {}, "")
     assert loc.missing == ["date", "customer_code", "number", "amount", "currency"]
+
+
+def test_a_date_column_or_a_title_date_wins_over_month_and_day_columns_and_a_year_column_counts():
+    both = DIRECTION.replace('month = "月"', 'date = "日期"\nmonth = "月"')
+    rows = [["日期", "月", "日", "客户名称", "摘要", "方向", "金额"], ["2026-03-04", "1", "5", "华东", "销售", "借", "9"]]
+    assert [row["invoice_date"] for _n, row in read(both, rows).out.invoices] == ["2026-03-04"]
+    titled = DIRECTION + "[from_title]\ndate = '日期[:：](\\S+)'\n"
+    rows = [["日期：2026-07-08"], ["月", "日", "客户名称", "摘要", "方向", "金额"], ["1", "5", "华东", "销售", "借", "9"]]
+    assert [row["invoice_date"] for _n, row in read(titled, rows).out.invoices] == ["2026-07-08"]
+    yearly = DIRECTION.replace('[values]\nyear = "2025"\n', "").replace('month = "月"', 'year = "年"\nmonth = "月"')
+    rows = [["年", "月", "日", "客户名称", "摘要", "方向", "金额"], ["2024年", "2", "29", "华东", "销售", "借", "9"]]
+    assert [row["invoice_date"] for _n, row in read(yearly, rows).out.invoices] == [date(2024, 2, 29)]
