@@ -13,7 +13,7 @@
 | roll_due_to_workday | HUIKUAN_ROLL_DUE_TO_WORKDAY | false (ADR 0005)            |
 | import_date_window_years | HUIKUAN_IMPORT_DATE_WINDOW_YEARS | 30 (imported dates within ± that many years of today) |
 | profile_dir    | HUIKUAN_PROFILE_DIR      | (shipped import profiles only)   |
-| run_workers    | HUIKUAN_RUN_WORKERS      | 1 (processes deciding the daily run; 2+: split over customer ranges; ADR 0006) |
+| run_workers    | HUIKUAN_RUN_WORKERS      | 2 (processes deciding the daily run, at most the cores; 2+: split over customer ranges; ADR 0006) |
 | run_parallel_min_customers | HUIKUAN_RUN_PARALLEL_MIN_CUSTOMERS | 20000 (a smaller book is decided in one process) |
 | smtp_host      | HUIKUAN_SMTP_HOST        | localhost                        |
 | smtp_port      | HUIKUAN_SMTP_PORT        | 25                               |
@@ -54,7 +54,7 @@ class Settings:
     roll_due_to_workday: bool = False  # ADR 0005: contractual dates stay as written
     import_date_window_years: int = 30  # an imported date further than this from today is refused
     profile_dir: str | None = None  # the company's own import layout profiles (docs/imports.md)
-    run_workers: int = 1  # processes that gather and decide the daily run (ADR 0006); 1 is faster until the hand-back is cheap
+    run_workers: int = 2  # processes that gather and decide the daily run (ADR 0006), capped at the machine's cores
     run_parallel_min_customers: int = 20_000  # below this many customers one process decides (no fork cost)
     smtp_host: str = "localhost"
     smtp_port: int = 25

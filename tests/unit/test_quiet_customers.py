@@ -130,9 +130,9 @@ def test_run_worker_settings_are_read_and_bounded() -> None:
     from huikuan.domain.errors import InvalidInput
 
     default = load_settings(env={}, path="/nonexistent")
-    assert (default.run_workers, default.run_parallel_min_customers) == (1, 20_000)
-    s = load_settings(env={"HUIKUAN_RUN_WORKERS": "2", "HUIKUAN_RUN_PARALLEL_MIN_CUSTOMERS": "0"}, path="/x")
-    assert (s.run_workers, s.run_parallel_min_customers) == (2, 0)
+    assert (default.run_workers, default.run_parallel_min_customers) == (2, 20_000)
+    s = load_settings(env={"HUIKUAN_RUN_WORKERS": "1", "HUIKUAN_RUN_PARALLEL_MIN_CUSTOMERS": "0"}, path="/x")
+    assert (s.run_workers, s.run_parallel_min_customers) == (1, 0)
     for key, bad in (("RUN_WORKERS", "0"), ("RUN_WORKERS", "17"), ("RUN_WORKERS", "two"),
                      ("RUN_PARALLEL_MIN_CUSTOMERS", "-1")):
         with raises(InvalidInput):
