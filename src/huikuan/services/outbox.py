@@ -252,8 +252,7 @@ def _messages_for(ctx: _Ctx, action: Any, customer: Any, contacts: list[Any], in
         if not usable:
             text = ctx.texts.get((lang, channel))
             if text is None:
-                text = ctx.texts[(lang, channel)] = i18n.t("outbox.no_contact", lang, channel=channel_name(channel, lang),
-                                                           roles="/".join(ENTITLED_ROLES))
+                text = ctx.texts[(lang, channel)] = no_contact_text(channel, lang)
             out.append(_dead(customer.id, action, channel, lang, ctx.naive_now, "outbox.no_contact", text))
             continue
         for k, g in usable:
@@ -398,6 +397,11 @@ def channel_name(channel: str, lang: str) -> str:
     return i18n.t(f"channel.{channel}", lang)
 
 
+def no_contact_text(channel: str, lang: str) -> str:
+    """Why nothing goes on ``channel``: no contact in an entitled role may take it."""
+    return i18n.t("outbox.no_contact", lang, channel=channel_name(channel, lang), roles="/".join(ENTITLED_ROLES))
+
+
 def verdict_text(v: Verdict, lang: str) -> str:
     if v.allowed:
         return i18n.t("guard.allowed", lang)
@@ -430,7 +434,7 @@ def guard_check(app: Any, customer_code: str, channel: str, at: datetime) -> dic
     profile = Profile(cust.guard_profile) if cust.guard_profile else profile_for(cust.type)
     if not contacts:
         return {"allowed": False, "rule": "no_contact", "next_allowed_at": None,
-                "reason": i18n.t("outbox.no_contact", lang, channel=channel_name(channel, lang), roles="/".join(ENTITLED_ROLES)),
+                "reason": no_contact_text(channel, lang),
                 "profile": profile.value}
     verdicts = [check(profile, channel, at, guard_contact(k, app.settings.timezone), attempts, cal) for k in contacts]
     allowed = [v for v in verdicts if v.allowed]
@@ -461,7 +465,7 @@ def call_now(app: Any, tasks: list[Any], at: datetime | None = None, uow: Any = 
         entitled = [k for k in contacts.get(cust.id, []) if k.role in ENTITLED_ROLES]
         if not entitled:
             out[r.id] = {"allowed": False, "rule": "no_contact", "next_allowed_at": None,
-                         "reason": i18n.t("outbox.no_contact", lang, channel=channel_name("phone", lang), roles="/".join(ENTITLED_ROLES))}
+                         "reason": no_contact_text("phone", lang)}
             continue
         try:
             verdicts = [check(profile, "phone", at, guard_contact(k, app.settings.timezone), attempts.get(cust.id, []),
