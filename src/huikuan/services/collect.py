@@ -366,6 +366,12 @@ def _dispute_as_of(d: Any, day: date, invoices: list[Any]) -> DisputeAsOf:
     return DisputeAsOf(d.id, d.invoice_number, d.amount_minor, d.category, d.opened_on, resolved, open_then)
 
 
+def refusal_json(x: Any) -> dict[str, Any]:
+    """A message the guard refused or that died (an ``outbox_event`` row), as the JSON outputs write it."""
+    return {"at": x.at.replace(tzinfo=UTC).isoformat(), "kind": x.kind, "channel": x.channel, "rule": x.rule,
+            "code": x.error_code, "reason": x.reason}
+
+
 def customer_document(v: CustomerView, debtor: Any) -> dict[str, Any]:
     """``customer show --json`` and ``GET /api/v1/customers/{code}``: one shape, built here once so the
     CLI and the API cannot drift apart (amounts as exact decimal text, aging keys in English)."""
@@ -393,9 +399,8 @@ def customer_document(v: CustomerView, debtor: Any) -> dict[str, Any]:
                         "note": x.note} for x in v.activities],
         "open_actions": [{"id": x.id, "kind": x.kind, "stage": x.stage, "run_on": x.run_on.isoformat()}
                          for x in v.open_actions],
-        "refusals": [{"at": x.at.replace(tzinfo=UTC).isoformat(), "kind": x.kind, "channel": x.channel, "rule": x.rule,
-                      "code": x.error_code, "reason": x.reason, "message": x.outbox_id, "to": x.to_name,
-                      "status": x.message_status} for x in v.refusals],
+        "refusals": [{**refusal_json(x), "message": x.outbox_id, "to": x.to_name, "status": x.message_status}
+                     for x in v.refusals],
         "debtor": debtor,
         "invoices": [open_invoice(r, v.as_of).as_dict() for r in v.invoices],
     }

@@ -158,7 +158,7 @@ def worklist_cmd(
              "stage": r.stage, "letter": r.letter, "needs_approval": r.needs_approval, "invoices": r.invoices,
              "amount": format_minor(r.amount_minor, r.currency), "currency": r.currency,
              "reason": r.reason_zh if lang == "zh" else r.reason_en, "why": why[r.id] or None,
-             "call_now": calls.get(r.id), "last_refusal": _refusal_json(refusals.get(r.id))}
+             "call_now": calls.get(r.id), "last_refusal": (svc.refusal_json(ev) if (ev := refusals.get(r.id)) is not None else None)}
             for r in rows[:limit]], ensure_ascii=False, indent=2))
         return
     con = console()
@@ -179,14 +179,6 @@ def worklist_cmd(
         con.print(worklist_table(rows[:limit], tr("worklist.title", count=len(rows)), lang, why, calls))
     if len(rows) > limit:
         con.print(tr("worklist.more", count=len(rows) - limit))
-
-
-def _refusal_json(ev: Any) -> dict[str, Any] | None:
-    """A customer's newest refused or dead message, as ``customer show --json`` writes its refusals."""
-    if ev is None:
-        return None
-    return {"at": ev.at.replace(tzinfo=UTC).isoformat(), "kind": ev.kind, "channel": ev.channel, "rule": ev.rule,
-            "code": ev.error_code, "reason": ev.reason}
 
 
 def _refusal_text(ev: Any) -> str:
