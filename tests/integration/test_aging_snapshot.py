@@ -8,7 +8,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from huikuan.adapters.db import tables as t
 from huikuan.bootstrap import App
@@ -156,3 +156,63 @@ def test_aging_by_customer_from_the_snapshot_is_the_invoices_report_field_by_fie
     c1 = got[0]
     assert (c1[4], c1[5]) == (25000, 73000) and sum(c1[3]) == 98000  # disputed, collectable overdue, all open
     assert report.out_of_range == ["C4"]
+
+
+def _stored_and_full(app: App) -> tuple[list[object], list[object]]:
+    """The snapshot as stored (no customer marked changed) and the full recompute from the invoices."""
+    today = app.clock.today()
+    with app.uow(write=False) as uow:
+        assert uow.aging.snapshot_day() == today
+        assert uow.conn.execute(select(t.aging_dirty.c.customer_id)).first() is None  # rows() reads the table as is
+        stored = uow.aging.rows(today)
+        full = uow.collect.aging_rows(today, DEFAULT_BUCKETS)
+    assert stored is not None
+    return sorted(stored, key=repr), sorted(full, key=repr)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_snapshot_brought_forward_day_by_day_equals_the_full_recompute(app: App, seed: int) -> None:
+    """The run rebuilds only the marked customers and those whose invoices cross a bucket edge between the
+    snapshot's day and today (issue 6, next-day performance): over many runs a few days apart, with
+    invoices due right at every edge and changes in between, the table stays the full recompute."""
+    rng = random.Random(seed)
+    app.clock.set(date(2026, 8, 3))  # type: ignore[attr-defined]  # room for ~80 days in a year with calendar data
+    edges = (*DEFAULT_BUCKETS, 400)  # one customer per bucket edge (and one far past the last)
+    customers = [f"C{e}" for e in edges]
+    import_rows(app, "customers", [{"customer_code": c, "name": f"客户{c}", "terms": "net 30"} for c in customers])
+    start: date = app.clock.today()
+    rows, k = [], 0
+    for edge, c in zip(edges, customers, strict=True):
+        for ahead in range(-1, 40, 3):  # due just past its edge, and reaching it on later days
+            due = start - timedelta(days=edge - ahead)
+            rows.append({"invoice_no": f"E{k}", "customer_code": c, "invoice_date": min(due, start).isoformat(),
+                         "due_date": due.isoformat(), "amount": f"{rng.randint(1, 9000)}.{rng.randint(0, 99):02d}"})
+            k += 1
+    import_rows(app, "invoices", rows)
+    run_daily(app, start)
+    stored, full = _stored_and_full(app)
+    assert stored == full and len(full) == len(customers)
+    buckets_seen = {tuple(r[2]) for r in full}  # type: ignore[index]
+    for step in range(14):
+        app.clock.advance(days=rng.choice((1, 1, 2, 3)))
+        today = app.clock.today()
+        c = rng.choice(customers)
+        try:
+            with app.uow() as uow:  # now and then a change, so a marked customer is brought forward too
+                if step % 4 == 0:
+                    ledger.record_payment(uow, c, Money(rng.randint(1, 300_000), "CNY"), today, by=BY)
+                elif step % 4 == 1:
+                    named = f"E{rng.randrange(k)}"
+                    ledger.open_dispute(uow, named, Money(rng.randint(1, 500), "CNY"), "quality", today, by=BY)
+                uow.commit()
+        except (RuleViolation, NotFound):
+            pass
+        run_daily(app, today)
+        stored, full = _stored_and_full(app)
+        assert stored == full, (step, today)
+        buckets_seen |= {tuple(r[2]) for r in full}  # type: ignore[index]
+    assert len(buckets_seen) > 10  # the amounts moved between buckets as the days went by
+    app.clock.advance(days=40)  # further than the snapshot is brought forward: every row recomputed
+    run_daily(app, app.clock.today())
+    stored, full = _stored_and_full(app)
+    assert stored == full

@@ -33,6 +33,9 @@ from . import tables as t
 
 SNAPSHOT_BUCKETS = (0, 30, 60, 90, 180, 365)  # domain.aging.DEFAULT_BUCKETS, the columns a0..a6
 MAX_OPEN = MAX_MINOR  # 10¹³ yuan, the import's bound: beyond it an amount is bad data (``out_of_range``)
+# A snapshot at most this many days older (or newer) is brought forward customer by customer (``rebuild``).
+INCREMENTAL_DAYS = 14
+CHUNK = 500  # customer ids per IN list
 TOTAL_COLUMNS = [*[f"a{i}" for i in range(len(SNAPSHOT_BUCKETS) + 1)], "disputed", "overdue"]
 
 
@@ -76,25 +79,62 @@ class AgingRepo:
         return date.fromisoformat(day) if isinstance(day, str) else day
 
     def rebuild(self, as_of: date) -> int:
-        """Recompute every customer's row for ``as_of`` (in the caller's write transaction)."""
-        d, s = t.aging_dirty.c, t.aging_snapshot
-        seen = [(self.cid, int(cid), int(v)) for cid, v in
+        """Bring every customer's row to ``as_of`` (in the caller's write transaction); returns the rows written.
+
+        Incremental when the snapshot is of a day at most ``INCREMENTAL_DAYS`` away (the daily run's next
+        working day): a clean customer's row changes only where one of its open invoices crosses a bucket
+        edge between the two days (due dates in ``_shifted``), so only those customers and the marked ones
+        are recomputed (~5 % of 10^5 customers a day at 10^6 invoices instead of every one). Otherwise, or
+        for the first snapshot, every row is recomputed. Both give the same table (tests/integration/
+        test_aging_snapshot.py compares them after random histories over many days)."""
+        d = t.aging_dirty.c
+        seen = [(int(cid), int(v)) for cid, v in
                 self.c.execute(select(d.customer_id, d.version).where(d.company_id == self.cid))]
-        self.c.execute(delete(s).where(s.c.company_id == self.cid))
-        src = _grouped(self.cid, as_of, SNAPSHOT_BUCKETS)
-        names = ["customer_id", "currency", "disputed", "overdue", "oldest",
-                 *[f"a{i}" for i in range(len(SNAPSHOT_BUCKETS) + 1)]]
-        src = select(literal(self.cid).label("company_id"), *src.subquery().c)
-        n = self.c.execute(insert(s).from_select(["company_id", *names], src)).rowcount
+        before = self.snapshot_day()
+        if before is None or abs((as_of - before).days) > INCREMENTAL_DAYS:
+            n = self._recompute(as_of, None)
+        else:
+            n = self._recompute(as_of, sorted({cid for cid, _ in seen} | self._shifted(before, as_of)))
         if seen:
             self.c.execute(delete(t.aging_dirty).where(
                 d.company_id == self.cid, d.customer_id == bindparam("customer_id"), d.version == bindparam("version")),
-                [{"customer_id": cid, "version": v} for _, cid, v in seen])
+                [{"customer_id": cid, "version": v} for cid, v in seen])
         st = t.aging_snapshot_state
         self.c.execute(delete(st).where(st.c.company_id == self.cid))
         self.c.execute(insert(st).values(company_id=self.cid, as_of=as_of))
         self._write_totals()
-        return int(n or 0)
+        return n
+
+    def _shifted(self, before: date, after: date) -> set[int]:
+        """Customers with an open invoice whose bucket (or overdue state) differs between the two days: due
+        on or after an edge on one day and before it on the other. Read off ix_invoice_open_cover."""
+        if before == after:
+            return set()
+        lo, hi = min(before, after), max(before, after)
+        iv = t.invoice.c
+        # edge ``as_of - b``: a0 (not due) and ``overdue``/``oldest`` at b = 0, each older bucket at its own b;
+        # the due dates in [lo - b, hi - b) listed (an IN list: 4x faster on SQLite than ranges ORed)
+        days = sorted({lo - timedelta(days=b - i) for b in SNAPSHOT_BUCKETS for i in range((hi - lo).days)})
+        q = (select(iv.customer_id).distinct()
+             .where(iv.company_id == self.cid, iv.open_minor != 0, iv.due_on.in_(days)))
+        return {int(cid) for cid in self.c.execute(q).scalars()}
+
+    def _recompute(self, as_of: date, customers: Sequence[int] | None) -> int:
+        """Replace the rows of ``customers`` (None: of every customer) by their rows for ``as_of``."""
+        s = t.aging_snapshot
+        names = ["customer_id", "currency", "disputed", "overdue", "oldest",
+                 *[f"a{i}" for i in range(len(SNAPSHOT_BUCKETS) + 1)]]
+        chunks: list[Sequence[int] | None] = ([None] if customers is None else
+                                              [customers[i:i + CHUNK] for i in range(0, len(customers), CHUNK)])
+        n = 0
+        for chunk in chunks:
+            mine = None if chunk is None else s.c.customer_id.in_(list(chunk))
+            self.c.execute(delete(s).where(s.c.company_id == self.cid, *([] if mine is None else [mine])))
+            src = _grouped(self.cid, as_of, SNAPSHOT_BUCKETS,
+                           None if chunk is None else t.invoice.c.customer_id.in_(list(chunk)))
+            src = select(literal(self.cid).label("company_id"), *src.subquery().c)
+            n += int(self.c.execute(insert(s).from_select(["company_id", *names], src)).rowcount or 0)
+        return n
 
     def _write_totals(self) -> None:
         """The snapshot's column sums per currency (``aging_snapshot_total``), from the rows just written."""
