@@ -170,3 +170,36 @@ def test_the_model_beats_the_history_rule_on_the_ibm_time_split(sqlite_app, tmp_
     assert doc["method"] == "lightgbm" and model["n"] == rule["n"] > 2000
     assert model["auc"] > rule["auc"] and model["mae_days"] < rule["mae_days"]
     assert model["auc"] > 0.84 and model["mae_days"] < 6.5 and model["wape_pct"] < 40
+
+
+def test_the_columnar_path_predicts_what_the_per_row_path_predicts(cli):
+    """``predict`` with a model runs on NumPy columns (services/prediction_fast.py); the per-row path over
+    ``load_book`` (the definition) must give the very same predictions, reasons and order — with promises,
+    disputes, contacts and invoices paid on and after D in the book, so every feature has something to read."""
+    cli.load(CUSTOMERS, *_invoices(("K1", "K2"), 60))
+    for args in (("promise", "K1", "--amount", "120", "--date", "2026-07-20", "--made-on", "2026-07-10"),
+                 ("promise", "K2", "--amount", "90", "--date", "2026-08-25", "--made-on", "2026-08-20"),
+                 ("dispute", "0000058", "--category", "quality", "--opened-on", "2026-08-28"),
+                 ("log-contact", "K2", "--channel", "phone", "--outcome", "no_answer", "--at", "2026-08-10T10:00"),
+                 ("log-contact", "K1", "--channel", "phone", "--outcome", "reached", "--at", "2026-08-30T10:00"),
+                 ("pay", "K1", "--amount", "140.50", "--date", "2026-09-01")):
+        code, out, err = cli(*args)
+        assert code == 0, out + err
+    assert cli("model", "train", "--as-of", "2026-09-01")[0] == 0
+    from huikuan.bootstrap import bootstrap
+    from huikuan.config import Settings
+    from huikuan.services import prediction
+
+    app = bootstrap(Settings(database_url=cli.db_url))  # type: ignore[attr-defined]
+    try:
+        with app.uow(write=False) as uow:
+            row = uow.analytics.latest_model(prediction.KIND)
+        model = (dict(row.meta), str(row.blob))
+        for d in (date(2026, 9, 1), date(2026, 9, 2), date(2026, 10, 15)):
+            fast = prediction.predict(app, d)
+            plain = prediction._predict(app, prediction.load_book(app, d), model, int(row.version), [])
+            assert fast.method == plain.method == "lightgbm" and fast.notices == plain.notices
+            assert len(fast.predictions) >= 8
+            assert fast.predictions == plain.predictions
+    finally:
+        app.engine.dispose()

@@ -104,6 +104,11 @@ class Predictor(Protocol):
     def predict(self, blob: str, rows: Sequence[Sequence[float]]
                 ) -> list[tuple[float, float, float, list[float]]]: ...
 
+    def predict_arrays(self, blob: str, x: Any) -> tuple[Any, Any, Any, Any]:
+        """``predict`` for a NumPy feature matrix, as arrays: (p_late, days to settlement, expected late days,
+        contributions: one row per input row, one column per feature)."""
+        ...
+
     def fit_binary(self, rows: Sequence[Sequence[float]], labels: Sequence[int], feature_names: Sequence[str]) -> str:
         """One classifier (the consumer default score), as text."""
         ...

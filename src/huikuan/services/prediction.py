@@ -186,7 +186,6 @@ def predict(app: Any, as_of: date | None = None, due_between: tuple[date, date] 
     with ``due_between`` only those falling due in that window (both days included). An invoice's
     prediction does not depend on which others are predicted with it."""
     d = as_of or app.clock.today()
-    book = load_book(app, d)
     with app.uow(write=False) as uow:
         row = uow.analytics.latest_model(KIND)
     notices: list[tuple[str, dict[str, Any]]] = []
@@ -201,7 +200,13 @@ def predict(app: Any, as_of: date | None = None, due_between: tuple[date, date] 
         notices += [(str(k), dict(v)) for k, v in row.meta.get("notices", []) if k != "model.fallback_rule"]
     else:
         model, version = (dict(row.meta), str(row.blob)), int(row.version)
-    return _predict(app, book, model, version, notices, due_between)
+    if model is not None:
+        # the whole book as columns and the features in NumPy (services/feature_matrix.py); the result is
+        # the per-row path's, tested equal (tests/e2e/test_cli_predict.py)
+        from .prediction_fast import predict_columns
+
+        return predict_columns(app, d, model, version, notices, due_between)
+    return _predict(app, load_book(app, d), model, version, notices, due_between)
 
 
 def _predict(app: Any, book: Book, model: tuple[dict[str, Any], str] | None, version: int | None,
@@ -537,13 +542,13 @@ def rank_open_tasks(app: Any, today: date | None = None) -> int:
 
 def reason_text(reason: tuple[str, float, float], lang: str) -> str:
     """One reason as a person reads it: the feature's name, its value and which way it pushed the risk."""
-    from .. import i18n
-
     feature, value, contribution = reason
     arrow = "↑" if contribution > 0 else "↓" if contribution < 0 else "·"
     shown = f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.2f}"
     name = _FEATURE_NAMES.get((feature, lang))
     if name is None:  # a prediction run shows the same 34 names hundreds of thousands of times
+        from .. import i18n  # (here, not per reason: an import statement costs ~10 µs even when cached)
+
         name = _FEATURE_NAMES[(feature, lang)] = i18n.t("feature." + feature, lang)
     return f"{name} = {shown} {arrow}"
 

@@ -172,6 +172,62 @@ class AnalyticsRepo:
             last, paid = per_invoice.get(iid, none)
             yield iid, num, cid, day(ion), day(due), amt, cur, (day(last) if open_minor == 0 and last else None), int(paid)
 
+    def _ordinal(self, column: str) -> str:
+        """SQL for a date column as its proleptic day ordinal (``date.toordinal``): integers travel to
+        NumPy without a date object per value."""
+        if self._sqlite:
+            return f"CAST(julianday({column}) - 1721424.5 AS INTEGER)"
+        return f"({column} - DATE '0001-01-01' + 1)"
+
+    def _all(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        mark = "?" if self._sqlite else "%s"
+        return list(self.c.exec_driver_sql(sql.replace("?", mark), tuple(params)).cursor.fetchall())
+
+    def payment_columns(self, before: date) -> dict[str, Any]:
+        """``payment_facts`` as NumPy int64 columns, in no particular order: ``id``, ``customer``,
+        ``invoice_on``, ``due_on`` (day ordinals), ``amount``, ``settled_on`` (the last allocation's day
+        ordinal when nothing is open now, else 0) and ``paid_before`` (money allocated before ``before``).
+
+        Two plain scans, grouped in NumPy: no date parsed in Python, no tuple kept per invoice, no sort in
+        the database (at 10⁶ invoices SQLite's ORDER BY and GROUP BY each cost seconds)."""
+        import numpy as np
+
+        alloc = np.array(self._all(
+            f"SELECT invoice_id, {self._ordinal('allocated_on')}, amount_minor FROM allocation WHERE company_id = ?",
+            self.cid), dtype=np.int64).reshape(-1, 3)
+        inv = np.array(self._all(
+            f"SELECT id, customer_id, {self._ordinal('invoice_on')}, {self._ordinal('due_on')}, amount_minor, "
+            "open_minor FROM invoice WHERE company_id = ? AND invoice_on < ?", self.cid, self._p(before)),
+            dtype=np.int64).reshape(-1, 6)
+        ids = inv[:, 0]
+        last = np.zeros(len(ids), dtype=np.int64)
+        paid = np.zeros(len(ids), dtype=np.int64)
+        if len(alloc) and len(ids):
+            order = np.argsort(alloc[:, 0], kind="stable")
+            a_inv, a_day, a_amt = alloc[order, 0], alloc[order, 1], alloc[order, 2]
+            starts = np.flatnonzero(np.concatenate(([True], a_inv[1:] != a_inv[:-1])))
+            g_inv = a_inv[starts]
+            g_last = np.maximum.reduceat(a_day, starts)
+            g_paid = np.add.reduceat(np.where(a_day < before.toordinal(), a_amt, 0), starts)
+            at = np.minimum(np.searchsorted(g_inv, ids), len(g_inv) - 1)
+            found = g_inv[at] == ids
+            last[found] = g_last[at[found]]
+            paid[found] = g_paid[at[found]]
+        settled = np.where(inv[:, 5] == 0, last, 0)
+        return {"id": ids, "customer": inv[:, 1], "invoice_on": inv[:, 2], "due_on": inv[:, 3], "amount": inv[:, 4],
+                "settled_on": settled, "paid_before": paid}
+
+    def invoice_labels(self, ids: list[int]) -> dict[int, tuple[str, str]]:
+        """(number as imported, currency) of the invoices ``ids``."""
+        out: dict[int, tuple[str, str]] = {}
+        i = t.invoice.c
+        for k in range(0, len(ids), 5_000):
+            part = ids[k:k + 5_000]
+            for a, b, c in self.c.execute(select(i.id, i.number, i.currency).where(i.company_id == self.cid,
+                                                                                   i.id.in_(part))):
+                out[int(a)] = (str(b), str(c))
+        return out
+
     def promise_facts(self, before: date) -> list[tuple[Any, ...]]:
         """(customer_id, made_on, promised_on, amount, paid from making to the promised day) made before."""
         return [(a, _d(b), _d(c), d, int(e or 0)) for a, b, c, d, e in self._raw(

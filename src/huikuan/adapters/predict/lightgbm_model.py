@@ -69,6 +69,19 @@ class LightGbmPredictor:
         # tolist() turns the arrays into Python floats in C (the same values float() gives, one by one)
         return list(zip(p.tolist(), remaining.tolist(), days.tolist(), contrib.tolist(), strict=True))
 
+    def predict_arrays(self, blob: str, x: Any) -> tuple[Any, Any, Any, Any]:
+        import lightgbm as lgb
+        import numpy as np
+
+        parts = json.loads(blob)
+        threads = 1 if len(x) < 100_000 else 2
+        late = lgb.Booster(model_str=parts["late"])
+        p = np.asarray(late.predict(x, num_threads=threads))
+        contrib = np.asarray(late.predict(x, pred_contrib=True, num_threads=threads))[:, :-1]  # last column: bias
+        remaining = np.asarray(lgb.Booster(model_str=parts["remaining"]).predict(x, num_threads=threads))
+        days = np.asarray(lgb.Booster(model_str=parts["late_days"]).predict(x, num_threads=threads))
+        return p, remaining, days, contrib
+
     def fit_binary(self, rows: Sequence[Sequence[float]], labels: Sequence[int], feature_names: Sequence[str]) -> str:
         import lightgbm as lgb
         import numpy as np

@@ -136,12 +136,14 @@ def evaluate_cmd(
 
 
 def prediction_json(ps: svc.PredictionSet) -> dict[str, Any]:
+    lang = state.lang  # once: at 10⁶ invoices the reasons number ~440,000, each asked the settings before
+    reason = svc.reason_text
     return {
         "as_of": ps.as_of.isoformat(), "method": ps.method, "model_version": ps.model_version,
         "notices": [tr(k, **p) for k, p in ps.notices],
         "predictions": [
             {"invoice": p.invoice, "p_late": round(p.p_late, 4), "expected_pay_date": p.expected_pay_date.isoformat(),
-             "customer": p.customer, "why": [why_text(*w) for w in p.why],
+             "customer": p.customer, "why": [reason(w, lang) for w in p.why],
              "open": format_minor(p.open_minor, p.currency or "CNY"), "currency": p.currency,
              "due_date": p.due_on.isoformat()}
             for p in ps.predictions],

@@ -1,0 +1,291 @@
+"""The payment model's features for many (invoice, date) rows at once, as NumPy columns.
+
+``domain/prediction.py`` defines every feature, row by row (``History.features``): that code is the
+specification and what the leak tests check. This module computes the same numbers for a whole book in a
+few array passes — at 10⁶ invoices the per-row code and the objects it needs cost most of ``predict``.
+``tests/unit/test_feature_matrix.py`` compares the two, value for value, on random books and dates.
+
+The book is columns in two orders: invoices *issued* per customer by (invoice day, id), and invoices
+*settled* per customer by (settlement day, invoice day, id) — the orders ``History`` keeps in lists. A
+customer's facts before D are a prefix of each order, found by one ``searchsorted`` on a key
+``customer × 2²² + day``; sums over a prefix come from running totals, and the bounded windows (last 3, 5,
+50, 100 settled; last 200 issued) from a padded gather. Days are proleptic ordinals (``date.toordinal``).
+
+Adding a feature: name it in ``FEATURES`` and compute it in ``History.features`` (the definition), then
+set ``cols["name"]`` in ``_chunk`` below; the comparison test fails until both agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..domain.prediction import (
+    ABSENT,
+    BAD_OUTCOMES,
+    FEATURES,
+    ContactRecord,
+    DisputeRecord,
+    History,
+    HolidayIndex,
+    PromiseRecord,
+)
+from ..domain.terms import month_end
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+SHIFT = 1 << 22  # days (ordinals up to ~740,000 today) fit below it; customer ids above it
+NEVER = 1 << 40  # "not settled" as a day: after every real day
+_CHUNK_CELLS = 4_000_000  # rows × window width gathered at once (a few tens of MB per array)
+
+
+def _i(xs: Iterable[int]) -> Ints:
+    return np.fromiter(xs, dtype=np.int64)
+
+
+@dataclass
+class _Keyed:
+    """Facts of one kind sorted by (customer, day): count a customer's facts in a day range by bisection."""
+
+    key: Ints
+
+    @classmethod
+    def of(cls, customers: Ints, days: Ints) -> _Keyed:
+        return cls(np.sort(customers * SHIFT + days))
+
+    def count(self, customers: Ints, lo: Ints | None, hi: Ints) -> Ints:
+        """Facts of each row's customer with lo ≤ day < hi (lo None: from the first)."""
+        end = np.searchsorted(self.key, customers * SHIFT + hi, side="left")
+        start = np.searchsorted(self.key, customers * SHIFT + (lo if lo is not None else 0), side="left")
+        return (end - start).astype(np.int64)
+
+
+class FeatureBook:
+    """A book as columns, for ``features(rows, days)`` equal to ``History.features`` row by row."""
+
+    def __init__(self, invoice_id: Ints, customer: Ints, invoice_on: Ints, due_on: Ints, amount: Ints,
+                 settled_on: Ints, promises: Sequence[PromiseRecord] = (), disputes: Sequence[DisputeRecord] = (),
+                 contacts: Sequence[ContactRecord] = (), holidays: HolidayIndex | None = None) -> None:
+        """``settled_on`` holds ``NEVER`` for an invoice not (fully) settled; rows are in any order."""
+        self.invoice_id, self.customer, self.invoice_on = invoice_id, customer, invoice_on
+        self.due_on, self.amount, self.settled_on = due_on, amount, settled_on
+        # issued order: (customer, invoice day, id)
+        order = np.lexsort((invoice_id, invoice_on, customer))
+        self.issued = order
+        self.issued_key = customer[order] * SHIFT + invoice_on[order]
+        self.issued_amount_sum = np.concatenate(([0], np.cumsum(amount[order])))
+        # settled order: (customer, settlement day, invoice day, id) over settled invoices only
+        done = np.flatnonzero(settled_on != NEVER)
+        s_order = done[np.lexsort((invoice_id[done], invoice_on[done], settled_on[done], customer[done]))]
+        self.settled = s_order
+        s_cust, s_day = customer[s_order], settled_on[s_order]
+        self.settled_key = s_cust * SHIFT + s_day
+        # (one element more at the end: a window's pads point at position 0, which must exist)
+        pad = np.zeros(1, dtype=np.int64)
+        self.s_day = np.concatenate((s_day, pad))
+        self.s_delay = np.concatenate((s_day - due_on[s_order], pad))
+        self.s_dtp = np.concatenate((s_day - invoice_on[s_order], pad))
+        self.s_ion = np.concatenate((invoice_on[s_order], pad))
+
+        def running(x: Ints) -> Ints:
+            return np.concatenate(([0], np.cumsum(x))).astype(np.int64)
+
+        delay, dtp = self.s_delay[:-1], self.s_dtp[:-1]
+        self.sum_delay = running(delay)
+        self.sum_late = running((delay > 0).astype(np.int64))
+        self.sum_dtp = running(dtp)
+        self.sum_sq = running(delay * delay)
+        pc = _i(p.customer_id for p in promises)
+        self.promises_made = _Keyed.of(pc, _i(p.made_on.toordinal() for p in promises))
+        judged_day = _i(max(p.made_on, p.promised_on).toordinal() for p in promises)  # made and due before D
+        self.promises_judged = _Keyed.of(pc, judged_day)
+        broken = np.array([p.paid_by_promised_minor < p.amount_minor for p in promises], dtype=bool)
+        self.promises_broken = _Keyed.of(pc[broken], judged_day[broken])
+        self.disputes_opened = _Keyed.of(_i(x.customer_id for x in disputes), _i(x.opened_on.toordinal() for x in disputes))
+        self.disputes_by_invoice: dict[int, list[tuple[int, int]]] = {}
+        for x in disputes:
+            self.disputes_by_invoice.setdefault(x.invoice_id, []).append(
+                (x.opened_on.toordinal(), x.resolved_on.toordinal() if x.resolved_on is not None else NEVER))
+        cc = _i(c.customer_id for c in contacts)
+        cd = _i(c.on.toordinal() for c in contacts)
+        bad = np.array([c.outcome in BAD_OUTCOMES for c in contacts], dtype=bool)
+        self.contacts_all = _Keyed.of(cc, cd)
+        self.contacts_bad = _Keyed.of(cc[bad], cd[bad])
+        self.holidays = holidays
+        if holidays is not None:
+            self.hol_start = holidays.start.toordinal()
+            self.hol_counts = np.asarray(holidays.counts, dtype=np.int64)
+
+    @classmethod
+    def of_history(cls, h: History) -> FeatureBook:
+        inv = h.invoices
+        return cls(_i(i.invoice_id for i in inv), _i(i.customer_id for i in inv), _i(i.invoice_on.toordinal() for i in inv),
+                   _i(i.due_on.toordinal() for i in inv), _i(i.amount_minor for i in inv),
+                   _i(i.settled_on.toordinal() if i.settled_on is not None else NEVER for i in inv),
+                   [p for ps in h.promises.values() for p in ps], _disputes(h), _contacts(h), h.holidays)
+
+    def open_at(self, d: date) -> Ints:
+        """Rows of the invoices open at ``d`` (issued before it, not settled before it), in row order."""
+        x = d.toordinal()
+        return np.flatnonzero((self.invoice_on < x) & (self.settled_on >= x))
+
+    def features(self, rows: Ints, days: Ints) -> Floats:
+        """The feature matrix (``len(rows)`` × ``len(FEATURES)``) of invoice ``rows`` at day ordinals ``days``;
+        each invoice must be issued before its day (open at it, for a prediction)."""
+        out = np.empty((len(rows), len(FEATURES)), dtype=np.float64)
+        step = 50_000
+        for k in range(0, len(rows), step):
+            out[k:k + step] = self._chunk(rows[k:k + step], days[k:k + step])
+        return out
+
+    # ── the computation, a chunk of rows at a time ─────────────────────────────────────────────
+    def _window(self, ends: Ints, firsts: Ints, limit: int) -> tuple[Ints, npt.NDArray[np.bool_]]:
+        """Positions ``ends - limit … ends - 1`` not before ``firsts`` (the customer's first), padded to
+        the widest window with a mask; pads point at position 0."""
+        starts = np.maximum(firsts, ends - limit)
+        width = int(max(1, (ends - starts).max(initial=0)))
+        pos = ends[:, None] + np.arange(-width, 0, dtype=np.int64)[None, :]
+        mask = pos >= starts[:, None]
+        return np.where(mask, pos, 0), mask
+
+    def _chunk(self, rows: Ints, d: Ints) -> Floats:
+        n = len(rows)
+        cust = self.customer[rows]
+        ion, due, amount = self.invoice_on[rows], self.due_on[rows], self.amount[rows]
+        age = d - ion
+        cols: dict[str, Any] = {}
+        cols["age"] = age
+        cols["days_to_due"] = due - d
+        cols["terms_days"] = due - ion
+        # math.log1p, not np.log1p: NumPy's vector log can differ from the C library's in the last bit
+        cols["log_amount"] = np.fromiter(map(math.log1p, (np.maximum(amount, 0) / 100).tolist()), np.float64, n)
+        # ── settled history before d ──
+        s_first = np.searchsorted(self.settled_key, cust * SHIFT, side="left")
+        s_end = np.searchsorted(self.settled_key, cust * SHIFT + d, side="left")
+        k = s_end - s_first
+        has = k > 0
+        kk = np.where(has, k, 1)
+
+        def total(run: Ints) -> Ints:
+            return run[s_end] - run[s_first]
+
+        mean_delay = total(self.sum_delay) / kk
+        mean_dtp = total(self.sum_dtp) / kk
+        var = np.maximum(0.0, total(self.sum_sq) / kk - mean_delay ** 2)
+        last = np.maximum(s_end - 1, 0)
+        pos5, m5 = self._window(s_end, s_first, 5)
+        pos3, m3 = self._window(s_end, s_first, 3)
+        d5 = self.s_delay[pos5]
+        n5, n3 = m5.sum(axis=1), m3.sum(axis=1)
+        last3 = np.where(m3, self.s_delay[pos3], 0).sum(axis=1) / np.maximum(n3, 1)
+        pos50, m50 = self._window(s_end, s_first, 50)
+        max50 = np.where(m50, self.s_delay[pos50], np.iinfo(np.int64).min).max(axis=1)
+        later = (m50 & (self.s_ion[pos50] > ion[:, None])).sum(axis=1)
+        pos100, m100 = self._window(s_end, s_first, 100)
+        dtp100 = self.s_dtp[pos100]
+        still = m100 & (dtp100 >= age[:, None])
+        n_still = still.sum(axis=1)
+        late_still = (still & (self.s_delay[pos100] > 0)).sum(axis=1)
+        rem_still = np.where(still, dtp100 - age[:, None], 0).sum(axis=1)
+        ns = np.maximum(n_still, 1)
+
+        def hist(x: Any, absent: float = ABSENT) -> Floats:
+            return np.where(has, x, absent).astype(np.float64)
+
+        cols["hist_n"] = k
+        cols["hist_mean_delay"] = hist(mean_delay)
+        cols["hist_late_frac"] = hist(total(self.sum_late) / kk)
+        cols["hist_mean_dtp"] = hist(mean_dtp)
+        cols["hist_std_delay"] = hist(np.sqrt(var))
+        cols["hist_last_delay"] = hist(self.s_delay[last])
+        cols["hist_last3_delay"] = hist(last3)
+        cols["hist_trend"] = hist(last3 - mean_delay, 0.0)
+        cols["hist_recent_late_frac"] = hist((m5 & (d5 > 0)).sum(axis=1) / np.maximum(n5, 1))
+        cols["hist_max_delay"] = hist(max50)
+        cols["days_since_last_settlement"] = hist(d - self.s_day[last])
+        cols["later_invoices_settled"] = hist(later, 0.0)
+        cols["hist_frac_open_this_long"] = hist(n_still / np.maximum(m100.sum(axis=1), 1))
+        cols["hist_late_given_open"] = np.where(has & (n_still > 0), late_still / ns, ABSENT)
+        cols["hist_remaining_given_open"] = np.where(has & (n_still > 0), rem_still / ns, ABSENT)
+        cols["age_minus_mean_dtp"] = hist(age - mean_dtp)
+        # ── invoices issued before d ──
+        i_first = np.searchsorted(self.issued_key, cust * SHIFT, side="left")
+        i_end = np.searchsorted(self.issued_key, cust * SHIFT + d, side="left")
+        n_issued = i_end - i_first
+        issued_sum = self.issued_amount_sum[i_end] - self.issued_amount_sum[i_first]
+        amount_mean = np.where(n_issued > 0, issued_sum / np.maximum(n_issued, 1), amount.astype(np.float64))
+        cols["amount_rel"] = np.where(amount_mean > 0, amount / np.where(amount_mean > 0, amount_mean, 1.0), 1.0)
+        pos200, m200 = self._window(i_end, i_first, 200)
+        other = self.issued[pos200]
+        open_other = m200 & (self.invoice_id[other] != self.invoice_id[rows][:, None]) & \
+            (self.settled_on[other] >= d[:, None])
+        cols["open_count"] = open_other.sum(axis=1)
+        cols["open_overdue_count"] = (open_other & (self.due_on[other] < d[:, None])).sum(axis=1)
+        # ── calendar ──
+        cols["due_day"], cols["due_to_month_end"] = _per_day(due)
+        cols["invoice_day"] = _per_day(ion)[0]
+        if self.holidays is not None:
+            start = np.maximum(d, ion)
+            cols["holidays_to_due"] = self._holidays(start, due)
+            after = np.maximum(d, due)
+            cols["holidays_after_due"] = self._holidays(after, after + 14)
+        else:
+            cols["holidays_to_due"] = cols["holidays_after_due"] = np.zeros(n)
+        # ── promises, disputes, contacts before d ──
+        made = self.promises_made.count(cust, None, d)
+        judged = self.promises_judged.count(cust, None, d)
+        broken = self.promises_broken.count(cust, None, d)
+        cols["promises"] = made
+        cols["promises_broken_frac"] = np.where(judged > 0, broken / np.maximum(judged, 1), ABSENT)
+        disputed = np.zeros(n)
+        if self.disputes_by_invoice:
+            ids = self.invoice_id[rows]
+            for at in np.flatnonzero(np.isin(ids, np.fromiter(self.disputes_by_invoice, dtype=np.int64))).tolist():
+                day = int(d[at])
+                disputed[at] = float(any(o < day <= r for o, r in self.disputes_by_invoice[int(ids[at])]))
+        cols["disputed_now"] = disputed
+        cols["disputes"] = self.disputes_opened.count(cust, None, d)
+        recent = self.contacts_all.count(cust, d - 90, d)
+        bad = self.contacts_bad.count(cust, d - 90, d)
+        cols["contacts_90d"] = recent
+        cols["contacts_bad_frac"] = np.where(recent > 0, bad / np.maximum(recent, 1), ABSENT)
+        out = np.empty((n, len(FEATURES)), dtype=np.float64)
+        for col, name in enumerate(FEATURES):
+            out[:, col] = cols[name]
+        return out
+
+    def _holidays(self, a: Ints, b: Ints) -> Ints:
+        """``HolidayIndex.between(a, b)`` for arrays of day ordinals."""
+        counts = self.hol_counts
+        last = len(counts) - 1
+        i = np.clip(a - self.hol_start, 0, last)
+        j = np.clip(b - self.hol_start + 1, 0, last)
+        return np.where(b < a, 0, counts[j] - counts[i])
+
+
+def _per_day(days: Ints) -> tuple[Ints, Ints]:
+    """(day of month, days to the month's end) of each day ordinal, worked out once per distinct day."""
+    uniq, back = np.unique(days, return_inverse=True)
+    dom = np.empty(len(uniq), dtype=np.int64)
+    to_end = np.empty(len(uniq), dtype=np.int64)
+    for k, x in enumerate(uniq.tolist()):
+        day = date.fromordinal(x)
+        dom[k] = day.day
+        to_end[k] = (month_end(day) - day).days
+    return dom[back], to_end[back]
+
+
+def _disputes(h: History) -> list[DisputeRecord]:
+    return [x for xs in h.disputes_by_invoice.values() for x in xs]
+
+
+def _contacts(h: History) -> list[ContactRecord]:
+    # History keeps (day, bad) per customer; an outcome that stands for "bad" is enough to rebuild it
+    bad, good = next(iter(sorted(BAD_OUTCOMES))), "reached"
+    return [ContactRecord(cid, on, bad if is_bad else good) for cid, xs in h.contacts.items() for on, is_bad in xs]
