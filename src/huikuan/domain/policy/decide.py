@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 from ..ledger import ActionKind, Channel, CreditStatus, OpenItem
-from .model import Ladder, Policy, Rule, StatementState
+from .model import Check, Ladder, Policy, Rule, StatementState
 
 CUMULATIVE = (Ladder.MEASURES,)
 EPISODE_LADDERS = (Ladder.DUNNING, Ladder.MEASURES, Ladder.CREDIT)  # anchored on the oldest overdue due date
@@ -179,18 +179,6 @@ def _anchor(f: AccountFacts, ladder: Ladder) -> str | None:
     return "clear-" + (f.last_payment_on.isoformat() if f.last_payment_on else "never")
 
 
-def _cadence_due(rule: Rule, f: AccountFacts) -> bool:
-    every = rule.then.every_working_days or 1
-    ago = [f.last_action.get(rule.ladder.value)]
-    ago += [f.last_contact.get(ch.value) for ch in rule.then.channels]
-    known = [a for a in ago if a is not None]
-    if f.overdue and rule.ladder in EPISODE_LADDERS and f.working_days_past_due is not None:
-        # Touches on or before the episode began (a pre-due reminder, a call about older money)
-        # are not touches of this overdue episode: its first working day always gets the contact.
-        known = [a for a in known if a < f.working_days_past_due]
-    return not known or min(known) >= every
-
-
 PRIMARY_CHANNEL = {ActionKind.CALL: Channel.PHONE, ActionKind.VISIT: Channel.VISIT}
 
 
@@ -204,33 +192,6 @@ def channels_for(kind: ActionKind, channels: tuple[Channel, ...]) -> tuple[Chann
     if primary in channels:
         return (primary,) + tuple(c for c in channels if c is not primary)
     return channels
-
-
-def _subject(f: AccountFacts, ladder: Ladder, rule: Rule) -> tuple[int, tuple[str, ...], str, dict[str, object]]:
-    """Amount, invoices, reason key and params of the action."""
-    if ladder is Ladder.STATEMENT:
-        return f.open_minor, (), "reason.statement", {"period": f.statement_period}
-    if ladder is Ladder.PROMISE and f.broken_promise:
-        pid, amount, on = f.broken_promise
-        return amount, (), "reason.promise_broken", {"date": on.isoformat(), "amount_minor": amount}
-    if rule.then.kind is ActionKind.CREDIT_RESUME:
-        return 0, (), "reason.credit_lifted", {"limit_minor": f.credit_limit_minor}
-    if rule.then.kind is ActionKind.LIMIT_CUT:
-        pct = rule.then.limit_cut_percent or 0
-        new_limit = f.credit_limit_minor * (100 - pct) // 100
-        return new_limit, (), "reason.credit_resume", {"percent": pct, "limit_minor": f.credit_limit_minor,
-                                                       "new_limit_minor": new_limit}
-    if f.overdue:
-        invoices = tuple(i.number for i in f.overdue)
-        return f.overdue_minor, invoices, "reason.overdue", {"days": f.days_past_due or 0}
-    first = f.upcoming[0].due_on
-    bundle = tuple(i for i in f.upcoming if (i.due_on - first).days <= PRE_DUE_BUNDLE_DAYS)
-    return (
-        sum(i.collectable_minor for i in bundle),
-        tuple(i.number for i in bundle),
-        "reason.pre_due",
-        {"days": f.days_to_due, "date": first.isoformat()},
-    )
 
 
 def can_act_when_quiet(policy: Policy, customer_type: str, credit_status: str, today: date) -> bool:
@@ -250,64 +211,225 @@ def can_act_when_quiet(policy: Policy, customer_type: str, credit_status: str, t
                for rule in policy.rules)
 
 
+# ── the plan: what decide reads of a policy, worked out once per policy ────────────────────────────
+# The run decides 10⁵ customers against a handful of policies. Everything a rule contributes that does not
+# depend on the customer (its ladder's settings, its kind's channels, enum values, what blocks it) is read
+# here once; ``decide`` then only tests facts. tests/unit/test_decide_plan.py holds the result equal to the
+# plain per-action reading (tests/unit/decide_reference.py).
+
+
+_Subject = tuple[int, tuple[str, ...], str, tuple[tuple[str, object], ...]]  # amount, invoices, key, params
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One rule as ``decide`` applies it."""
+
+    rule_id: str
+    checks: tuple[Check, ...]
+    stage: str
+    kind: ActionKind
+    assignee: str
+    channels: tuple[Channel, ...]  # the kind's channels in order (empty unless a contact)
+    entry: tuple[ActionKind, str, tuple[Channel, ...]] | None  # on_entry's kind, assignee and channels
+    once: bool
+    blocked_by: tuple[str, ...]  # credit statuses in which the measure is already in force
+    resume: bool  # credit_resume: only a suspended customer gets it
+    shipment_lock: bool
+    needs_approval: bool
+    letter: str | None
+    every: int  # cadence in working days
+    touches: tuple[str, ...]  # channel values whose logged contacts count as touches
+    subject: str  # which ``_subject`` branch applies before the customer's money: statement, promise,
+    # credit_resume, limit_cut or money (overdue / pre-due)
+    limit_cut_percent: int | None
+    label_zh: str
+    label_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class _LadderPlan:
+    ladder: Ladder
+    value: str
+    paused_by_promise: bool
+    grace: bool  # month-end grace shifts its days past due
+    needs_money: bool  # dunning and measures act only on a customer with collectable money
+    episode: bool  # anchored on the oldest overdue due date: touches before it do not count
+    cumulative: bool
+    steps: tuple[_Step, ...]  # in search order: file order when cumulative, most severe first otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    policy: Policy
+    ladders: tuple[_LadderPlan, ...]
+    act_on_non_workdays: bool
+    grace_days: int
+
+
+def _contact_channels(kind: ActionKind, channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
+    return channels_for(kind, channels) if kind in CONTACT_KINDS else ()
+
+
+def _step(rule: Rule, policy: Policy) -> _Step:
+    then = rule.then
+    kind = then.kind
+    subject = ("statement" if rule.ladder is Ladder.STATEMENT else "promise" if rule.ladder is Ladder.PROMISE
+               else "credit_resume" if kind is ActionKind.CREDIT_RESUME
+               else "limit_cut" if kind is ActionKind.LIMIT_CUT else "money")
+    entry = then.on_entry
+    return _Step(
+        rule_id=rule.id, checks=policy.checks[rule.id], stage=then.stage, kind=kind, assignee=then.assignee.value,
+        channels=_contact_channels(kind, then.channels),
+        entry=(None if entry is None else
+               (entry.kind, entry.assignee.value, _contact_channels(entry.kind, then.channels))),
+        once=then.once, blocked_by=tuple(MEASURE_STATE.get(kind, ())), resume=kind is ActionKind.CREDIT_RESUME,
+        shipment_lock=kind is ActionKind.SHIPMENT_LOCK, needs_approval=then.needs_approval,
+        letter=then.letter.value if then.letter else None, every=then.every_working_days or 1,
+        touches=tuple(ch.value for ch in then.channels), subject=subject,
+        limit_cut_percent=then.limit_cut_percent, label_zh=then.label_zh, label_en=then.label_en,
+    )
+
+
+def _make_plan(policy: Policy) -> _Plan:
+    s = policy.settings
+    ladders = []
+    for ladder in Ladder:
+        rules = policy.ladder(ladder)
+        cumulative = ladder in CUMULATIVE
+        ladders.append(_LadderPlan(
+            ladder=ladder, value=ladder.value, paused_by_promise=ladder in s.paused_by_promise,
+            grace=ladder in s.grace_applies_to, needs_money=ladder in (Ladder.DUNNING, Ladder.MEASURES),
+            episode=ladder in EPISODE_LADDERS, cumulative=cumulative,
+            steps=tuple(_step(r, policy) for r in (rules if cumulative else reversed(rules)))))
+    return _Plan(policy, tuple(ladders), s.act_on_non_workdays, s.month_end_grace_days)
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(policy: Policy) -> _Plan:
+    """The policy's plan, made on first use. Keyed by identity and checked against the policy it was made
+    for (an id may be reused once a policy is gone); policies are few and cached by content
+    (services.policies), so the table stays small — it is emptied should it ever grow past 256."""
+    plan = _PLANS.get(id(policy))
+    if plan is None or plan.policy is not policy:
+        if len(_PLANS) >= 256:
+            _PLANS.clear()
+        plan = _PLANS[id(policy)] = _make_plan(policy)
+    return plan
+
+
 def decide(f: AccountFacts, policy: Policy, today: date) -> tuple[Action, ...]:
     if f.paused:
         return ()
-    if not f.is_workday and not policy.settings.act_on_non_workdays:
+    plan = _plan(policy)
+    if not f.is_workday and not plan.act_on_non_workdays:
         return ()
     promised = f.open_promise_until is not None and f.open_promise_until >= today
+    dpd = f.days_past_due
+    has_money = bool(f.overdue or f.upcoming)
+    money: list[_Subject] = []  # the customer's money subject, once worked out
     out: list[Action] = []
-    for ladder in Ladder:
-        if promised and ladder in policy.settings.paused_by_promise:
+    for lp in plan.ladders:
+        if promised and lp.paused_by_promise:
             continue
-        days = _days_for(f, policy, ladder)
-        rules = policy.ladder(ladder)
-        if ladder in CUMULATIVE:
-            hits = [r for r in rules if all(ch(f, days, today) for ch in policy.checks[r.id])]
-        else:  # the most severe match: search from the end
-            hits = next(([r] for r in reversed(rules) if all(ch(f, days, today) for ch in policy.checks[r.id])), [])
-        for rule in hits:
-            action = _fire(rule, f, policy, today, ladder)
-            if action is not None:
-                out.append(action)
+        days = dpd
+        if days is not None and lp.grace and f.month_end_terms:
+            days -= plan.grace_days
+            if days < 1:
+                days = None
+        for step in lp.steps:
+            for ch in step.checks:
+                if not ch(f, days, today):
+                    break
+            else:
+                action = None if lp.needs_money and not has_money else _act(step, lp, f, plan, money)
+                if action is not None:
+                    out.append(action)
+                if not lp.cumulative:
+                    break
     return tuple(out)
 
 
-def _fire(rule: Rule, f: AccountFacts, policy: Policy, today: date, ladder: Ladder) -> Action | None:
-    then = rule.then
-    if ladder in (Ladder.DUNNING, Ladder.MEASURES) and not f.overdue and not f.upcoming:
-        return None
-    anchor = _anchor(f, ladder)
+def _money_subject(f: AccountFacts, grace: int) -> _Subject:
+    """Amount, invoices, reason key and params (sorted by name) of an action about the customer's money —
+    the same for each of its ladders, so worked out once per customer."""
+    if f.overdue:
+        invoices = tuple(i.number for i in f.overdue)
+        days = f.days_past_due or 0
+        if f.month_end_terms:
+            return (f.overdue_minor, invoices, "reason.overdue_grace",
+                    (("days", days), ("grace", grace), ("past", max(0, days - grace))))
+        return f.overdue_minor, invoices, "reason.overdue", (("days", days),)
+    first = f.upcoming[0].due_on
+    bundle = tuple(i for i in f.upcoming if (i.due_on - first).days <= PRE_DUE_BUNDLE_DAYS)
+    return (sum(i.collectable_minor for i in bundle), tuple(i.number for i in bundle), "reason.pre_due",
+            (("date", first.isoformat()), ("days", f.days_to_due)))
+
+
+def _act(step: _Step, lp: _LadderPlan, f: AccountFacts, plan: _Plan, money: list[_Subject]) -> Action | None:
+    """The rule's action for this customer, or None when something stops it (see the module docstring).
+    ``money`` holds the customer's money subject once an earlier ladder worked it out."""
+    anchor = _anchor(f, lp.ladder)
     if anchor is None:
         return None
-    if then.kind in MEASURE_STATE and f.credit_status in MEASURE_STATE[then.kind]:
+    if f.credit_status in step.blocked_by:
         return None
-    if then.kind is ActionKind.CREDIT_RESUME and f.credit_status != CreditStatus.SUSPENDED:
+    if step.resume and f.credit_status != CreditStatus.SUSPENDED:
         return None
-    if then.kind is ActionKind.SHIPMENT_LOCK and f.shipment_locked:
+    if step.shipment_lock and f.shipment_locked:
         return None
-    if then.needs_approval and then.stage in f.pending:
+    if step.needs_approval and step.stage in f.pending:
         return None
-    seen = (then.stage, anchor) in f.history
-    kind, assignee = then.kind, then.assignee
-    if then.once:
+    seen = (step.stage, anchor) in f.history
+    kind, assignee, channels = step.kind, step.assignee, step.channels
+    if step.once:
         if seen:
             return None
-    elif then.on_entry is not None and not seen:
-        kind, assignee = then.on_entry.kind, then.on_entry.assignee
-    elif not _cadence_due(rule, f):
+    elif step.entry is not None and not seen:
+        kind, assignee, channels = step.entry
+    elif not _cadence_due(step, lp, f):
         return None
-    amount, invoices, key, params = _subject(f, ladder, rule)
-    if key == "reason.overdue" and f.month_end_terms:
-        grace = policy.settings.month_end_grace_days
-        days = f.days_past_due or 0
-        key, params = "reason.overdue_grace", {"days": days, "grace": grace, "past": max(0, days - grace)}
+    amount: int
+    invoices: tuple[str, ...] = ()
+    params: tuple[tuple[str, object], ...]
+    if step.subject == "statement":
+        amount, key, params = f.open_minor, "reason.statement", (("period", f.statement_period),)
+    elif step.subject == "promise" and f.broken_promise:
+        _pid, amount, on = f.broken_promise
+        key, params = "reason.promise_broken", (("amount_minor", amount), ("date", on.isoformat()))
+    elif step.subject == "credit_resume":
+        amount, key, params = 0, "reason.credit_lifted", (("limit_minor", f.credit_limit_minor),)
+    elif step.subject == "limit_cut":
+        pct = step.limit_cut_percent or 0
+        amount = f.credit_limit_minor * (100 - pct) // 100
+        key = "reason.credit_resume"
+        params = (("limit_minor", f.credit_limit_minor), ("new_limit_minor", amount), ("percent", pct))
+    else:
+        if not money:
+            money.append(_money_subject(f, plan.grace_days))
+        amount, invoices, key, params = money[0]
+    policy = plan.policy
     return Action(
-        customer_id=f.customer_id, customer_code=f.customer_code, ladder=ladder.value, stage=then.stage,
-        kind=kind, channels=channels_for(kind, then.channels) if kind in CONTACT_KINDS else (),
-        assignee_role=assignee.value, letter=then.letter.value if then.letter else None,
-        needs_approval=then.needs_approval, rule_id=rule.id, policy_id=policy.id, policy_version=policy.version,
-        anchor=anchor, amount_minor=amount, currency=f.currency, invoices=invoices, reason_key=key,
-        reason_params=tuple(sorted(params.items())), label_zh=then.label_zh, label_en=then.label_en,
-        limit_cut_percent=then.limit_cut_percent,
+        f.customer_id, f.customer_code, lp.value, step.stage, kind, channels, assignee, step.letter,
+        step.needs_approval, step.rule_id, policy.id, policy.version, anchor, amount, f.currency, invoices, key,
+        params, step.label_zh, step.label_en, step.limit_cut_percent,
     )
+
+
+def _cadence_due(step: _Step, lp: _LadderPlan, f: AccountFacts) -> bool:
+    """Whether the rule's last touch (the ladder's last action, a logged contact on one of its channels) is
+    at least its cadence ago; inside an overdue episode only touches after the episode began count, so
+    its first working day always gets the contact."""
+    every = step.every
+    limit = f.working_days_past_due if f.overdue and lp.episode else None
+    ago = f.last_action.get(lp.value)
+    if ago is not None and (limit is None or ago < limit) and ago < every:
+        return False
+    contact = f.last_contact
+    for ch in step.touches:
+        ago = contact.get(ch)
+        if ago is not None and (limit is None or ago < limit) and ago < every:
+            return False
+    return True
