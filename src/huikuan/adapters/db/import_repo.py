@@ -93,6 +93,16 @@ class ImportRepo:
         q = select(inv.number, inv.id, inv.customer_id, inv.currency).where(inv.company_id == self.cid)
         return {r[0]: (int(r[1]), int(r[2]), r[3]) for r in self.c.execute(q)}
 
+    def invoice_ids(self, numbers: Iterable[str]) -> dict[str, int]:
+        """number → id of these invoices (those found)."""
+        inv = t.invoice.c
+        wanted = sorted(numbers)
+        out: dict[str, int] = {}
+        for i in range(0, len(wanted), 500):
+            q = select(inv.number, inv.id).where(inv.company_id == self.cid, inv.number.in_(wanted[i:i + 500]))
+            out.update((r[0], int(r[1])) for r in self.c.execute(q))
+        return out
+
     def insert_invoices(self, records: list[tuple[str, tuple[Any, ...]]]) -> None:
         """(number, (customer_id, invoice_on, due_on, due_explicit, amount, currency)) per new invoice,
         inserted fully open and undisputed."""

@@ -63,6 +63,14 @@ class SqlUnitOfWork:
         if self.late_lock and isinstance(e, OperationalError) and _stale_snapshot(e):
             raise WriteConflict() from e
 
+    def lock_now(self) -> None:
+        """Take SQLite's write lock now, in a late-locking unit of work that has only read so far (ADR 0007):
+        from here on no other writer can overtake it. Raises (``WriteConflict`` when the block is left) if
+        another writer committed since its snapshot. Nothing to do on PostgreSQL or once locked."""
+        if self.dialect == "sqlite" and self.late_lock:
+            # A write statement that changes no row still takes the lock (and checks the snapshot).
+            self.c.exec_driver_sql("UPDATE company SET id = id WHERE 1 = 0")
+
     @property
     def c(self) -> Connection:
         if self.conn is None:

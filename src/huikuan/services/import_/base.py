@@ -56,6 +56,7 @@ class Importer:
         years = app.settings.import_date_window_years
         span = timedelta(days=round(365.25 * years))
         self.window = (self.today - span, self.today + span)
+        self.placeholders: dict[int, str] = {}  # placeholder id → code of a customer written earlier in the import
         self._found: list[Problem] = []
         self._dates: dict[object, _Date] = {}
         self._currencies: dict[str, str] = {}
@@ -146,6 +147,20 @@ class Importer:
             self.problem(n, "customer_code", "customer.unknown", value=code)
             return None
         return hit[0]
+
+    # A ledger export checks all its kinds before it writes any (ADR 0007): the customers it will create
+    # are made known to the later kinds' checks under placeholder ids (negative), which their ``write``
+    # replaces with the real ids once the customers are written.
+    def expect_customers(self, new: dict[str, tuple[int, str, str]]) -> None:
+        """code → (placeholder id, terms text, currency) of customers this import writes before this kind."""
+        self.placeholders = {v[0]: code for code, v in new.items()}
+
+    def real_customer_ids(self) -> dict[int, int]:
+        """placeholder id → the id of the customer written since (empty when nothing was expected)."""
+        if not self.placeholders:
+            return {}
+        now = self.repo.customer_terms()
+        return {pid: now[code][0] for pid, code in self.placeholders.items()}
 
     def check(self, n: int, row: dict[str, object]) -> list[Problem]:
         self._found = []

@@ -50,10 +50,24 @@ class CustomerImporter(Importer):
         if not self._found:
             self.records.append((code, given))
 
+    def defaults(self) -> dict[str, Any]:
+        return {"type": "dealer", "terms": "cash", "credit_limit_minor": 0, "currency": self.currency,
+                "segment": None, "collector": None, "sales_owner": None, "policy": None, "region": None,
+                "deliver_two_settle_one": False, "requires_statement": False}
+
+    def new_customers(self) -> dict[str, tuple[int, str, str]]:
+        """code → (placeholder id, terms, currency) of the customers ``write`` will insert, for the checks of
+        the kinds imported with them (``Importer.expect_customers``)."""
+        defaults = self.defaults()
+        out: dict[str, tuple[int, str, str]] = {}
+        for code, given in self.records:
+            if code not in self.existing:
+                merged = {**defaults, **given}
+                out[code] = (-1 - len(out), merged["terms"], merged["currency"])
+        return out
+
     def write(self, report: ImportReport) -> None:
-        defaults = {"type": "dealer", "terms": "cash", "credit_limit_minor": 0, "currency": self.currency,
-                    "segment": None, "collector": None, "sales_owner": None, "policy": None, "region": None,
-                    "deliver_two_settle_one": False, "requires_statement": False}
+        defaults = self.defaults()
         inserts, updates = [], []
         for code, given in self.records:
             old = self.existing.get(code)

@@ -34,15 +34,9 @@ class InvoiceImporter(Importer):
         self.terms: dict[int, Terms | str] = {}  # the stored text when it no longer parses
         parsed: dict[str, Terms | str] = {}  # 10⁵ customers share a handful of terms
         for cid, terms_text, _cur in self.known.values():
-            hit = parsed.get(terms_text)
-            if hit is None:
-                try:
-                    hit = parse_terms(terms_text)
-                except InvalidInput:
-                    hit = terms_text
-                parsed[terms_text] = hit
-            self.terms[cid] = hit
+            self.terms[cid] = _terms_of(terms_text, parsed)
         self.currency_by_customer = {cid: cur for cid, _t, cur in self.known.values()}
+        self._parsed_terms = parsed
         # number → (id, (customer_id, invoice_on, due_on, due_explicit, amount, currency), allocated)
         self.existing = self.repo.invoices()
         self.seen: dict[str, int] = {}
@@ -53,6 +47,20 @@ class InvoiceImporter(Importer):
         self.inserts: list[tuple[Any, ...]] = []
         self.updates: list[tuple[str, int, tuple[Any, ...], int]] = []  # number, id, values, new open
         self.unchanged = 0
+
+    def expect_customers(self, new: dict[str, tuple[int, str, str]]) -> None:
+        super().expect_customers(new)
+        self.known.update(new)
+        for pid, terms_text, cur in new.values():
+            self.terms[pid] = _terms_of(terms_text, self._parsed_terms)
+            self.currency_by_customer[pid] = cur
+
+    def expected_invoices(self) -> dict[str, tuple[int, int, str]]:
+        """number → (id, customer id, currency) of the invoices ``write`` will insert or change, for the
+        payments imported with them; a new invoice has a placeholder id (negative) until written."""
+        out = {number: (-1 - i, v[0], v[5]) for i, (number, v) in enumerate(self.inserts)}
+        out.update((number, (iid, v[0], v[5])) for number, iid, v, _open in self.updates)
+        return out
 
     def due(self, n: int, invoice_on: date, customer_id: int) -> date | None:
         key = (invoice_on, customer_id)
@@ -164,6 +172,9 @@ class InvoiceImporter(Importer):
     def write(self, report: ImportReport) -> None:
         self.seen.clear()  # validation is over; a million numbers need not stay in memory twice
         repo = self.repo
+        if ids := self.real_customer_ids():  # customers written earlier in this import (a ledger export)
+            self.inserts = [(no, (ids.get(v[0], v[0]), *v[1:])) for no, v in self.inserts]
+            self.updates = [(no, iid, (ids.get(v[0], v[0]), *v[1:]), o) for no, iid, v, o in self.updates]
         repo.insert_invoices(self.inserts)
         sums = disputed_sums(self.uow, [u[1] for u in self.updates]) if self.updates else {}
         repo.update_invoices((iid, v, new_open, min(new_open, sums.get(iid, 0)))
@@ -173,3 +184,15 @@ class InvoiceImporter(Importer):
             touched = chain((number for number, _v in self.inserts), (u[0] for u in self.updates))
             customers = {v[0] for _no, v in self.inserts} | {u[2][0] for u in self.updates}
             report.applied_credit_minor = apply_unapplied_credit(self.uow, self.today, customers, touched)
+
+
+def _terms_of(text: str, parsed: dict[str, Terms | str]) -> Terms | str:
+    """The customer's terms parsed (once per distinct text), or the stored text when it does not parse."""
+    hit = parsed.get(text)
+    if hit is None:
+        try:
+            hit = parse_terms(text)
+        except InvalidInput:
+            hit = text
+        parsed[text] = hit
+    return hit

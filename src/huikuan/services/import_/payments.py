@@ -40,6 +40,25 @@ class PostingImporter(Importer):
     def extra(self, row: dict[str, object], n: int) -> tuple[Any, ...]:
         return ()
 
+    def expect_customers(self, new: dict[str, tuple[int, str, str]]) -> None:
+        super().expect_customers(new)
+        self.known.update(new)
+        self.currency_by_customer.update((pid, cur) for pid, _t, cur in new.values())
+
+    def expect_invoices(self, refs: dict[str, tuple[int, int, str]]) -> None:
+        """number → (id, customer id, currency) of invoices written earlier in this import (a ledger
+        export); a new one's id is a placeholder (negative) until ``write`` looks it up."""
+        self.invoices.update(refs)
+
+    def _resolve(self) -> None:
+        """Replace the placeholder ids of customers and invoices written earlier in this import."""
+        if ids := self.real_customer_ids():
+            self.records = [(n, no, (ids.get(v[0], v[0]), *v[1:])) for n, no, v in self.records]
+        named = {v[4] for _n, _no, v in self.records if v[4] and self.invoices[v[4]][0] < 0}
+        if named:
+            for number, invoice_id in self.repo.invoice_ids(named).items():
+                self.invoices[number] = (invoice_id, *self.invoices[number][1:])
+
     def check_row(self, n: int, row: dict[str, object]) -> None:
         number = self.text(row, self.number_col, n, required=True)
         cid = self.customer_id(row, n, self.known)
@@ -64,6 +83,7 @@ class PostingImporter(Importer):
     def write(self, report: ImportReport) -> None:
         # Everything is computed before the first statement that writes, which is where a late-locking
         # unit of work takes SQLite's write lock (ADR 0007): only the writes themselves hold it.
+        self._resolve()
         to_post: list[tuple[int, str, tuple[Any, ...], int | None]] = []  # row, number, values, existing id
         in_place: list[tuple[int, tuple[Any, ...]]] = []  # date, method or maturity only: allocations stand
         for n, number, values in self.records:

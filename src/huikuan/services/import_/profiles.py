@@ -6,7 +6,8 @@
   the mapping and the first parsed records of the best one.
 - ``import_with_profile(app, path, kind, profile)``: reads the file under a profile and imports its
   invoices and/or payments (and, when the profile says so, the customers it names that are unknown)
-  in one transaction — all or nothing, idempotent like every import.
+  in one transaction — all or nothing, idempotent like every import. Every kind is checked before any
+  is written, so on SQLite the write lock is taken only for the writes (ADR 0007).
 - ``import_auto(app, kind, path)``: canonical headers as before; when they are missing, the best
   profile fitting at least ``THRESHOLD`` is used and named in the report; otherwise the file is
   refused listing the columns found and the two best profiles with what each misses.
@@ -20,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ...domain.errors import ImportRejected, InvalidInput, Problem
 from ...domain.profile import (
@@ -35,8 +36,10 @@ from ...domain.profile import (
 )
 from .. import audit
 from ..ports import ProgressSink
+from .customers import CustomerImporter
+from .invoices import InvoiceImporter
 from .report import ImportReport
-from .run import import_file, run_in
+from .run import Checked, check_in, import_file, in_one_write, write_checked
 
 SHIPPED = Path(__file__).resolve().parents[2] / "import_profiles"
 THRESHOLD = 0.8  # the least fit at which a profile is used without being named (--profile)
@@ -232,22 +235,46 @@ def import_with_profile(app: Any, path: str | Path, kind: str, profile: Profile 
     report.skipped, report.opening_balances = dict(out.skipped), out.openings
     if out.problems and not skip_invalid:
         raise ImportRejected(out.problems)
-    with app.uow() as uow:
+
+    def work(uow: Any) -> None:
+        # Every kind is checked before any is written, so the work up to the first write — which is where
+        # SQLite's write lock is taken (ADR 0007) — is reading and checking only: the customers the file
+        # creates and the invoices it writes are made known to the later kinds' checks under placeholder
+        # ids, which their writes replace with the real ones.
+        checked: list[Checked] = []
+        customers: dict[str, tuple[int, str, str]] = {}
+        invoices: dict[str, tuple[int, int, str]] = {}
         if profile.create_customers and out.customers:
             rows: list[tuple[int, dict[str, object]]] = [
                 (i + 2, {"customer_code": code, "name": name, "terms": profile.default_terms})
                 for i, (code, name) in enumerate(out.customers.items()) if code]
-            report.customers, _ = run_in(app, uow, "customers", source, ["customer_code", "name", "terms"],
-                                         rows, len(rows), skip_invalid, progress, only_new=True, by=by)
+            checked.append(check_in(app, uow, "customers", source, ["customer_code", "name", "terms"], rows,
+                                    len(rows), skip_invalid, progress, only_new=True))
+            customers = cast(CustomerImporter, checked[-1].importer).new_customers()
+
+        def prepare(importer: Any) -> None:
+            importer.expect_customers(customers)
+            if invoices:
+                importer.expect_invoices(invoices)
+
         for side in sides:
             kind_name, headers, records = (("invoices", INVOICE_HEADERS, out.invoices) if side == "invoice"
                                            else ("payments", PAYMENT_HEADERS, out.payments))
-            r, _rejects = run_in(app, uow, kind_name, source, headers, records, len(records), skip_invalid, progress,
-                                 by=by)
-            records.clear()
-            r.profile, r.fit = profile.name, report.fit
-            setattr(report, kind_name, r)
-        uow.commit()
+            checked.append(check_in(app, uow, kind_name, source, headers, records, len(records), skip_invalid,
+                                    progress, prepare=prepare))
+            if kind_name == "invoices":
+                invoices = cast(InvoiceImporter, checked[-1].importer).expected_invoices()
+        for c in checked:
+            write_checked(app, uow, c, progress, by=by)
+            if c.report.kind == "customers":
+                report.customers = c.report
+            else:
+                c.report.profile, c.report.fit = profile.name, report.fit
+                setattr(report, c.report.kind, c.report)
+
+    in_one_write(app, work)
+    out.invoices.clear()
+    out.payments.clear()
     return report
 
 

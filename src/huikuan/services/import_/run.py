@@ -8,9 +8,10 @@ then write only if none was found (or ``skip_invalid``) — all in one unit of w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ... import i18n
 from ...domain.errors import ImportRejected, InvalidInput, Problem
@@ -34,6 +35,7 @@ from .report import ImportReport, reason
 HEADER_WHERE = "表头 / header"
 _TICK = 5000
 LATE_ATTEMPTS = 3  # reads overtaken by another writer before an import takes SQLite's write lock up front
+KEEP_STREAMED = 100_000  # rows of a stream kept to be read again; past them a streamed import takes the lock
 T = TypeVar("T")
 
 IMPORTERS: dict[str, type[Importer]] = {
@@ -94,14 +96,53 @@ def import_rows(app: Any, kind: str, rows: Iterable[dict[str, object]], *, sourc
                 if k not in seen:
                     seen.add(k)
                     headers.append(k)
-    if not isinstance(rows, list | tuple):  # streamed: read once, so checked and written under the lock
-        numbered = ((n, r) for n, r in enumerate(chain([first], it), start=2))
-        return in_one_write(app, lambda uow: run_in(app, uow, kind, source, headers, _clean_rows(numbered), None,
-                                                     skip_invalid, progress, by=by)[0], retry=False)
+    if not isinstance(rows, list | tuple):
+        # Streamed: read once, so the rows checked so far are kept (up to ``KEEP_STREAMED``) to be
+        # checked again if another writer overtakes the import's snapshot (ADR 0007).
+        stream = Replay(_clean_rows(enumerate(chain([first], it), start=2)))
+
+        def work(uow: Any) -> ImportReport:
+            stream.lock = uow.lock_now
+            return run_in(app, uow, kind, source, headers, stream, None, skip_invalid, progress, by=by)[0]
+
+        return in_one_write(app, work)
     held = rows
     return in_one_write(app, lambda uow: run_in(app, uow, kind, source, headers,
                                                  _clean_rows(enumerate(held, start=2)), len(held), skip_invalid,
                                                  progress, by=by)[0])
+
+
+class Replay(Generic[T]):
+    """A stream of rows that can be read more than once: what was read is kept, up to ``keep`` rows.
+
+    A late-locking import reads its rows inside a snapshot and may have to read them again when another
+    writer commits first (``in_one_write``). A stream cannot be read again, so its rows are kept as they
+    pass; when ``keep`` rows are kept, ``lock`` is called — it takes the write lock (or raises, when the
+    snapshot is already stale, and the kept rows are read again) — and the rest of the stream passes
+    without being kept: from there on the lock is held and no one can overtake the import.
+    """
+
+    def __init__(self, source: Iterator[T], keep: int | None = None) -> None:
+        self.source = source
+        self.keep = KEEP_STREAMED if keep is None else keep
+        self.kept: list[T] = []
+        self.lock: Callable[[], None] = _no_lock
+
+    def __iter__(self) -> Iterator[T]:
+        yield from self.kept
+        kept, keep = self.kept, self.keep
+        if len(kept) >= keep:
+            self.lock()
+        for item in self.source:
+            if len(kept) < keep:
+                kept.append(item)  # before ``lock``: a refused lock must not lose the row
+                if len(kept) == keep:
+                    self.lock()
+            yield item
+
+
+def _no_lock() -> None:
+    pass
 
 
 def _keyless(key: object) -> bool:
@@ -177,14 +218,37 @@ def in_one_write(app: Any, work: Callable[[Any], T], *, retry: bool = True) -> T
         return out
 
 
+@dataclass
+class Checked:
+    """One kind's rows, checked inside a unit of work and not yet written (``check_in``): the importer
+    holding what to write, the report so far, and the rows refused under ``skip_invalid``."""
+
+    importer: Importer
+    report: ImportReport
+    rejects: list[tuple[dict[str, object], list[Problem]]]
+
+
 def run_in(app: Any, uow: Any, kind: str, source: str, headers: list[str],
            rows: Iterable[tuple[int, dict[str, object]]], total: int | None = None, skip_invalid: bool = False,
            progress: ProgressSink | None = None, only_new: bool = False, *, by: audit.By | None = None,
            ) -> tuple[ImportReport, list[tuple[dict[str, object], list[Problem]]]]:
-    """Validate then write ``rows`` of ``kind`` inside the caller's unit of work (no commit): several
-    kinds from one file (a ledger export) land together or not at all. ``only_new`` leaves existing
-    rows as they are (customers a ledger export creates). What was written is audited in the same
-    unit of work — one row per kind, actor ``by`` — so the CLI, the workbench and the API alike."""
+    """Validate then write ``rows`` of ``kind`` inside the caller's unit of work (no commit). ``only_new``
+    leaves existing rows as they are. What was written is audited in the same unit of work — one row
+    per kind, actor ``by`` — so the CLI, the workbench and the API alike. Several kinds that must land
+    together (a ledger export) use ``check_in`` for all of them, then ``write_checked``."""
+    checked = check_in(app, uow, kind, source, headers, rows, total, skip_invalid, progress, only_new)
+    write_checked(app, uow, checked, progress, by=by)
+    return checked.report, checked.rejects
+
+
+def check_in(app: Any, uow: Any, kind: str, source: str, headers: list[str],
+             rows: Iterable[tuple[int, dict[str, object]]], total: int | None = None, skip_invalid: bool = False,
+             progress: ProgressSink | None = None, only_new: bool = False,
+             prepare: Callable[[Importer], None] | None = None) -> Checked:
+    """Check every row of ``kind`` (collecting every problem) and work out what to write, reading the
+    book through ``uow`` but writing nothing — so a late-locking unit of work has not taken SQLite's
+    write lock yet (ADR 0007). ``prepare`` tells the importer, before the first row, about what earlier
+    kinds of the same import will write (a ledger export's new customers and invoices)."""
     progress = progress or NoProgress()
     columns, warnings, file_problems = _header_problems(kind, source, headers)
     if file_problems:
@@ -198,6 +262,8 @@ def run_in(app: Any, uow: Any, kind: str, source: str, headers: list[str],
     all_problems: list[Problem] = []
     importer = IMPORTERS[kind](app, uow, source, columns, cal)
     importer.only_new = only_new
+    if prepare is not None:
+        prepare(importer)
     progress.start(i18n.t("import.progress.validate", lang, source=source), total)
     pending = 0
     for n, row in rows:
@@ -226,11 +292,18 @@ def run_in(app: Any, uow: Any, kind: str, source: str, headers: list[str],
         raise ImportRejected(all_problems)
     report.rejected = len(rejects)
     report.problems = all_problems
-    progress.start(i18n.t("import.progress.write", lang, source=source), None)
-    importer.write(report)
+    return Checked(importer, report, rejects)
+
+
+def write_checked(app: Any, uow: Any, checked: Checked, progress: ProgressSink | None = None, *,
+                  by: audit.By | None = None) -> None:
+    """Write what ``check_in`` found (the first write takes SQLite's write lock) and audit it."""
+    progress = progress or NoProgress()
+    report = checked.report
+    progress.start(i18n.t("import.progress.write", app.settings.lang, source=report.source), None)
+    checked.importer.write(report)
     _audit(app, uow, by, report)  # after the writes: the first of them takes SQLite's lock, not the audit row
     progress.finish()
-    return report, rejects
 
 
 def _audit(app: Any, uow: Any, by: audit.By | None, report: ImportReport) -> None:
