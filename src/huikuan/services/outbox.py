@@ -402,13 +402,18 @@ def no_contact_text(channel: str, lang: str) -> str:
     return i18n.t("outbox.no_contact", lang, channel=channel_name(channel, lang), roles="/".join(ENTITLED_ROLES))
 
 
-def verdict_text(v: Verdict, lang: str) -> str:
+def verdict_text(v: Verdict, lang: str, *, moment: bool = True) -> str:
+    """The verdict in words; with ``moment`` (a message, ``guard check``) followed by when the contact
+    is next allowed. Without it, the rule's reason only: the worklist and Today show the moment
+    themselves, formatted for their reader."""
     if v.allowed:
         return i18n.t("guard.allowed", lang)
     params = dict(v.params)
     if "channel" in params:
         params["channel"] = channel_name(str(params["channel"]), lang)
     text = i18n.t(v.reason_key, lang, **params)
+    if not moment:
+        return text
     if v.next_allowed_at is not None:
         return text + "；" * (lang == "zh") + "; " * (lang != "zh") + i18n.t(
             "guard.next_allowed", lang, at=v.next_allowed_at.isoformat(timespec="minutes"))
@@ -443,15 +448,18 @@ def guard_check(app: Any, customer_code: str, channel: str, at: datetime) -> dic
     return {**best.as_dict(), "reason": verdict_text(best, lang), "profile": profile.value}
 
 
-def call_now(app: Any, tasks: list[Any], at: datetime | None = None, uow: Any = None) -> dict[int, dict[str, Any]]:
+def call_now(app: Any, tasks: list[Any], at: datetime | None = None, uow: Any = None,
+             lang: str | None = None) -> dict[int, dict[str, Any]]:
     """The guard's answer to "may I call now?" for each phone task among ``tasks`` (the worklist's rows):
     action id → {allowed, rule, reason, next_allowed_at}, from the same function the sender uses. ``uow``:
-    read inside the caller's open unit of work (the worklist page's) instead of opening one."""
+    read inside the caller's open unit of work (the worklist page's) instead of opening one. ``reason`` is
+    the rule's reason in ``lang`` (default: the company's) without the moment, which ``next_allowed_at``
+    gives for the page or the terminal to show once, in its own format."""
     phone = [r for r in tasks if r.channel == "phone"]
     if not phone:
         return {}
     at = at or app.clock.now()
-    lang = app.settings.lang
+    lang = lang or app.settings.lang
     cal = CachedCalendar(app.calendar())
     with contextlib.nullcontext(uow) if uow is not None else app.uow(write=False) as work:
         repo = work.outbox
@@ -474,7 +482,7 @@ def call_now(app: Any, tasks: list[Any], at: datetime | None = None, uow: Any = 
             continue
         ok = [v for v in verdicts if v.allowed]
         best = ok[0] if ok else min(verdicts, key=lambda v: (v.next_allowed_at is None, v.next_allowed_at or at))
-        out[r.id] = {**best.as_dict(), "reason": verdict_text(best, lang)}
+        out[r.id] = {**best.as_dict(), "reason": verdict_text(best, lang, moment=False)}
     return out
 
 

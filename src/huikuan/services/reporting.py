@@ -168,10 +168,11 @@ class TaskDetail:
 REFUSAL_DAYS = 7  # how far back the worklist shows a customer's last refused or dead message
 
 
-def worklist_details(app: Any, rows: Sequence[Any], as_of: date | None = None) -> list[TaskDetail]:
+def worklist_details(app: Any, rows: Sequence[Any], as_of: date | None = None,
+                     lang: str | None = None) -> list[TaskDetail]:
     """The page's rows with the customer's last contact, today's promises, the best time to call, the
-    guard's "call now?" for phone tasks and the customer's last refused message — set-based reads for the
-    page, never one per row."""
+    guard's "call now?" for phone tasks (its reason in ``lang``) and the customer's last refused message —
+    set-based reads for the page, never one per row."""
     from .outbox import call_now  # the guard's verdict, the same function the sender uses
 
     today = as_of or app.clock.today()
@@ -182,7 +183,7 @@ def worklist_details(app: Any, rows: Sequence[Any], as_of: date | None = None) -
         due = uow.customers.promises_due(ids, today)
         best = uow.customers.best_times(ids)
         refused = uow.outbox.latest_events(ids, since)
-        calls = call_now(app, list(rows), uow=uow) if as_of is None else {}
+        calls = call_now(app, list(rows), uow=uow, lang=lang) if as_of is None else {}
     return [TaskDetail(r, last.get(r.customer_id), due.get(r.customer_id, []), best.get(r.customer_id),
                        calls.get(r.id), refused.get(r.customer_id)) for r in rows]
 

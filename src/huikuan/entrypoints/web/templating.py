@@ -114,8 +114,18 @@ def render(request: Request, name: str, ctx: dict[str, Any] | None = None, statu
         local = at.astimezone(tz)
         return f"{day_text(local.date(), lang)} {local:%H:%M}"
 
+    def soon(iso: str | None) -> str:
+        """A moment given as ISO text (the guard's next allowed one), short in local time: 11月30日 09:00 /
+        30 Nov 09:00."""
+        if not iso:
+            return "-"
+        local = datetime.fromisoformat(iso).astimezone(tz)
+        if lang == "zh":
+            return f"{local.month}月{local.day}日 {local:%H:%M}"
+        return f"{local.day} {_EN_MONTHS[local.month - 1]} {local:%H:%M}"
+
     values = {
-        "request": request, "moment": moment, "terms": lambda text: terms_text(text, lang), "user": optional_user(request), "lang": lang, "t": t,
+        "request": request, "moment": moment, "soon": soon, "terms": lambda text: terms_text(text, lang), "user": optional_user(request), "lang": lang, "t": t,
         "day": lambda d: day_text(d, lang), "local_time": local_time, "csrf": csrf_token(request),
         "today": hk.app.clock.today(), "company": hk.app.settings.company, "nav": hk.nav_for(optional_user(request)),
     }

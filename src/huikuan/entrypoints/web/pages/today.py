@@ -42,11 +42,11 @@ def today(request: Request, user: Annotated[Principal, Depends(current_user)],
                     after=decode_cursor3(after, "after"), roles=None if everyone else user.roles)
     more = len(rows) > PAGE
     rows = rows[:PAGE]
-    items = worklist_details(app, rows)
+    lang = request_lang(request)
+    items = worklist_details(app, rows, lang=lang)
     nxt = encode_cursor(rows[-1].ev_position, rows[-1].amount_minor, rows[-1].id) if more and rows else None
     filters = {"stage": stage or "", "segment": segment or "", "collector": collector or "", "grade": grade or "",
                "all": "1" if everyone else ""}
-    lang = request_lang(request)
     return render(request, "today.html", {
         "why": lambda reasons: "；".join(reason_text((str(f), float(v), float(c)), lang) for f, v, c in reasons or []),
         "items": items, "next": nxt, "filters": filters, "can_reassign": user.has(*REASSIGNS),
