@@ -108,7 +108,7 @@ def _parallel(app: App, day: date, workers: int) -> Decided:
 def _same(a: Decided, b: Decided) -> None:
     assert a.actions == b.actions
     assert a.errors == b.errors
-    assert sorted(a.closures) == sorted(b.closures)
+    assert sorted(a.closures) == sorted(b.closures) and a.checked == b.checked
     assert a.collectors == b.collectors and a.customers == b.customers and a.is_workday == b.is_workday
 
 

@@ -228,14 +228,23 @@ class Decided:
     customers: int
     is_workday: bool
     closures: list[tuple[int, str]] = field(default_factory=list)  # (action id, reason) of settled tasks
+    checked: dict[int, int] = field(default_factory=dict)  # customer → the aging_dirty mark version whose tasks were checked
 
 
 def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progress: ProgressSink,
-                      span: tuple[int, int] | None = None) -> Decided:
+                      span: tuple[int, int] | None = None, *, every_task: bool = False) -> Decided:
     """Gather and decide for every customer, or for those whose id lies in ``span`` (lo, hi inclusive:
-    one worker's share, see ``decide_in_workers``)."""
+    one worker's share, see ``decide_in_workers``).
+
+    Open tasks are checked against their invoices (closing those about money no longer collectable) for
+    the customers whose invoices changed since the last run cleared their mark (``aging_dirty``, ADR 0008):
+    every other customer's tasks were checked then and nothing they name has changed. ``every_task``:
+    check every open task (the plain path the tests compare with)."""
     is_wd = cal.is_workday(today)  # an unknown year stops the run here, with its message
     repo = uow.collect
+    # First of all reads: a change committed after this read keeps (or bumps) its mark, so the run that
+    # clears the marks read here (``_rebuild_aging_snapshot``) never clears one it did not check.
+    marks = uow.aging.marks(span)
     policies = load_policies(app.policy_dirs(), repo.segment_policies())
     since = today - timedelta(days=HISTORY_DAYS)
     promises: dict[int, list[PromiseFacts]] = {}
@@ -251,7 +260,7 @@ def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progre
     contacts = _index_by_customer(repo.last_activity(today, span=span))
     last_actions = _index_by_customer(repo.last_action(today, span=span))
     customers = repo.customers(span=span)
-    tasks = repo.open_task_invoices(span=span)
+    tasks = repo.open_task_invoices(None if every_task else marks, span=span)
     progress.start(i18n.t("run.progress", app.settings.lang), len(customers))
     actions: list[Action] = []
     errors: list[dict[str, str]] = []
@@ -300,7 +309,7 @@ def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progre
         if n % 1000 == 0:
             progress.advance(1000)
     progress.advance(len(customers) % 1000)
-    return Decided(actions, errors, {c.id: c.collector for c in customers}, len(customers), is_wd, closures)
+    return Decided(actions, errors, {c.id: c.collector for c in customers}, len(customers), is_wd, closures, marks)
 
 
 WIDE = 2**31 - 1  # (a 32-bit id column) the open ends of the first and last worker's span (ids a customer added meanwhile may take)
@@ -423,6 +432,7 @@ def _merged(parts: list[Decided]) -> Decided:
         out.collectors.update(p.collectors)
         out.customers += p.customers
         out.closures += p.closures
+        out.checked.update(p.checked)
     return out
 
 
@@ -527,11 +537,12 @@ def _apply(app: Any, got: Decided, today: date, run_id: int, progress: ProgressS
     return created, closed
 
 
-def _rebuild_aging_snapshot(app: Any, today: date) -> None:
+def _rebuild_aging_snapshot(app: Any, today: date, checked: dict[int, int]) -> None:
     """Today's per-customer aging, so ``aging`` and the dashboard read one row per customer (a past
-    ``--as-of`` run leaves it alone: the snapshot serves today only)."""
+    ``--as-of`` run leaves it alone: the snapshot serves today only). Clears the marks of the customers
+    whose tasks this run ``checked``, at the version it read (ADR 0008)."""
     with app.uow() as uow:
-        uow.aging.rebuild(today)
+        uow.aging.rebuild(today, clear=checked)
         uow.commit()
 
 
@@ -592,7 +603,7 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
             alerts = raise_alerts(app, today, rid)
             report.alerts_raised, report.warnings_seconds = alerts.raised, alerts.seconds
             if today == app.clock.today():
-                _rebuild_aging_snapshot(app, today)
+                _rebuild_aging_snapshot(app, today, got.checked)
         status = "done"
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM turned into one by the CLI: the day is finished by the next run
         status = "interrupted"

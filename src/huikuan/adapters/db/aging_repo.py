@@ -9,7 +9,7 @@ counted twice nor missed when a payment commits meanwhile). A rebuild clears onl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -78,7 +78,16 @@ class AgingRepo:
         day = self.c.execute(select(st.as_of).where(st.company_id == self.cid)).scalar()
         return date.fromisoformat(day) if isinstance(day, str) else day
 
-    def rebuild(self, as_of: date) -> int:
+    def marks(self, span: tuple[int, int] | None = None) -> dict[int, int]:
+        """customer → version of its mark: the customers whose invoices changed since a rebuild last cleared
+        them (of those with an id in ``span``, lo..hi inclusive). The daily run reads them before anything
+        else and checks only these customers' open tasks against their invoices (``rebuild``'s ``clear``)."""
+        d = t.aging_dirty.c
+        q = select(d.customer_id, d.version).where(
+            d.company_id == self.cid, *([] if span is None else [d.customer_id >= span[0], d.customer_id <= span[1]]))
+        return {int(cid): int(v) for cid, v in self.c.execute(q)}
+
+    def rebuild(self, as_of: date, clear: Mapping[int, int] | None = None) -> int:
         """Bring every customer's row to ``as_of`` (in the caller's write transaction); returns the rows written.
 
         Incremental when the snapshot is of a day at most ``INCREMENTAL_DAYS`` away (the daily run's next
@@ -86,19 +95,23 @@ class AgingRepo:
         edge between the two days (due dates in ``_shifted``), so only those customers and the marked ones
         are recomputed (~5 % of 10^5 customers a day at 10^6 invoices instead of every one). Otherwise, or
         for the first snapshot, every row is recomputed. Both give the same table (tests/integration/
-        test_aging_snapshot.py compares them after random histories over many days)."""
+        test_aging_snapshot.py compares them after random histories over many days).
+
+        Marks cleared: those seen now, or only those of ``clear`` (customer → version, as the daily run read
+        them before checking their tasks) still at that version — a mark made after the run read it stays,
+        so the next run checks that customer's tasks again (ADR 0008)."""
         d = t.aging_dirty.c
-        seen = [(int(cid), int(v)) for cid, v in
-                self.c.execute(select(d.customer_id, d.version).where(d.company_id == self.cid))]
+        seen = self.marks()
         before = self.snapshot_day()
         if before is None or abs((as_of - before).days) > INCREMENTAL_DAYS:
             n = self._recompute(as_of, None)
         else:
-            n = self._recompute(as_of, sorted({cid for cid, _ in seen} | self._shifted(before, as_of)))
-        if seen:
+            n = self._recompute(as_of, sorted(set(seen) | self._shifted(before, as_of)))
+        done = seen if clear is None else clear
+        if done:
             self.c.execute(delete(t.aging_dirty).where(
                 d.company_id == self.cid, d.customer_id == bindparam("customer_id"), d.version == bindparam("version")),
-                [{"customer_id": cid, "version": v} for cid, v in seen])
+                [{"customer_id": cid, "version": v} for cid, v in done.items()])
         st = t.aging_snapshot_state
         self.c.execute(delete(st).where(st.c.company_id == self.cid))
         self.c.execute(insert(st).values(company_id=self.cid, as_of=as_of))

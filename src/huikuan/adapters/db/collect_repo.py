@@ -62,6 +62,7 @@ def _new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
+MANY_CUSTOMERS = 5_000  # more customer ids than this: one scan filtered in Python instead of IN lists
 RANK_WINDOW = 2_000  # ranked positions Today reads through before it sorts instead (``_ranked_head``)
 UNRANKED = 2_000_000_000  # the position of a task the expected-value ranking has not seen: after the ranked
 
@@ -271,17 +272,22 @@ class CollectRepo:
     # ── tasks about money no longer collectable ────────────────────────────────────────────
     def open_task_invoices(self, customer_ids: Iterable[int] | None = None,
                            span: Span = None) -> dict[int, list[tuple[int, list[str]]]]:
-        """customer → [(action id, invoice numbers)] of open actions that name invoices."""
+        """customer → [(action id, invoice numbers)] of open actions that name invoices (of ``customer_ids``
+        only, when given: by customer through ix_action_customer_open, or — for many — one scan kept to them)."""
         within, bounds = _span_sql(span)
         sql = f"SELECT customer_id, id, invoices FROM action WHERE company_id = ? AND status = 'open'{within}"
         params: list[Any] = [self.cid, *bounds]
         ids = None if customer_ids is None else sorted(set(customer_ids))
+        keep = None if ids is None or len(ids) <= MANY_CUSTOMERS else set(ids)
         out: dict[int, list[tuple[int, list[str]]]] = defaultdict(list)
-        chunks: list[list[int] | None] = [None] if ids is None else [ids[i:i + 500] for i in range(0, len(ids), 500)]
+        chunks: list[list[int] | None] = ([None] if ids is None or keep is not None else
+                                          [ids[i:i + 500] for i in range(0, len(ids), 500)])
         parsed: dict[str, Any] = {}  # a customer's open tasks mostly name the same invoices: parse each text once
         for chunk in chunks:
             where = "" if chunk is None else f" AND customer_id IN ({', '.join('?' * len(chunk))})"
             for cid, aid, invoices in self._raw(sql + where, *params, *(chunk or [])):
+                if keep is not None and cid not in keep:
+                    continue
                 if isinstance(invoices, str):
                     names = parsed.get(invoices)
                     if names is None:
