@@ -18,20 +18,21 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from .aging import DEFAULT_BUCKETS, bucket_index
 from .errors import InvalidInput
 
 
-@dataclass(frozen=True, slots=True)
-class Settlement:
+# Settlement and InvoiceFacts are named tuples, not frozen dataclasses: a month's book at 10⁶ invoices
+# builds about 250,000 of them, and a tuple is made several times faster (same fields, same immutability).
+class Settlement(NamedTuple):
     on: date
     minor: int
     cash: bool = True  # a payment; False for credit notes and write-offs (they reduce AR but collect nothing)
 
 
-@dataclass(frozen=True, slots=True)
-class InvoiceFacts:
+class InvoiceFacts(NamedTuple):
     invoice_id: int
     customer_id: int
     invoice_on: date
@@ -193,6 +194,24 @@ def countback_days(balance: int, month: str, monthly_sales: dict[str, int], max_
         left -= s
         m = previous_month(m)
     return days
+
+
+def countback_reach(balance: int, month: str, monthly_sales: dict[str, int], max_months: int = 24) -> str:
+    """The oldest month whose sales ``countback_days`` reads for this balance (``month`` when it reads
+    none): sales of older months cannot change that countback."""
+    reach = month
+    left = balance
+    m = month
+    for _ in range(max_months):
+        if left <= 0:
+            break
+        reach = m
+        s = monthly_sales.get(m, 0)
+        if s > 0 and left < s:
+            break
+        left -= s
+        m = previous_month(m)
+    return reach
 
 
 def countback_dso(book: Book, month: str) -> float:

@@ -20,13 +20,12 @@ from ..domain.kpi import (
     CustomerInfo,
     DisputeFacts,
     Effectiveness,
-    InvoiceFacts,
     KpiSet,
     PromiseFacts,
-    Settlement,
     best_possible_dso,
     collector_effectiveness,
     countback_dso,
+    countback_reach,
     kpis,
     month_of,
     overdue_share_pct,
@@ -38,6 +37,9 @@ from .policies import load_policies
 GROUPINGS = ("segment", "collector", "grade")
 SCOPES = ("company", "segment", "collector")
 SALES_MONTHS = 24  # the countback never walks further back
+# the sales read first (the month and the five before it): at 10⁶ invoices a countback reads two or three
+# months, and reading 24 months of 10⁵ customers' sales, grouped, is the costliest read of the KPIs
+RECENT_MONTHS = 6
 
 
 @dataclass(frozen=True)
@@ -75,26 +77,34 @@ def default_month(today: date) -> str:
     return month_of(today.replace(day=1) - timedelta(days=1))
 
 
-def load_book(app: Any, month: str, per_customer_sales: bool = False,
-              first_month: str | None = None) -> tuple[Book, dict[int, dict[str, int]], str]:
-    """The facts a month's KPIs need, and (when asked) each customer's monthly sales for group countbacks.
-    With ``first_month``, the book also holds what that month and the ones up to ``month`` need (a trend)."""
+@dataclass
+class Loaded:
+    """A month's book as ``load_book`` read it, with the monthly sales each group's countback needs."""
+
+    book: Book
+    currency: str
+    customer_sales: dict[int, dict[str, int]]  # per customer (``per_customer_sales``; grades need them)
+    group_sales: dict[str, dict[str, int]]  # per segment or collector (``group_by``), summed in SQL
+    group_by: str | None
+    customer_rows: list[tuple[Any, ...]]  # (id, code, name, type, segment, collector, policy)
+    per_customer_sales: bool = False
+    sales_from: str = ""  # the oldest month of the sales read; "" when every month a countback may need was
+
+
+def load_book(app: Any, month: str, per_customer_sales: bool = False, first_month: str | None = None,
+              group_by: str | None = None, recent_sales: bool = False) -> Loaded:
+    """The facts a month's KPIs need, and (when asked) each customer's monthly sales, or each segment's or
+    collector's (``group_by``), for group countbacks. With ``first_month``, the book also holds what that
+    month and the ones up to ``month`` need (a trend). ``recent_sales``: read only the last
+    ``RECENT_MONTHS`` months' sales; ``kpi_report`` reads the rest when a countback reaches past them."""
     start, end = parse_month(month)
     if first_month is not None:
         start = min(start, parse_month(first_month)[0])
     since = start - timedelta(days=1)
-    sales_from = (start - timedelta(days=31 * SALES_MONTHS)).replace(day=1)
     with app.uow(write=False) as uow:
         repo = uow.analytics
         currency = repo.company_currency()
-        invoices = [InvoiceFacts(iid, cid, ion, due, int(amt), tuple(Settlement(on, int(m), cash) for on, m, cash in sett))
-                    for iid, cid, ion, due, amt, sett in repo.kpi_invoices(since, end, currency)]
-        company_sales: dict[str, int] = {}
-        per_customer: dict[int, dict[str, int]] = defaultdict(dict)
-        for cid, m, minor in repo.monthly_sales(sales_from, end, currency, per_customer_sales):
-            if per_customer_sales:
-                per_customer[cid][m] = int(minor)
-            company_sales[m] = company_sales.get(m, 0) + int(minor)
+        invoices = list(repo.kpi_invoices(since, end, currency))
         disputes = [DisputeFacts(*r) for r in repo.disputes(end)]
         promises = [PromiseFacts(*r) for r in repo.promises(start, end)]
         payments: dict[int, list[tuple[date, int]]] = defaultdict(list)
@@ -102,20 +112,67 @@ def load_book(app: Any, month: str, per_customer_sales: bool = False,
         for cid, on, minor in repo.payments(start - timedelta(days=366), end, promised_from=start):
             payments[cid].append((on, int(minor)))
         excuses = repo.latest_excuses(end)
+        rows = repo.customers()
         customers = {r[0]: CustomerInfo(r[1], r[3] or "-", r[4] or "-", r[5] or "-", excuses.get(r[0], "-"))
-                     for r in repo.customers()}
-    book = Book(invoices, company_sales, disputes, promises, dict(payments), customers)
-    return book, dict(per_customer), currency
+                     for r in rows}
+    loaded = Loaded(Book(invoices, {}, disputes, promises, dict(payments), customers), currency, {}, {}, None, rows)
+    recent = month
+    for _ in range(RECENT_MONTHS - 1):
+        recent = previous_month(recent)
+    _read_sales(app, loaded, month, per_customer_sales, group_by,
+                recent if recent_sales and first_month is None else "")
+    return loaded
 
 
-def _grades(app: Any, book: Book, end: date) -> dict[int, str]:
+def _read_sales(app: Any, loaded: Loaded, month: str, per_customer_sales: bool, group_by: str | None,
+                sales_from: str) -> None:
+    """Fill ``loaded`` with the monthly sales from ``sales_from`` ("": as far back as a countback walks)."""
+    start, end = parse_month(month)
+    first = parse_month(sales_from)[0] if sales_from else (start - timedelta(days=31 * SALES_MONTHS)).replace(day=1)
+    company: dict[str, int] = {}
+    per_customer: dict[int, dict[str, int]] = defaultdict(dict)
+    groups: dict[str, dict[str, int]] = {}
+    with app.uow(write=False) as uow:
+        repo = uow.analytics
+        if group_by is not None and not per_customer_sales:
+            # every customer is in exactly one group: the company's sales are the groups' (one scan, not two)
+            groups = repo.group_monthly_sales(first, end, loaded.currency, group_by)
+            for sales in groups.values():
+                for m, minor in sales.items():
+                    company[m] = company.get(m, 0) + minor
+        else:
+            for cid, m, minor in repo.monthly_sales(first, end, loaded.currency, per_customer_sales):
+                if per_customer_sales:
+                    per_customer[cid][m] = int(minor)
+                company[m] = company.get(m, 0) + int(minor)
+    loaded.book.monthly_sales = company
+    loaded.customer_sales = dict(per_customer)
+    loaded.group_sales = groups
+    loaded.group_by = None if per_customer_sales else group_by
+    loaded.per_customer_sales = per_customer_sales
+    loaded.sales_from = sales_from
+
+
+def _sales_cover(book: Book, month: str, sales_from: str) -> bool:
+    """Whether the sales read from ``sales_from`` on give this book's countbacks (DSO, best possible DSO)
+    and ``kpis``' "no sales at all" test as every month's sales would: some were read, and neither
+    countback reads an older month."""
+    if not sales_from:
+        return True
+    if not book.monthly_sales:
+        return False
+    _, end = parse_month(month)
+    return all(countback_reach(b, month, book.monthly_sales) >= sales_from
+               for b in (book.receivables(end), book.current_receivables(end)))
+
+
+def _grades(app: Any, book: Book, end: date, rows: list[tuple[Any, ...]]) -> dict[int, str]:
     with app.uow(write=False) as uow:
         seg = uow.collect.segment_policies()
-        rows = uow.analytics.customers()
     policies = load_policies(app.policy_dirs(), seg)
     oldest: dict[int, date] = {}
-    for i in book.invoices:
-        if i.due_on < end and i.open_at(end) > 0 and (i.customer_id not in oldest or i.due_on < oldest[i.customer_id]):
+    for i, left in zip(book.invoices, book.opens(end), strict=True):
+        if i.due_on < end and left > 0 and (i.customer_id not in oldest or i.due_on < oldest[i.customer_id]):
             oldest[i.customer_id] = i.due_on
     out: dict[int, str] = {}
     for cid, _code, _name, _type, segment, _collector, policy in rows:
@@ -129,24 +186,42 @@ def _checks(targets: list[tuple[str, str, str, str, float]], scope: str, key: st
             for _m, sc, k, metric, value in targets if sc == scope and k == key]
 
 
-def kpi_report(app: Any, month: str | None = None, by: str | None = None,
-               loaded: tuple[Book, dict[int, dict[str, int]], str] | None = None) -> KpiReport:
+def kpi_report(app: Any, month: str | None = None, by: str | None = None, loaded: Loaded | None = None) -> KpiReport:
     """The month's KPIs, per group when ``by`` is given. ``loaded``: the month's book as ``load_book`` gave
-    it (with per-customer sales when grouping), for a caller that needs the same book again (the report)."""
+    it (with the sales ``by`` needs), for a caller that needs the same book again (the report)."""
     if by is not None and by not in GROUPINGS:
         raise InvalidInput("input.enum", field="--by", value=by, allowed=", ".join(GROUPINGS))
     month = month or default_month(app.clock.today())
-    _, end = parse_month(month)
-    book, per_customer, currency = loaded or load_book(app, month, per_customer_sales=by is not None)
+    if loaded is None:
+        # segments and collectors are customer columns: their sales are summed in SQL; grades are not
+        loaded = load_book(app, month, per_customer_sales=by == "grade",
+                           group_by=by if by in ("segment", "collector") else None, recent_sales=True)
     with app.uow(write=False) as uow:
         targets = uow.analytics.targets(month)
+    report = _report(app, month, by, loaded, targets)
+    if report is None:
+        # a countback walked past the recent sales read first: read them all and compute again
+        _read_sales(app, loaded, month, loaded.per_customer_sales, loaded.group_by, "")
+        report = _report(app, month, by, loaded, targets)
+    if report is None:
+        raise RuntimeError("every month's sales were read")  # pragma: no cover — _sales_cover("") is True
+    return report
+
+
+def _report(app: Any, month: str, by: str | None, loaded: Loaded,
+            targets: list[tuple[str, str, str, str, float]]) -> KpiReport | None:
+    """The report, or None when the sales read do not cover a countback (``_sales_cover``)."""
+    _, end = parse_month(month)
+    book = loaded.book
+    if not _sales_cover(book, month, loaded.sales_from):
+        return None
     company = kpis(book, month)
-    report = KpiReport(month, currency, KpiGroup("", company, _checks(targets, "company", "", company)), by, [],
+    report = KpiReport(month, loaded.currency, KpiGroup("", company, _checks(targets, "company", "", company)), by, [],
                        collector_effectiveness(book, month))
     if by is None:
         return report
     if by == "grade":
-        key_of = _grades(app, book, end)
+        key_of = _grades(app, book, end, loaded.customer_rows)
     else:
         key_of = {cid: (c.segment if by == "segment" else c.collector) for cid, c in book.customers.items()}
     members: dict[str, set[int]] = defaultdict(set)
@@ -154,13 +229,18 @@ def kpi_report(app: Any, month: str | None = None, by: str | None = None,
         members[key or "-"].add(cid)
     for key in sorted(members):
         ids = members[key]
-        sales: dict[str, int] = defaultdict(int)
-        for cid in ids:
-            for m, v in per_customer.get(cid, {}).items():
-                sales[m] += v
+        if loaded.group_by == by:
+            sales = dict(loaded.group_sales.get(key, {}))
+        else:
+            sales = defaultdict(int)
+            for cid in ids:
+                for m, v in loaded.customer_sales.get(cid, {}).items():
+                    sales[m] += v
         sub = book.only(ids.__contains__, dict(sales))
         if not sub.invoices:
             continue
+        if not _sales_cover(sub, month, loaded.sales_from):
+            return None
         ks = kpis(sub, month)
         report.groups.append(KpiGroup(key, ks, _checks(targets, by, key, ks) if by in SCOPES else []))
     return report
@@ -188,7 +268,7 @@ def kpi_trend(app: Any, month: str | None = None, months: int = 6) -> list[Trend
     for _ in range(months - 1):
         chain.append(previous_month(chain[-1]))
     chain.reverse()
-    book, _, _ = load_book(app, month, first_month=chain[0])
+    book = load_book(app, month, first_month=chain[0]).book
     out = []
     for m in chain:
         _, end = parse_month(m)
@@ -224,4 +304,4 @@ def targets(app: Any, month: str | None = None) -> list[tuple[str, str, str, str
         return list(uow.analytics.targets(month))
 
 
-__all__ = ["METRICS", "TARGET_METRICS", "KpiReport", "TrendPoint", "kpi_report", "kpi_trend", "set_target", "targets"]
+__all__ = ["METRICS", "TARGET_METRICS", "KpiReport", "Loaded", "TrendPoint", "kpi_report", "kpi_trend", "set_target", "targets"]

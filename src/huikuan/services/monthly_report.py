@@ -84,11 +84,11 @@ def monthly_report(app: Any, month: str | None = None) -> MonthlyReport:
     start, end = parse_month(month)
     prev_end = start - timedelta(days=1)
     # one book for the KPIs by segment and the aging structure below (it used to be loaded twice)
-    loaded = kpi_svc.load_book(app, month, per_customer_sales=True)
+    loaded = kpi_svc.load_book(app, month, group_by="segment", recent_sales=True)
     kpis = kpi_svc.kpi_report(app, month, "segment", loaded=loaded)
-    book, _, currency = loaded
+    book, currency = loaded.book, loaded.currency
+    names = {r[0]: (r[1], r[2], r[4] or "-") for r in loaded.customer_rows}
     with app.uow(write=False) as uow:
-        names = {r[0]: (r[1], r[2], r[4] or "-") for r in uow.analytics.customers()}
         targets = uow.analytics.targets(month)
     buckets = DEFAULT_BUCKETS
     n = len(buckets) + 1

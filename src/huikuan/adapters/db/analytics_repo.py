@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
+from ...domain.kpi import InvoiceFacts, Settlement
 from . import tables as t
 
 
@@ -47,10 +48,9 @@ class AnalyticsRepo:
         return str(self.c.execute(select(t.company.c.currency).where(t.company.c.id == self.cid)).scalar() or "CNY")
 
     # ── KPIs ───────────────────────────────────────────────────────────────────────────────────
-    def kpi_invoices(self, since: date, upto: date, currency: str) -> Iterator[tuple[Any, ...]]:
-        """Invoices issued by ``upto`` that were open at some point from ``since`` on, in id order:
-        (invoice_id, customer_id, invoice_on, due_on, amount, allocations) with allocations a list of
-        (allocated_on, minor, cash) — cash False for credit notes and write-offs."""
+    def kpi_invoices(self, since: date, upto: date, currency: str) -> Iterator[InvoiceFacts]:
+        """Invoices issued by ``upto`` that were open at some point from ``since`` on, in id order, each with
+        its allocations as settlements (credit notes and write-offs are not cash)."""
         rows = self._raw(
             "SELECT i.id, i.customer_id, i.invoice_on, i.due_on, i.amount_minor, a.allocated_on, a.amount_minor, "
             "CASE WHEN a.payment_id IS NULL THEN 0 ELSE 1 END "
@@ -58,24 +58,27 @@ class AnalyticsRepo:
             "WHERE i.company_id = ? AND i.currency = ? AND i.invoice_on <= ? AND (i.open_minor <> 0 OR i.id IN "
             "(SELECT invoice_id FROM allocation WHERE company_id = ? AND allocated_on >= ?)) ORDER BY i.id",
             self.cid, currency, self._p(upto), self.cid, self._p(since))
-        days: dict[Any, Any] = {}  # a few hundred distinct days: each parsed once
+        days: dict[Any, date] = {}  # a few hundred distinct days: each parsed once
 
-        def day(v: Any) -> Any:
+        def day(v: Any) -> date:
             got = days.get(v)
             if got is None:
                 got = days[v] = _d(v)
             return got
 
-        cur: list[Any] | None = None
+        # rows of one invoice are adjacent (ORDER BY i.id); most invoices have no allocation or one, so the
+        # InvoiceFacts is built straight from its row and rebuilt only when a second allocation follows
+        last: InvoiceFacts | None = None
         for iid, cid, ion, due, amt, aon, amin, cash in rows:
-            if cur is None or iid != cur[0]:
-                if cur is not None:
-                    yield tuple(cur)
-                cur = [iid, cid, day(ion), day(due), amt, []]
-            if aon is not None:
-                cur[5].append((day(aon), amin, bool(cash)))
-        if cur is not None:
-            yield tuple(cur)
+            if last is not None and iid == last.invoice_id:
+                last = last._replace(settlements=(*last.settlements, Settlement(day(aon), amin, cash == 1)))
+                continue
+            if last is not None:
+                yield last
+            last = InvoiceFacts(iid, cid, day(ion), day(due), amt,
+                                () if aon is None else (Settlement(day(aon), amin, cash == 1),))
+        if last is not None:
+            yield last
 
     def monthly_sales(self, since: date, upto: date, currency: str, by_customer: bool) -> list[tuple[Any, ...]]:
         """Credit sales per month (``YYYY-MM``), per customer when asked: (customer_id or 0, month, minor)."""
@@ -85,6 +88,22 @@ class AnalyticsRepo:
             f"SELECT {who}, {month}, sum(amount_minor) FROM invoice WHERE company_id = ? AND currency = ? "
             f"AND invoice_on >= ? AND invoice_on <= ? GROUP BY {group}",
             self.cid, currency, self._p(since), self._p(upto)))
+
+    def group_monthly_sales(self, since: date, upto: date, currency: str, by: str) -> dict[str, dict[str, int]]:
+        """Credit sales per month (``YYYY-MM``) of each group of customers sharing a ``segment`` or a
+        ``collector`` (none: "-"), summed in SQL: a group's countback needs its own sales, and 10⁵ customers'
+        months (7 × 10⁵ rows) cost more to read than the sums."""
+        if by not in ("segment", "collector"):
+            raise ValueError(by)
+        month = "substr(i.invoice_on, 1, 7)" if self._sqlite else "to_char(i.invoice_on, 'YYYY-MM')"
+        out: dict[str, dict[str, int]] = {}
+        for key, m, minor in self._raw(
+                f"SELECT c.{by}, {month}, sum(i.amount_minor) FROM invoice i JOIN customer c ON c.id = i.customer_id "
+                "WHERE i.company_id = ? AND i.currency = ? AND i.invoice_on >= ? AND i.invoice_on <= ? "
+                f"GROUP BY c.{by}, {month}", self.cid, currency, self._p(since), self._p(upto)):
+            sales = out.setdefault(key or "-", {})
+            sales[m] = sales.get(m, 0) + int(minor)  # NULL and "" are both "-"
+        return out
 
     def disputes(self, upto: date) -> list[tuple[Any, ...]]:
         """(invoice_id, customer_id, amount, opened_on, resolved_on) of disputes opened by ``upto``."""
