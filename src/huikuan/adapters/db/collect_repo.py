@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -62,6 +62,25 @@ def _new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
+class CustomerRow(NamedTuple):
+    """A customer as the daily run (and the credit reviews) read it: ``CollectRepo.customers``."""
+
+    id: int
+    code: str
+    name: str
+    type: str
+    terms: str
+    currency: str
+    paused: bool
+    credit_status: str
+    shipment_locked: bool
+    credit_limit_minor: int
+    policy: str | None
+    segment: str | None
+    collector: str | None
+    requires_statement: bool
+
+
 MANY_CUSTOMERS = 5_000  # more customer ids than this: one scan filtered in Python instead of IN lists
 RANK_WINDOW = 2_000  # ranked positions Today reads through before it sorts instead (``_ranked_head``)
 UNRANKED = 2_000_000_000  # the position of a task the expected-value ranking has not seen: after the ranked
@@ -77,13 +96,17 @@ class CollectRepo:
         cu = t.customer.c
         return list(self.c.execute(select(cu.id).where(cu.company_id == self.cid).order_by(cu.id)).scalars())
 
-    def customers(self, span: Span = None) -> list[Any]:
-        cu = t.customer.c
-        return list(self.c.execute(
-            select(cu.id, cu.code, cu.name, cu.type, cu.terms, cu.currency, cu.paused, cu.credit_status,
-                   cu.shipment_locked, cu.credit_limit_minor, cu.policy, cu.segment, cu.collector,
-                   cu.requires_statement).where(cu.company_id == self.cid, *_in_span(cu.id, span)).order_by(cu.id)
-        ))
+    def customers(self, span: Span = None) -> list[CustomerRow]:
+        """The company's customers (those with an id in ``span``) in id order, as plain named tuples: the run
+        reads 10^5 of them, and SQLAlchemy's per-row processing cost more than the read (flags as bool on both
+        backends, as SQLAlchemy would give them)."""
+        within = "" if span is None else " AND id >= ? AND id <= ?"
+        rows = self._raw(f"SELECT {', '.join(CustomerRow._fields)} FROM customer WHERE company_id = ?{within} "
+                         "ORDER BY id", self.cid, *(span or ()))
+        if self.c.dialect.name != "sqlite":
+            return [CustomerRow._make(r) for r in rows]
+        make = CustomerRow._make
+        return [make((*r[:6], bool(r[6]), r[7], bool(r[8]), *r[9:13], bool(r[13]))) for r in rows]
 
     def open_items(self, span: Span = None) -> Iterator[tuple[int, int, str, date, int, int, str]]:
         """(customer_id, invoice_id, number, due_on, open_minor, disputed_minor, currency), by customer,
@@ -177,13 +200,12 @@ class CollectRepo:
 
     def pending(self, before: date, span: Span = None) -> dict[int, set[str]]:
         """Stages with a proposal still awaiting a decision, made before ``before`` (today's are the run's)."""
-        x = t.action.c
-        q = (select(x.customer_id, x.stage).distinct()
-             .where(x.company_id == self.cid, x.status == "open", x.needs_approval.is_(True), x.run_on < before,
-                    *_in_span(x.customer_id, span)))
+        within, bounds = _span_sql(span)
         out: dict[int, set[str]] = defaultdict(set)
-        for cid, kind in self.c.execute(q):
-            out[cid].add(kind)
+        for cid, stage in self._raw(  # ~2.5*10^5 rows after a first run: plain rows (ix_action_open)
+                "SELECT DISTINCT customer_id, stage FROM action WHERE company_id = ? AND status = 'open' "
+                f"AND needs_approval = ? AND run_on < ?{within}", self.cid, True, self._day(before), *bounds):
+            out[cid].add(stage)
         return out
 
     def promises(self, since: date, upto: date, customer_id: int | None = None, span: Span = None) -> list[Any]:
