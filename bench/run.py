@@ -165,7 +165,7 @@ def phase_run(workdir: Path, as_of: date, profile: bool = False) -> dict[str, An
     return out
 
 
-def phase_run_next(workdir: Path, as_of: date) -> dict[str, Any]:
+def phase_run_next(workdir: Path, as_of: date, profile: bool = False) -> dict[str, Any]:
     """The run of the next working day on the database the first run left: the steady state a
     daily cron job meets (cadences, history and pending proposals in place)."""
     from huikuan.domain.calendar import next_workday
@@ -173,10 +173,18 @@ def phase_run_next(workdir: Path, as_of: date) -> dict[str, Any]:
 
     app = _app(workdir, as_of)
     day = next_workday(app.calendar(), as_of + timedelta(days=1))
+    prof = cProfile.Profile() if profile else None
     started = time.perf_counter()
+    if prof is not None:
+        prof.enable()
     report = run_daily(app, day)
-    return {"s": time.perf_counter() - started, "day": day.isoformat(), "actions": len(report.actions),
-            "created": report.created, "counts": dict(report.counts)}
+    if prof is not None:
+        prof.disable()
+    out: dict[str, Any] = {"s": time.perf_counter() - started, "day": day.isoformat(), "actions": len(report.actions),
+                           "created": report.created, "closed": report.closed, "counts": dict(report.counts)}
+    if prof is not None:
+        out["profile"] = _profile_summary(prof)
+    return out
 
 
 def phase_aging(workdir: Path, as_of: date) -> dict[str, Any]:
@@ -421,6 +429,8 @@ def bench(customers: int, invoices: int, out: Path, workdir: Path | None, seed: 
         if profile:
             log("phase run (profiled copy)")
             results["run_profile"] = _child("run", work / "profile", as_of, profile=True)
+            log("phase run_next (profiled, on the profiled copy)")
+            results["run_next_profile"] = _child("run_next", work / "profile", as_of, profile=True)
         results["meta"] = {"customers": customers, "invoices": invoices, "seed": seed, "as_of": as_of.isoformat(),
                            "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
                            "code": code, "run_workers": run_workers(),
@@ -553,7 +563,8 @@ def render(r: dict[str, Any]) -> str:
                        f"{run.get('errors', 0)} customer errors")
     if nxt.get("ok"):
         details.append(f"- daily run, next working day ({nxt['day']}, the steady state of a daily cron job after the "
-                       f"first run above): {nxt['actions']:,} actions, {nxt['created']:,} new {json.dumps(nxt.get('counts', {}))}")
+                       f"first run above): {nxt['actions']:,} actions, {nxt['created']:,} new, "
+                       f"{nxt.get('closed', 0):,} tasks closed {json.dumps(nxt.get('counts', {}))}")
     if agi.get("ok"):
         details.append(f"- aging: {agi['rows']:,} rows (floor: {agif.get('rows', '—')} rows)")
     if runf.get("ok"):
@@ -574,40 +585,45 @@ def render(r: dict[str, Any]) -> str:
     if details:
         lines += ["", "## Details", "", *details]
     lines += ["", "## Where the time goes (daily run under cProfile)", ""]
-    prof = r.get("run_profile", {})
-    if prof.get("ok") and "profile" in prof:
-        p = prof["profile"]
-        lines += [
-            f"The daily run repeated on a copy of the imported database under cProfile took "
-            f"{_fmt_s(prof['s'])} (profiler overhead included; {_fmt_s(p['total_s'])} of own time recorded).",
-            "",
-            "Own time by layer:",
-            "",
-            "| layer | own time | share |",
-            "|---|---|---|",
-            *[f"| {name} | {_fmt_s(v)} | {100 * v / p['total_s']:.0f} % |" for name, v in p.get("by_layer", [])
-              if v >= 0.005 * p["total_s"]],
-            "",
-            "huikuan functions by cumulative time (share of the profiled run):",
-            "",
-            *[f"- `{f}`: {_fmt_s(v)} ({100 * v / prof['s']:.0f} %)" for f, v in p.get("ours", [])[1:]],
-            "",
-            "Top functions by own time:",
-            "",
-            "| function | calls | own | cumulative |",
-            "|---|---|---|---|",
-            *[f"| `{e['func']}` | {e['calls']:,} | {_fmt_s(e['own_s'])} | {_fmt_s(e['cum_s'])} |" for e in p["by_own"]],
-            "",
-            "Top functions by cumulative time:",
-            "",
-            "| function | calls | own | cumulative |",
-            "|---|---|---|---|",
-            *[f"| `{e['func']}` | {e['calls']:,} | {_fmt_s(e['own_s'])} | {_fmt_s(e['cum_s'])} |"
-              for e in p["by_cumulative"]],
-        ]
-    else:
-        lines.append(f"Not profiled: {_missing(prof) if prof else 'profiling disabled'}.")
+    lines += _profile_lines(r.get("run_profile", {}), "The daily run repeated on a copy of the imported database")
+    lines += ["", "## Where the next working day's time goes (under cProfile)", ""]
+    lines += _profile_lines(r.get("run_next_profile", {}), "The next working day's run on that profiled copy")
     return "\n".join(lines) + "\n"
+
+
+def _profile_lines(prof: dict[str, Any], what: str) -> list[str]:
+    """A profiled phase: own time by layer, our functions by cumulative time, the top functions."""
+    if not (prof.get("ok") and "profile" in prof):
+        return [f"Not profiled: {_missing(prof) if prof else 'profiling disabled'}."]
+    p = prof["profile"]
+    return [
+        f"{what} under cProfile took {_fmt_s(prof['s'])} (profiler overhead included; {_fmt_s(p['total_s'])} "
+        "of own time recorded in the run's own process: a worker process's share is not in it).",
+        "",
+        "Own time by layer:",
+        "",
+        "| layer | own time | share |",
+        "|---|---|---|",
+        *[f"| {name} | {_fmt_s(v)} | {100 * v / p['total_s']:.0f} % |" for name, v in p.get("by_layer", [])
+          if v >= 0.005 * p["total_s"]],
+        "",
+        "huikuan functions by cumulative time (share of the profiled run):",
+        "",
+        *[f"- `{f}`: {_fmt_s(v)} ({100 * v / prof['s']:.0f} %)" for f, v in p.get("ours", [])[1:]],
+        "",
+        "Top functions by own time:",
+        "",
+        "| function | calls | own | cumulative |",
+        "|---|---|---|---|",
+        *[f"| `{e['func']}` | {e['calls']:,} | {_fmt_s(e['own_s'])} | {_fmt_s(e['cum_s'])} |" for e in p["by_own"]],
+        "",
+        "Top functions by cumulative time:",
+        "",
+        "| function | calls | own | cumulative |",
+        "|---|---|---|---|",
+        *[f"| `{e['func']}` | {e['calls']:,} | {_fmt_s(e['own_s'])} | {_fmt_s(e['cum_s'])} |"
+          for e in p["by_cumulative"]],
+    ]
 
 
 def rate(n: int, s: float | None) -> str:

@@ -51,6 +51,9 @@ def test_bench_writes_every_figure_beside_its_floor(tmp_path: Path) -> None:
     assert re.search(r"time (PASS|MISS), × floor (PASS|MISS), RSS (PASS|MISS)", text)
     assert "not measured" not in text
     assert "Top functions by own time" in text and "daily_run.py" in text
+    # the next working day, the steady state of a daily cron job, profiled too (issue 6)
+    nxt = text.split("## Where the next working day's time goes", 1)[1]
+    assert "Not profiled" not in text and "Top functions by cumulative time" in nxt and "run_daily" in nxt
     # Generated data stays in the work directory, never in the repository.
     assert (tmp_path / "work" / "invoices.csv").stat().st_size > 0
     assert not (ROOT / "bench" / "data").exists() or not any((ROOT / "bench" / "data").iterdir())
