@@ -124,3 +124,27 @@ def test_the_ranking_runs_after_the_run_has_finished_and_freed_its_lock(ledger, 
     monkeypatch.setattr(daily_run, "rank_open_tasks", rank)
     report = run_daily(ledger)
     assert report.ranked > 0 and seen == [(None, "done")]
+
+
+def test_the_stored_ranking_is_the_worklist_rows_ranking(ledger, clock):
+    """The run ranks from lean task facts (``rank_task_facts``): the same order, values and reasons as
+    ``rank_tasks`` over the worklist's own rows — with a promise due today moving its customer up."""
+    from huikuan.services.collect import record_promise
+    from huikuan.services.reporting import worklist
+
+    prediction.train_model(ledger)
+    clock.advance(days=1)
+    today = ledger.clock.today()
+    record_promise(ledger, "K1", 10_000, today, made_on=today)
+    # not yet due: predicted, but not named by K3's tasks (which name overdue invoices only)
+    import_rows(ledger, "invoices", [{"invoice_no": "NEW-1", "customer_code": "K3", "invoice_date": "2026-11-02",
+                                      "due_date": "2027-01-15", "amount": "88888.00"}])
+    report = run_daily(ledger)
+    rows = worklist(ledger)
+    assert report.ranked == len(rows) > 3
+    expected = prediction.rank_tasks(ledger, rows, today)
+    assert [int(x.row.id) for x in expected] == [int(r.id) for r in rows]
+    assert [(float(x.value or 0.0), [list(w) for w in x.why]) for x in expected] == \
+        [(float(r.ev_value), [list(w) for w in r.ev_why]) for r in rows]
+    first_tasks = [r.customer_code for r in rows if not r.needs_approval]
+    assert first_tasks[0] == "K1"  # the promise due today comes before the expected value

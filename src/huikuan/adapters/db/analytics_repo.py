@@ -5,6 +5,7 @@ Each read is one statement over the company's rows. Dates come back as ``date`` 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from functools import lru_cache
@@ -283,6 +284,27 @@ class AnalyticsRepo:
         m = t.prediction_model.c
         return self.c.execute(select(t.prediction_model).where(m.company_id == self.cid, m.kind == kind)
                               .order_by(m.version.desc()).limit(1)).first()
+
+    def open_task_facts(self, upto: date) -> list[tuple[int, int, list[str], bool, int]]:
+        """What ranking needs of every task open up to ``upto`` (the rows ``CollectRepo.open_tasks`` gives,
+        without their order and columns): (id, customer_id, invoice numbers, needs_approval, amount_minor)."""
+        parsed: dict[str, list[str]] = {}  # most tasks name the same few lists ("[]" above all)
+        out = []
+        for aid, cid, invoices, approval, amount in self._all(
+                "SELECT id, customer_id, invoices, needs_approval, amount_minor FROM action WHERE company_id = ? "
+                "AND status = 'open' AND coalesce(run_on, ?) <= ?", self.cid, self._p(upto), self._p(upto)):
+            if isinstance(invoices, str):
+                got = parsed.get(invoices)
+                if got is None:
+                    got = parsed[invoices] = [str(n) for n in json.loads(invoices)]
+                invoices = got
+            out.append((int(aid), int(cid), invoices or [], bool(approval), int(amount)))
+        return out
+
+    def promised_customers(self, on: date) -> set[int]:
+        """Customers with a promise falling due on ``on``."""
+        return {int(r[0]) for r in self._all("SELECT DISTINCT customer_id FROM promise WHERE company_id = ? "
+                                              "AND promised_on = ?", self.cid, self._p(on))}
 
     def save_task_ranks(self, ranked_on: date, rows: list[tuple[int, int, float, list[Any]]]) -> None:
         """Replace the company's ranking of open tasks: (action_id, position, value, why) for ``ranked_on``."""
