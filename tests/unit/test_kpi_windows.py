@@ -86,3 +86,16 @@ def test_countback_stops_exactly_when_the_balance_is_used_up():
     assert countback_days(1, "2026-10", {"2026-10": 1}) == pytest.approx(31)
     assert countback_days(1, "2026-10", {"2026-10": 2}) == pytest.approx(15.5)
     assert countback_days(5, "2026-10", {"2026-10": 0, "2026-09": 10}) == pytest.approx(31 + 15)
+
+
+def test_money_due_on_the_month_end_is_not_yet_due_then_and_overdue_the_next_day():
+    """``due_on >= d`` is not yet due (docs/metrics.md); the book sums each day once and keeps the split."""
+    due_end = InvoiceFacts(1, 1, D(2026, 9, 1), D(2026, 10, 31), 700)
+    late = InvoiceFacts(2, 1, D(2026, 9, 1), D(2026, 10, 30), 300, (Settlement(D(2026, 10, 31), 100),))
+    book = Book([due_end, late], {"2026-10": 0})
+    end, nxt = D(2026, 10, 31), D(2026, 11, 1)
+    assert (book.current_receivables(end), book.overdue_receivables(end), book.receivables(end)) == (700, 200, 900)
+    assert (book.current_receivables(nxt), book.overdue_receivables(nxt), book.receivables(nxt)) == (0, 900, 900)
+    assert overdue_share_pct(book, "2026-10") == 200 / 900 * 100
+    book.invoices.append(InvoiceFacts(3, 1, D(2026, 10, 1), D(2026, 10, 31), 50))  # a changed book is summed again
+    assert (book.current_receivables(end), book.receivables(end)) == (750, 950)

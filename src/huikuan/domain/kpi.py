@@ -90,6 +90,8 @@ class Book:
     # open amount of each invoice (in ``invoices`` order) at the end of a day, computed once per day: the
     # KPIs of one month ask for the same two month ends many times over
     _opens: dict[date, list[int]] = field(default_factory=dict, repr=False, compare=False)
+    # and the day's sums over them (kept with the list they were summed from)
+    _sums: dict[date, tuple[int, int, list[int]]] = field(default_factory=dict, repr=False, compare=False)
 
     def opens(self, d: date) -> list[int]:
         """``[i.open_at(d) for i in self.invoices]``, kept for the next question about the same day."""
@@ -98,14 +100,29 @@ class Book:
             got = self._opens[d] = [i.open_at(d) for i in self.invoices]
         return got
 
+    def _split(self, d: date) -> tuple[int, int]:
+        """(not yet due, overdue) open money at the end of day d, summed once per day."""
+        opens = self.opens(d)
+        got = self._sums.get(d)
+        if got is None or got[2] is not opens:
+            current = overdue = 0
+            for i, o in zip(self.invoices, opens, strict=True):
+                if i.due_on >= d:
+                    current += o
+                else:
+                    overdue += o
+            got = self._sums[d] = (current, overdue, opens)
+        return got[0], got[1]
+
     def receivables(self, d: date) -> int:
-        return sum(self.opens(d))
+        current, overdue = self._split(d)
+        return current + overdue
 
     def current_receivables(self, d: date) -> int:
-        return sum(o for i, o in zip(self.invoices, self.opens(d), strict=True) if i.due_on >= d)
+        return self._split(d)[0]
 
     def overdue_receivables(self, d: date) -> int:
-        return sum(o for i, o in zip(self.invoices, self.opens(d), strict=True) if i.due_on < d)
+        return self._split(d)[1]
 
     def only(self, keep: Callable[[int], bool], monthly_sales: dict[str, int]) -> Book:
         """The part of the book that belongs to the customers ``keep`` accepts (a segment, a collector …),
