@@ -60,25 +60,36 @@ def predict_columns(app: Any, d: date, model: tuple[dict[str, Any], str], versio
     p, remaining, late_days, contrib = app.predictor().predict_arrays(model[1], x)
     # the largest contributions first, equal ones in feature order (as a stable sort in reverse)
     top = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :REASONS]
-    picked_x = np.take_along_axis(x, top, axis=1).tolist()
-    picked_c = np.take_along_axis(contrib, top, axis=1).tolist()
+
+    def finite(a: Any) -> list[float]:
+        return np.where(np.isfinite(a), a, 0.0).ravel().tolist()
+
+    names = np.asarray(FEATURES, dtype=object)[top].ravel().tolist()
+    reasons = iter(zip(names, finite(np.take_along_axis(x, top, axis=1)),
+                       finite(np.take_along_axis(contrib, top, axis=1)), strict=True))
     ids = cols["id"][rows].tolist()
     labels = _labels(app, ids)
-    due_days = cols["due_on"][rows].tolist()
     customers = cols["customer"][rows].tolist()
     opens = open_minor[rows].tolist()
     as_of = d.toordinal()
-    for n, (iid, p_n, rem, late, top_n) in enumerate(zip(ids, p.tolist(), remaining.tolist(), late_days.tolist(),
-                                                         top.tolist(), strict=True)):
-        due_n = due_days[n]
+    days: dict[int, date] = {}  # a few hundred distinct days
+
+    def day(n: int) -> date:
+        got = days.get(n)
+        if got is None:
+            got = days[n] = date.fromordinal(n)
+        return got
+
+    append = out.predictions.append
+    for iid, p_n, rem, late, due_n, cid, open_n in zip(ids, p.tolist(), remaining.tolist(), late_days.tolist(),
+                                                       cols["due_on"][rows].tolist(), customers, opens, strict=True):
         if as_of > due_n:
             p_n = 1.0  # still open after its due day: it is late whatever the model says
-        when = d + timedelta(days=max(0, round(rem)))
         number, currency = labels.get(iid, (str(iid), ""))
-        cid = customers[n]
-        why = [(FEATURES[k], _finite(v), _finite(c)) for k, v, c in zip(top_n, picked_x[n], picked_c[n], strict=True)]
-        out.predictions.append(Prediction(number, codes.get(cid, str(cid)), min(1.0, max(0.0, _finite(p_n, 0.5))),
-                                          max(when, d), date.fromordinal(due_n), opens[n], currency, _finite(max(0.0, late)), why, iid))
+        why = [next(reasons) for _ in range(REASONS)]
+        append(Prediction(number, codes.get(cid, str(cid)), min(1.0, max(0.0, _finite(p_n, 0.5))),
+                          day(as_of + max(0, round(rem))), day(due_n), open_n, currency, _finite(max(0.0, late)),
+                          why, iid))
     return out
 
 

@@ -238,13 +238,12 @@ class AnalyticsRepo:
                 "settled_on": settled, "paid_before": paid}
 
     def invoice_labels(self, ids: list[int]) -> dict[int, tuple[str, str]]:
-        """(number as imported, currency) of the invoices ``ids``."""
+        """(number as imported, currency) of the invoices ``ids`` (primary-key lookups, 5,000 a statement)."""
         out: dict[int, tuple[str, str]] = {}
-        i = t.invoice.c
         for k in range(0, len(ids), 5_000):
             part = ids[k:k + 5_000]
-            for a, b, c in self.c.execute(select(i.id, i.number, i.currency).where(i.company_id == self.cid,
-                                                                                   i.id.in_(part))):
+            for a, b, c in self._all("SELECT id, number, currency FROM invoice WHERE company_id = ? AND id IN ("
+                                     + ", ".join("?" * len(part)) + ")", self.cid, *part):
                 out[int(a)] = (str(b), str(c))
         return out
 
@@ -269,8 +268,7 @@ class AnalyticsRepo:
             self.cid, self._p(before))]
 
     def customer_codes(self) -> dict[int, str]:
-        cu = t.customer.c
-        return {int(a): str(b) for a, b in self.c.execute(select(cu.id, cu.code).where(cu.company_id == self.cid))}
+        return {int(a): str(b) for a, b in self._all("SELECT id, code FROM customer WHERE company_id = ?", self.cid)}
 
     def save_model(self, kind: str, as_of: date, trained_at: datetime, meta: dict[str, Any], blob: str) -> int:
         m = t.prediction_model.c
