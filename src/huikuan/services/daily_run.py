@@ -22,6 +22,7 @@ import json
 import multiprocessing
 import operator
 import os
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -76,10 +77,9 @@ class RunReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for a in self.actions:
-            out[a.kind.value] = out.get(a.kind.value, 0) + 1
-        return out
+        """Actions per kind, kinds in the order they first occur (counted by member: an enum's ``.value`` is
+        a Python-level property, read 4·10⁵ times a run at 10⁶ invoices otherwise)."""
+        return {kind.value: n for kind, n in Counter(map(operator.attrgetter("kind"), self.actions)).items()}
 
     @property
     def existing(self) -> int:
