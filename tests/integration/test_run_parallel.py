@@ -8,12 +8,14 @@ statements, quiet (settled) customers, a foreign-currency invoice and a suspende
   customer's facts);
 - the memoising row encoder writes byte for byte the rows the per-row encoder writes;
 - a run decided by workers stores what a one-process dry run of the same day proposes, and a re-run
-  creates nothing.
+  creates nothing; workers that store their own shares (a run that saves) store them in customer order,
+  row for row what one process stores.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import pickle
 import pickletools
@@ -25,6 +27,7 @@ import pytest
 from sqlalchemy import select
 
 from huikuan.adapters.db import tables as t
+from huikuan.adapters.db.collect_repo import CollectRepo
 from huikuan.bootstrap import App
 from huikuan.domain.money import Money
 from huikuan.services import collect, daily_run, ledger
@@ -32,6 +35,7 @@ from huikuan.services.audit import By
 from huikuan.services.daily_run import (
     Decided,
     RowEncoder,
+    _apply,
     action_row,
     decide_in_workers,
     gather_and_decide,
@@ -152,6 +156,9 @@ def test_spans_cover_every_id_once() -> None:
     counts = [sum(lo <= i <= hi for i in many) for lo, hi in daily_run.spans(many, 3, own=1.5)]
     assert counts == [429, 285, 286] and sum(counts) == len(many)
     assert [sum(lo <= i <= hi for i in many) for lo, hi in daily_run.spans(many, 2, own=1.0)] == [500, 500]
+    # a run that stores: the workers store the first shares while the run decides the last, its own, the larger
+    assert [sum(lo <= i <= hi for i in many) for lo, hi in daily_run.spans(many, 3, own=1.5, own_last=True)] == [
+        286, 285, 429]
 
 
 def test_skipping_quiet_customers_drops_no_action(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -207,3 +214,41 @@ def test_a_worker_hands_its_actions_back_through_their_constructor(app: App) -> 
     assert pickle.loads(data) == got.actions
     assert [dataclasses.astuple(a) for a in pickle.loads(data)] == [dataclasses.astuple(a) for a in got.actions]
     assert not [op for op, _arg, _pos in pickletools.genops(data) if op.name == "BUILD"]
+
+
+def test_workers_store_their_shares_in_customer_order(app: App) -> None:
+    day = _book(app)
+    dry = run_daily(_with(app, run_workers=1), day, dry_run=True)
+    fast = _with(app, run_workers=3, run_parallel_min_customers=0)
+    with fast.uow() as uow:
+        rid = uow.collect.start_run(day, datetime(2026, 1, 1), False)
+        uow.commit()
+    with fast.uow(write=False) as uow:
+        got = decide_in_workers(fast, uow, day, fast.calendar(), NoProgress(), store_as=rid)
+    n = min(3, os.cpu_count() or 1)  # the run's own share comes last, stored by _apply below
+    assert [p.stored is not None for p in got.parts] == ([True] * (n - 1) + [False] if n > 1 else [])
+    assert got.actions == dry.actions and got.errors == dry.errors
+    created, _closed = _apply(fast, got, day, rid, NoProgress())
+    assert created == len(dry.actions) > 40
+    with app.engine.connect() as c:
+        cols = [getattr(t.action.c, name) for name in CollectRepo.ACTION_COLUMNS]
+        stored = [tuple(r) for r in c.execute(select(*cols).where(t.action.c.run_on == day).order_by(t.action.c.id))]
+    with app.uow(write=False) as uow:
+        when = uow.collect.date_param(day)
+    enc, collectors = RowEncoder(app.company_id, when, rid), _sequential(app, day).collectors
+    expected = [enc.row(a, collectors.get(a.customer_id)) for a in sorted(dry.actions, key=lambda a: a.customer_id)]
+    assert [_plain(r) for r in stored] == [_plain(r) for r in expected]
+
+
+def _plain(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row as both backends give it back: dates and JSON as text, booleans as such."""
+    out = []
+    for v in row:
+        if isinstance(v, date):
+            v = v.isoformat()
+        elif isinstance(v, list | dict):
+            v = json.dumps(v, ensure_ascii=False)
+        elif isinstance(v, bool):
+            v = int(v)
+        out.append(v)
+    return tuple(out)

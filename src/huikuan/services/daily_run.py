@@ -230,6 +230,8 @@ class Decided:
     is_workday: bool
     closures: list[tuple[int, str]] = field(default_factory=list)  # (action id, reason) of settled tasks
     checked: dict[int, int] = field(default_factory=dict)  # customer → the aging_dirty mark version whose tasks were checked
+    stored: tuple[int, int] | None = None  # (created, closed): the worker that decided this share stored it too
+    parts: list[Decided] = field(default_factory=list)  # the shares merged into this one, in customer-id order
 
 
 def gather_and_decide(app: Any, uow: Any, today: date, cal: WorkCalendar, progress: ProgressSink,
@@ -319,18 +321,23 @@ WIDE = 2**31 - 1  # (a 32-bit id column) the open ends of the first and last wor
 # The run's own share is this much larger than a worker's: a worker pickles its actions before the run can
 # read them, and the run unpickles them after its own share, so equal shares leave the run waiting.
 OWN_SHARE_WEIGHT = 1.2
+# When the workers store their shares themselves (a run that saves), the run's own share is the LAST and
+# this much larger: a worker decides, stores and pickles its share while the run decides its own, and the
+# run stores its own after them (ids stay in customer order, as one process gives them).
+STORING_SHARE_WEIGHT = 1.7
 
 
-def spans(ids: list[int], parts: int, own: float = OWN_SHARE_WEIGHT) -> list[tuple[int, int]]:
+def spans(ids: list[int], parts: int, own: float = OWN_SHARE_WEIGHT, own_last: bool = False) -> list[tuple[int, int]]:
     """``parts`` id ranges over the customers ``ids`` (ascending) that together cover every id: a customer
-    created while the run reads still falls in exactly one. The first (the run's own) holds ``own`` times
-    as many customers as each of the others, which hold about as many each."""
+    created while the run reads still falls in exactly one. The first (the run's own; with ``own_last`` the
+    last) holds ``own`` times as many customers as each of the others, which hold about as many each."""
     parts = max(1, min(parts, len(ids)))
     total = own + parts - 1
     cuts: list[int] = []
     at = 0
     for k in range(1, parts):  # each cut past the previous one, leaving an id for every later share
-        at = max(at + 1, min(len(ids) - (parts - k), round(len(ids) * (own + k - 1) / total)))
+        before = k if own_last else own + k - 1  # the weight of the shares before this cut
+        at = max(at + 1, min(len(ids) - (parts - k), round(len(ids) * before / total)))
         cuts.append(ids[at])
     lows = [-WIDE, *cuts]
     highs = [c - 1 for c in cuts] + [WIDE]
@@ -353,8 +360,11 @@ class _Continue:
         pass
 
 
-def _worker(app: Any, today: date, cal: WorkCalendar, span: tuple[int, int], out: Any) -> None:
-    """A forked worker's life: its share on an engine of its own, the result down the pipe."""
+def _worker(app: Any, today: date, cal: WorkCalendar, span: tuple[int, int], out: Any,
+            store_as: int | None = None, after: Any = None) -> None:
+    """A forked worker's life: its share on an engine of its own, the result down the pipe. With
+    ``store_as`` (the run's id) it also stores the share, once the previous share's worker is ``after``
+    storing (an Event; None for the first share), so ids follow customer order as in one process."""
     own = None
     try:
         own = app.for_worker()
@@ -362,8 +372,12 @@ def _worker(app: Any, today: date, cal: WorkCalendar, span: tuple[int, int], out
             raise RuntimeError("database not shared between processes")
         with own.uow(write=False) as uow:
             got = gather_and_decide(own, uow, today, cal, NoProgress(), span)
+        if store_as is not None:
+            if after is not None:
+                after.wait()
+            got.stored = _store(own, got, today, store_as, NoProgress())
         out.send(("ok", got))
-    except BaseException as e:  # noqa: BLE001 — whatever it was, the parent decides this share itself
+    except BaseException as e:  # noqa: BLE001 — whatever it was, the parent decides (and stores) this share
         out.send(("failed", repr(e)))
     finally:
         if own is not None:
@@ -382,29 +396,42 @@ def _workers_for(app: Any, customers: int) -> int:
     return min(int(s.run_workers), os.cpu_count() or 1)
 
 
-def decide_in_workers(app: Any, uow: Any, today: date, cal: WorkCalendar, progress: ProgressSink) -> Decided:
+def decide_in_workers(app: Any, uow: Any, today: date, cal: WorkCalendar, progress: ProgressSink,
+                      store_as: int | None = None) -> Decided:
     """``gather_and_decide`` for the whole company, split over worker processes by customer id range
     (ADR 0006): the decision is pure and per customer, so the shares are independent; the result is the
     one process's, in the same order. This process decides the first share itself; a worker that fails
-    or dies has its share decided here after all, so a worker never sinks the run."""
+    or dies has its share decided here after all, so a worker never sinks the run.
+
+    With ``store_as`` (the run's id; not in a dry run) each worker also stores its own share (``_store``)
+    while this process still decides: the workers take the first shares, in order, and this process the
+    last, which ``_apply`` stores after them — so the actions get their ids in customer order, as one
+    process gives them. A share whose worker failed is stored by ``_apply`` (the day's key makes a partly
+    stored share safe to store again)."""
     ids = uow.collect.customer_ids()
     n = _workers_for(app, len(ids))
     if n < 2:
         return gather_and_decide(app, uow, today, cal, progress)
-    shares = spans(ids, n)
+    storing = store_as is not None
+    shares = spans(ids, n, STORING_SHARE_WEIGHT, own_last=True) if storing else spans(ids, n)
+    mine, theirs = (shares[-1], shares[:-1]) if storing else (shares[0], shares[1:])
     fork = multiprocessing.get_context("fork")
-    started: list[tuple[tuple[int, int], Any, Any]] = []
+    started: list[tuple[tuple[int, int], Any, Any, Any]] = []
     try:
-        for span in shares[1:]:
+        after = None
+        for span in theirs:
             recv, send = fork.Pipe(duplex=False)
-            proc = fork.Process(target=_worker, args=(app, today, cal, span, send), daemon=True)
+            done = fork.Event() if storing else None
+            proc = fork.Process(target=_worker, args=(app, today, cal, span, send, store_as, after), daemon=True)
             proc.start()
             send.close()
-            started.append((span, proc, recv))
+            started.append((span, proc, recv, done))
+            after = done
         progress.start(i18n.t("run.progress", app.settings.lang), len(ids))
         each = _Continue(progress)
-        parts = [gather_and_decide(app, uow, today, cal, each, shares[0])]
-        for span, proc, recv in started:
+        own = gather_and_decide(app, uow, today, cal, each, mine)
+        parts = [] if storing else [own]
+        for span, proc, recv, _done in started:
             try:
                 status, got = recv.recv()
             except (EOFError, OSError):
@@ -415,8 +442,10 @@ def decide_in_workers(app: Any, uow: Any, today: date, cal: WorkCalendar, progre
             else:
                 got = gather_and_decide(app, uow, today, cal, each, span)
             parts.append(got)
+        if storing:
+            parts.append(own)
     finally:
-        for _span, proc, recv in started:
+        for _span, proc, recv, _done in started:
             recv.close()
             if proc.is_alive():
                 proc.terminate()
@@ -434,6 +463,7 @@ def _merged(parts: list[Decided]) -> Decided:
         out.customers += p.customers
         out.closures += p.closures
         out.checked.update(p.checked)
+    out.parts = parts
     return out
 
 
@@ -520,11 +550,26 @@ def action_row(a: Action, company_id: int, today: Any, run_id: int | None, colle
 
 
 def _apply(app: Any, got: Decided, today: date, run_id: int, progress: ProgressSink) -> tuple[int, int]:
-    """Store the day's actions and their immediate effects; returns (created, closed)."""
+    """Store the day's actions and their immediate effects; returns (created, closed). Shares their worker
+    stored already (``decide_in_workers``) are only counted; the others are stored in customer order."""
+    progress.start(i18n.t("run.progress_apply", app.settings.lang), len(got.actions))
+    created = closed = 0
+    for share in got.parts or [got]:
+        if share.stored is None:
+            c, k = _store(app, share, today, run_id, progress)
+        else:
+            c, k = share.stored
+            progress.advance(len(share.actions))
+        created, closed = created + c, closed + k
+    return created, closed
+
+
+def _store(app: Any, got: Decided, today: date, run_id: int, progress: ProgressSink) -> tuple[int, int]:
+    """Store one share's actions and their immediate effects, then supersede older tasks by today's (the
+    last share stored supersedes for all); returns (created, closed)."""
     created = 0
     actions, collectors = got.actions, got.collectors
     by_customer = sorted(actions, key=lambda a: a.customer_id)
-    progress.start(i18n.t("run.progress_apply", app.settings.lang), len(by_customer))
     with app.uow() as uow:
         repo = uow.collect
         closed = repo.close_actions(got.closures, today)
@@ -606,7 +651,7 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
         lease.start()
         with app.uow(write=False) as uow:
             cal = app.calendar()  # read once: the decision and the catch-up count the same days
-            got = decide_in_workers(app, uow, today, cal, progress)
+            got = decide_in_workers(app, uow, today, cal, progress, store_as=None if dry_run else rid)
             report.caught_up = [] if dry_run else _caught_up(uow, today, cal)
         report.actions, report.errors, report.customers = got.actions, got.errors, got.customers
         report.non_workday = not got.is_workday
