@@ -169,8 +169,10 @@ def test_the_model_beats_the_history_rule_on_the_ibm_time_split(sqlite_app, tmp_
     doc = json.loads(capsys.readouterr().out)
     model, rule = doc["model"], doc["history_rule"]
     assert doc["method"] == "lightgbm" and model["n"] == rule["n"] > 2000
-    assert model["auc"] > rule["auc"] and model["mae_days"] < rule["mae_days"]
-    assert model["auc"] > 0.84 and model["mae_days"] < 6.5 and model["wape_pct"] < 40
+    # measured 2026-11-27: model AUC 0.864, MAE 6.13 d; rule 0.849, 6.38 d. Without the survival features
+    # (surv_*) the model scored AUC 0.855: the margins below fail then.
+    assert model["auc"] >= 0.86 and model["auc"] - rule["auc"] >= 0.01
+    assert model["mae_days"] <= rule["mae_days"] - 0.2 and model["mae_days"] < 6.2 and model["wape_pct"] < 40
 
 
 def test_the_columnar_path_predicts_what_the_per_row_path_predicts(cli):

@@ -153,7 +153,8 @@ def _seeded_history():  # type: ignore[no-untyped-def]
 def test_features_rule_and_samples_are_those_of_the_reference_implementation():
     """Per-feature sums over every open invoice of a seeded book at four dates, the history rule and the
     training samples, as the per-row reference code computed them (2026-11-27, before the indexes were
-    built with itertools.accumulate and the open checks inlined): a speed-up must not move a feature."""
+    built with itertools.accumulate and the open checks inlined): a speed-up must not move a feature.
+    The last three sums pin the survival features as they were added."""
     h = _seeded_history()
     sums = [0.0] * len(FEATURES)
     rows = 0
@@ -172,6 +173,9 @@ def test_features_rule_and_samples_are_those_of_the_reference_implementation():
         63352.0, -43342.0, 20010.0, 5933.446426, 543.748281, 5260.0, 4234.829437, 290.059884, 18770.205278,
         8294.576058, 4702.0, 4811.0, 576.170563, 312.733333, 17271.0, 15170.0, 1549.0, 2068.0, 1450.0, 8429.0,
         8788.0, 8471.0, 324.0, 539.0, 602.0, 8.833333, 9.0, 431.0, 583.0, -25.547619, 118.053557, -107.294314,
-        6183.734282, 44154.794722]
+        6183.734282, 44154.794722,
+        # surv_p_late, surv_remaining, surv_late_days: added 2026-11-27 and pinned from the code that added
+        # them (265 of the 567 rows, open longer than any delay the book has seen, are ABSENT = −1)
+        -29.94837, 7553.102253, 5180.432062]
     assert round(rule, 6) == 419330533.066991
     assert (len(samples), sum(s.remaining + s.late + s.late_days for s in samples)) == (3711, 185783)

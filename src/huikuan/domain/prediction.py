@@ -72,7 +72,11 @@ FEATURES = (
     "due_day", "due_to_month_end", "invoice_day", "holidays_to_due", "holidays_after_due",
     "promises", "promises_broken_frac", "disputed_now", "disputes", "contacts_90d", "contacts_bad_frac",
     "hist_frac_open_this_long", "hist_late_given_open", "hist_remaining_given_open", "age_minus_mean_dtp",
+    "surv_p_late", "surv_remaining", "surv_late_days",
 )
+# The three ``surv_*`` features are the customer's own answer (see ``survival``); the learner boosts from
+# them (``BASE_FEATURES``: the booster's starting score) instead of learning them from scratch.
+SURVIVAL = ("surv_p_late", "surv_remaining", "surv_late_days")
 BAD_OUTCOMES = frozenset({"no_answer", "refused", "disputed"})
 ABSENT = -1.0  # value of a history feature when there is no history (trees split on it)
 
@@ -114,6 +118,80 @@ class HolidayIndex:
         i = min(max((a - self.start).days, 0), n)
         j = min(max((b - self.start).days + 1, 0), n)
         return self.counts[j] - self.counts[i]
+
+
+# ── the customer's delay distribution, conditioned on the invoice still being open ─────────────
+#
+# Small trees learn "customer pays about x days after due" only coarsely from a few thousand rows, and
+# not at all "... and this one is still open at this age, so it is one of the customer's slow ones". The
+# ``surv_*`` features answer that directly: the customer's last ``SURV_WINDOW`` delays (settlement − due),
+# each smoothed by a triangular kernel of half-width ``SURV_WIDTH`` days, plus the book's delays (those
+# settled before the first day of D's month, ``SURV_PRIOR`` invoices' weight) for customers with little
+# history; conditioned on "delay ≥ D − due" (still open at D). Only + − × / (no exp/log/pow), in one order, so
+# that ``services/feature_matrix.py`` gets the same numbers bit for bit. Measured on the IBM file (walk-forward):
+# docs/model.md.
+SURV_WINDOW = 10
+SURV_WIDTH = 6.0
+SURV_PRIOR = 2.0
+SURV_CLIP = (-90, 270)  # the book's delays are counted in these bins (outside: at the edge)
+
+
+def surv_sf(v: float) -> float:
+    """P(U ≥ v) for U triangular on [−SURV_WIDTH, SURV_WIDTH]."""
+    h = SURV_WIDTH
+    if v <= -h:
+        return 1.0
+    if v <= 0:
+        return 1.0 - (v + h) * (v + h) / (2 * h * h)
+    if v < h:
+        return (h - v) * (h - v) / (2 * h * h)
+    return 0.0
+
+
+def surv_pe(v: float) -> float:
+    """E[(U − v)⁺] for the same U (the integral of ``surv_sf`` from v)."""
+    h = SURV_WIDTH
+    if v >= h:
+        return 0.0
+    if v >= 0:
+        return (h - v) * (h - v) * (h - v) / (6 * h * h)
+    if v >= -h:
+        return (v + h) * (v + h) * (v + h) / (6 * h * h) - v
+    return -v
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def survival(own: Sequence[int], t: int, book: tuple[list[int], list[int]] | None) -> tuple[float, float, float]:
+    """(p_late, expected remaining days, expected late days) of an invoice open at D, ``t`` = D − due
+    (negative before the due day): from the customer's delays ``own`` (oldest first) and the book's
+    (suffix counts and sums per clipped delay, ``History.book_delays``). (ABSENT, ABSENT, ABSENT) when
+    neither has any."""
+    tp = t - 0.5  # open at D: delay ≥ t, i.e. X ≥ t − ½ for the smoothed X
+    late_from = max(t, 1)
+    cc = max(tp, 0.0)
+    s_t = s_late = late_mass = mean_mass = 0.0
+    if book is not None and book[0][0] > 0:
+        counts, sums = book
+        lo = SURV_CLIP[0]
+        nb = counts[0]
+        wb = SURV_PRIOR / nb
+        it = min(max(t, lo), SURV_CLIP[1] + 1) - lo
+        il = min(max(late_from, lo), SURV_CLIP[1] + 1) - lo
+        s_t = wb * counts[it]
+        s_late = wb * counts[il]
+        late_mass = wb * sums[il]
+        mean_mass = wb * sums[it]
+    for x in own:
+        s_t += surv_sf(tp - x)
+        s_late += surv_sf(late_from - 0.5 - x)
+        late_mass += cc * surv_sf(cc - x) + surv_pe(cc - x)
+        mean_mass += tp * surv_sf(tp - x) + surv_pe(tp - x)
+    if s_t <= 0:
+        return ABSENT, ABSENT, ABSENT
+    return s_late / s_t, mean_mass / s_t - t, late_mass / s_t
 
 
 class History:
@@ -165,6 +243,8 @@ class History:
         for v in self.contacts.values():
             v.sort()
         self.holidays = holidays
+        self._by_month: dict[date, tuple[list[int], list[int]]] | None = None  # built on first use
+        self._book_delays: dict[date, tuple[list[int], list[int]]] = {}
 
     # ── the customer's settled history before D ───────────────────────────────────────────────
     def history_stats(self, cid: int, d: date) -> tuple[int, float, float, float]:
@@ -174,6 +254,39 @@ class History:
             return 0, ABSENT, ABSENT, ABSENT
         return (k, self.settled_delay_prefix[cid][k] / k, self.settled_late_prefix[cid][k] / k,
                 self.settled_dtp_prefix[cid][k] / k)
+
+    def book_delays(self, d: date) -> tuple[list[int], list[int]]:
+        """Over the invoices settled before D's month: (how many have a delay ≥ b, the sum of their delays)
+        for each delay b of ``SURV_CLIP`` (index b − low; delays outside count at the edge), and one more,
+        empty, at the end."""
+        lo, hi = SURV_CLIP
+        if self._by_month is None:
+            # each delay by the first day of the month after its settlement: known from that day on
+            by_month: dict[date, tuple[list[int], list[int]]] = {}
+            for inv in self.invoices:
+                if inv.settled_on is not None:
+                    nxt = month_start(month_start(inv.settled_on) + timedelta(days=31))
+                    counts, sums = by_month.get(nxt) or by_month.setdefault(nxt, ([0] * (hi - lo + 2), [0] * (hi - lo + 2)))
+                    x = (inv.settled_on - inv.due_on).days
+                    b = min(max(x, lo), hi) - lo
+                    counts[b] += 1
+                    sums[b] += x
+            self._by_month = by_month
+        m = month_start(d)
+        got = self._book_delays.get(m)
+        if got is None:
+            count = [0] * (hi - lo + 2)
+            total = [0] * (hi - lo + 2)
+            for month, (c, t) in self._by_month.items():
+                if month <= m:
+                    for b in range(hi - lo + 1):
+                        count[b] += c[b]
+                        total[b] += t[b]
+            for b in range(hi - lo - 1, -1, -1):
+                count[b] += count[b + 1]
+                total[b] += total[b + 1]
+            got = self._book_delays[m] = (count, total)
+        return got
 
     def features(self, inv: InvoiceRecord, d: date) -> list[float]:
         """The feature row of ``inv`` at ``d`` (in ``FEATURES`` order); ``inv`` must be open at d."""
@@ -229,6 +342,7 @@ class History:
             1.0 if disputed_now else 0.0, float(sum(1 for x in self.disputes_by_customer.get(cid, ()) if x < d)),
             float(len(recent)), sum(1 for _on, bad in recent if bad) / len(recent) if recent else ABSENT,
             *conditional,
+            *survival([x[1] for x in settled[max(0, k - SURV_WINDOW):k]], (d - inv.due_on).days, self.book_delays(d)),
         ]
 
     def open_at(self, d: date) -> list[InvoiceRecord]:

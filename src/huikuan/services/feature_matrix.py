@@ -30,6 +30,10 @@ from ..domain.prediction import (
     ABSENT,
     BAD_OUTCOMES,
     FEATURES,
+    SURV_CLIP,
+    SURV_PRIOR,
+    SURV_WIDTH,
+    SURV_WINDOW,
     ContactRecord,
     DisputeRecord,
     History,
@@ -117,6 +121,7 @@ class FeatureBook:
         bad = np.array([c.outcome in BAD_OUTCOMES for c in contacts], dtype=bool)
         self.contacts_all = _Keyed.of(cc, cd)
         self.contacts_bad = _Keyed.of(cc[bad], cd[bad])
+        self._book_months: tuple[Ints, Ints, Ints] | None = None  # the book's delays per month, on first use
         self.holidays = holidays
         if holidays is not None:
             self.hol_start = holidays.start.toordinal()
@@ -214,6 +219,9 @@ class FeatureBook:
         cols["hist_late_given_open"] = np.where(has & (n_still > 0), late_still / ns, ABSENT)
         cols["hist_remaining_given_open"] = np.where(has & (n_still > 0), rem_still / ns, ABSENT)
         cols["age_minus_mean_dtp"] = hist(age - mean_dtp)
+        pos_w, m_w = self._window(s_end, s_first, SURV_WINDOW)
+        cols["surv_p_late"], cols["surv_remaining"], cols["surv_late_days"] = self._survival(
+            self.s_delay[pos_w].astype(np.float64), m_w, d - due, d)
         # ── invoices issued before d ──
         i_first = np.searchsorted(self.issued_key, cust * SHIFT, side="left")
         i_end = np.searchsorted(self.issued_key, cust * SHIFT + d, side="left")
@@ -260,6 +268,65 @@ class FeatureBook:
             out[:, col] = cols[name]
         return out
 
+    def _book_delays(self, d: Ints) -> tuple[Ints, Ints]:
+        """``History.book_delays`` per row: (counts, sums) rows × bins, suffix totals over the invoices
+        settled before the first day of each row's month."""
+        lo, hi = SURV_CLIP
+        bins = hi - lo + 2
+        if self._book_months is None:
+            s = self.settled
+            settled = self.settled_on[s]
+            ym = _month_index(settled) + 1  # known from the first day of the month after settlement
+            delay = settled - self.due_on[s]
+            months, back = np.unique(ym, return_inverse=True)
+            counts = np.zeros((len(months), bins), dtype=np.int64)
+            sums = np.zeros((len(months), bins), dtype=np.int64)
+            b = np.clip(delay, lo, hi) - lo
+            np.add.at(counts, (back, b), 1)
+            np.add.at(sums, (back, b), delay)
+            counts, sums = np.cumsum(counts, axis=0), np.cumsum(sums, axis=0)  # every month up to this one
+            # suffix totals over the delays: "delay ≥ b"
+            counts = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]
+            sums = np.cumsum(sums[:, ::-1], axis=1)[:, ::-1]
+            self._book_months = (months, counts, sums)
+        months, counts, sums = self._book_months
+        at = np.searchsorted(months, _month_index(d), side="right") - 1
+        none = at < 0
+        at = np.maximum(at, 0)
+        if len(months) == 0:
+            empty = np.zeros((len(d), bins), dtype=np.int64)
+            return empty, empty
+        return np.where(none[:, None], 0, counts[at]), np.where(none[:, None], 0, sums[at])
+
+    def _survival(self, own: Floats, valid: npt.NDArray[np.bool_], t: Ints, d: Ints) -> tuple[Floats, Floats, Floats]:
+        """``domain.prediction.survival`` per row, the same operations in the same order (bit for bit)."""
+        lo, hi = SURV_CLIP
+        n = len(t)
+        counts, sums = self._book_delays(d)
+        tp = t - 0.5
+        late_from = np.maximum(t, 1)
+        cc = np.maximum(tp, 0.0)
+        rows = np.arange(n)
+        nb = counts[:, 0]
+        has_book = nb > 0
+        wb = SURV_PRIOR / np.where(has_book, nb, 1)
+        it = np.minimum(np.maximum(t, lo), hi + 1) - lo
+        il = np.minimum(np.maximum(late_from, lo), hi + 1) - lo
+        s_t = np.where(has_book, wb * counts[rows, it], 0.0)
+        s_late = np.where(has_book, wb * counts[rows, il], 0.0)
+        late_mass = np.where(has_book, wb * sums[rows, il], 0.0)
+        mean_mass = np.where(has_book, wb * sums[rows, it], 0.0)
+        for j in range(own.shape[1]):
+            x, ok = own[:, j], valid[:, j]
+            s_t = s_t + np.where(ok, _sf(tp - x), 0.0)
+            s_late = s_late + np.where(ok, _sf(late_from - 0.5 - x), 0.0)
+            late_mass = late_mass + np.where(ok, cc * _sf(cc - x) + _pe(cc - x), 0.0)
+            mean_mass = mean_mass + np.where(ok, tp * _sf(tp - x) + _pe(tp - x), 0.0)
+        some = s_t > 0
+        div = np.where(some, s_t, 1.0)
+        return (np.where(some, s_late / div, ABSENT), np.where(some, mean_mass / div - t, ABSENT),
+                np.where(some, late_mass / div, ABSENT))
+
     def _holidays(self, a: Ints, b: Ints) -> Ints:
         """``HolidayIndex.between(a, b)`` for arrays of day ordinals."""
         counts = self.hol_counts
@@ -267,6 +334,30 @@ class FeatureBook:
         i = np.clip(a - self.hol_start, 0, last)
         j = np.clip(b - self.hol_start + 1, 0, last)
         return np.where(b < a, 0, counts[j] - counts[i])
+
+
+def _sf(v: Floats) -> Floats:
+    """``domain.prediction.surv_sf`` elementwise (same expressions)."""
+    h = SURV_WIDTH
+    return np.where(v <= -h, 1.0, np.where(v <= 0, 1.0 - (v + h) * (v + h) / (2 * h * h),
+                                           np.where(v < h, (h - v) * (h - v) / (2 * h * h), 0.0)))
+
+
+def _pe(v: Floats) -> Floats:
+    """``domain.prediction.surv_pe`` elementwise (same expressions)."""
+    h = SURV_WIDTH
+    return np.where(v >= h, 0.0, np.where(v >= 0, (h - v) * (h - v) * (h - v) / (6 * h * h),
+                                          np.where(v >= -h, (v + h) * (v + h) * (v + h) / (6 * h * h) - v, -v)))
+
+
+def _month_index(days: Ints) -> Ints:
+    """year × 12 + month − 1 of each day ordinal (worked out once per distinct day)."""
+    uniq, back = np.unique(days, return_inverse=True)
+    out = np.empty(len(uniq), dtype=np.int64)
+    for k, x in enumerate(uniq.tolist()):
+        day = date.fromordinal(min(x, date.max.toordinal()))
+        out[k] = day.year * 12 + day.month - 1
+    return out[back].reshape(np.shape(days))
 
 
 def _per_day(days: Ints) -> tuple[Ints, Ints]:

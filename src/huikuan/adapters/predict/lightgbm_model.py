@@ -11,6 +11,7 @@ they bring on small data."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +34,39 @@ CONSUMER_PARAMS: dict[str, Any] = {
 }
 
 
+# With the survival features present the boosters start from the customer's own estimate (init_score) and
+# only correct it: fewer rounds (docs/model.md, measured walk-forward on the IBM file).
+BASE_ROUNDS = 60
+BASE_FEATURES = {"late": "surv_p_late", "remaining": "surv_remaining", "late_days": "surv_late_days"}
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-3), 1 - 1e-3)
+    return math.log(p / (1 - p))
+
+
+def _base_columns(names: Sequence[str]) -> dict[str, int]:
+    """Which feature column each booster starts from; empty unless all three are there."""
+    if not all(f in names for f in BASE_FEATURES.values()):
+        return {}
+    return {part: list(names).index(f) for part, f in BASE_FEATURES.items()}
+
+
+def _start(part: str, x: Any, base: dict[str, int], defaults: dict[str, float]) -> Any:
+    """The booster's starting score per row: the survival estimate (a log-odds for ``late``), or the
+    training mean where it is absent (``ABSENT`` = −1: no history at all)."""
+    import numpy as np
+
+    col = x[:, base[part]]
+    absent = x[:, base["late"]] < 0
+    if part == "late":
+        p = np.clip(col, 1e-3, 1 - 1e-3)
+        value = np.log(p / (1 - p))
+    else:
+        value = col
+    return np.where(absent, defaults[part], value)
+
+
 class LightGbmPredictor:
     name = "lightgbm"
 
@@ -44,30 +78,29 @@ class LightGbmPredictor:
         x = np.asarray(rows, dtype=np.float64)
         names = list(feature_names)
         threads = 1 if len(rows) < 50_000 else 2
+        targets = {"late": np.asarray([float(v) for v in late]), "remaining": np.asarray(remaining, dtype=np.float64),
+                   "late_days": np.asarray(late_days, dtype=np.float64)}
+        base = _base_columns(names)
+        # where the survival estimate is absent (no history in the book yet) the boosters start from the mean
+        defaults = {"late": _logit(float(targets["late"].mean())), "remaining": float(np.median(targets["remaining"])),
+                    "late_days": float(targets["late_days"].mean())}
+        rounds = BASE_ROUNDS if base else ROUNDS
 
-        def train(objective: str, y: Sequence[float]) -> str:
-            data = lgb.Dataset(x, np.asarray(y, dtype=np.float64), feature_name=names, free_raw_data=False)
-            booster = lgb.train({**PARAMS, "objective": objective, "num_threads": threads}, data,
-                                num_boost_round=ROUNDS)
+        def train(part: str, objective: str) -> str:
+            init = _start(part, x, base, defaults) if base else None
+            data = lgb.Dataset(x, targets[part], feature_name=names, init_score=init, free_raw_data=False)
+            booster = lgb.train({**PARAMS, "objective": objective, "num_threads": threads}, data, num_boost_round=rounds)
             return str(booster.model_to_string())
 
-        return json.dumps({"late": train("binary", [float(v) for v in late]), "remaining": train("l1", remaining),
-                           "late_days": train("l2", late_days)})
+        return json.dumps({"late": train("late", "binary"), "remaining": train("remaining", "l1"),
+                           "late_days": train("late_days", "l2"), "base": base, "defaults": defaults})
 
     def predict(self, blob: str, rows: Sequence[Sequence[float]]) -> list[tuple[float, float, float, list[float]]]:
-        import lightgbm as lgb
         import numpy as np
 
         if not rows:
             return []
-        parts = json.loads(blob)
-        x = np.asarray(rows, dtype=np.float64)
-        threads = 1 if len(rows) < 100_000 else 2
-        late = lgb.Booster(model_str=parts["late"])
-        p = np.asarray(late.predict(x, num_threads=threads))
-        contrib = np.asarray(late.predict(x, pred_contrib=True, num_threads=threads))[:, :-1]  # last column: bias
-        remaining = np.asarray(lgb.Booster(model_str=parts["remaining"]).predict(x, num_threads=threads))
-        days = np.asarray(lgb.Booster(model_str=parts["late_days"]).predict(x, num_threads=threads))
+        p, remaining, days, contrib = self.predict_arrays(blob, np.asarray(rows, dtype=np.float64))
         # tolist() turns the arrays into Python floats in C (the same values float() gives, one by one)
         return list(zip(p.tolist(), remaining.tolist(), days.tolist(), contrib.tolist(), strict=True))
 
@@ -77,17 +110,31 @@ class LightGbmPredictor:
 
         parts = json.loads(blob)
         x = np.asarray(x, dtype=np.float64)
+        base: dict[str, int] = parts.get("base") or {}
+        defaults: dict[str, float] = parts.get("defaults") or {}
         late_m, remaining_m, days_m = (SmallTrees.parse(parts[k]) for k in ("late", "remaining", "late_days"))
         if late_m is not None and remaining_m is not None and days_m is not None:
             # the same scores bit for bit, and the contributions to rounding, without TreeSHAP's cost
             rows = Rows(x)
-            return late_m.predict(rows), remaining_m.predict(rows), days_m.predict(rows), late_m.contributions(rows)
-        threads = 1 if len(x) < 100_000 else 2
-        late = lgb.Booster(model_str=parts["late"])
-        p = np.asarray(late.predict(x, num_threads=threads))
-        contrib = np.asarray(late.predict(x, pred_contrib=True, num_threads=threads))[:, :-1]  # last column: bias
-        remaining = np.asarray(lgb.Booster(model_str=parts["remaining"]).predict(x, num_threads=threads))
-        days = np.asarray(lgb.Booster(model_str=parts["late_days"]).predict(x, num_threads=threads))
+            raw, remaining = late_m.raw(rows), remaining_m.predict(rows)
+            days, contrib = days_m.predict(rows), late_m.contributions(rows)
+        else:
+            threads = 1 if len(x) < 100_000 else 2
+            late = lgb.Booster(model_str=parts["late"])
+            raw = np.asarray(late.predict(x, raw_score=True, num_threads=threads))
+            contrib = np.asarray(late.predict(x, pred_contrib=True, num_threads=threads))[:, :-1]  # last: bias
+            remaining = np.asarray(lgb.Booster(model_str=parts["remaining"]).predict(x, num_threads=threads))
+            days = np.asarray(lgb.Booster(model_str=parts["late_days"]).predict(x, num_threads=threads))
+        if base:
+            start = _start("late", x, base, defaults)
+            raw = raw + start
+            # the customer's own survival estimate is where the score started: its share of the "why"
+            contrib = np.array(contrib, dtype=np.float64)
+            contrib[:, base["late"]] += start
+            remaining = remaining + _start("remaining", x, base, defaults)
+            days = days + _start("late_days", x, base, defaults)
+        # LightGBM's own output conversion, with the C library's exp (math.exp), not NumPy's vector one
+        p = np.fromiter((1.0 / (1.0 + math.exp(-r)) for r in np.asarray(raw).tolist()), np.float64, len(raw))
         return p, remaining, days, contrib
 
     def fit_binary(self, rows: Sequence[Sequence[float]], labels: Sequence[int], feature_names: Sequence[str]) -> str:
