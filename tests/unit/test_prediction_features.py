@@ -175,7 +175,7 @@ def test_features_rule_and_samples_are_those_of_the_reference_implementation():
         8788.0, 8471.0, 324.0, 539.0, 602.0, 8.833333, 9.0, 431.0, 583.0, -25.547619, 118.053557, -107.294314,
         6183.734282, 44154.794722,
         # surv_p_late, surv_remaining, surv_late_days: added 2026-11-27 and pinned from the code that added
-        # them (265 of the 567 rows, open longer than any delay the book has seen, are ABSENT = −1)
-        -29.94837, 7553.102253, 5180.432062]
+        # them (265 of the 567 rows are past due by more than any delay seen: 1, 0 and the days past due)
+        500.05163, 7818.102253, 51613.432062]
     assert round(rule, 6) == 419330533.066991
     assert (len(samples), sum(s.remaining + s.late + s.late_days for s in samples)) == (3711, 185783)

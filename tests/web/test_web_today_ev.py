@@ -22,7 +22,7 @@ def _book() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     for k in range(60):
         c = ("K1", "K2", "K3")[k % 3]
         on = date(2026, 1, 5).toordinal() + 4 * k
-        amount = f"{(100 + k) * (3 if c == 'K1' else 1)}.50"
+        amount = f"{(100 + k) * 5 // 2 if c == 'K1' else 100 + k}.50"  # K1: the largest amounts
         number = f"00{k:05d}"
         inv.append({"invoice_no": number, "customer_code": c, "invoice_date": str(date.fromordinal(on)),
                     "due_date": str(date.fromordinal(on + 30)), "amount": amount})

@@ -167,8 +167,8 @@ def month_start(d: date) -> date:
 def survival(own: Sequence[int], t: int, book: tuple[list[int], list[int]] | None) -> tuple[float, float, float]:
     """(p_late, expected remaining days, expected late days) of an invoice open at D, ``t`` = D − due
     (negative before the due day): from the customer's delays ``own`` (oldest first) and the book's
-    (suffix counts and sums per clipped delay, ``History.book_delays``). (ABSENT, ABSENT, ABSENT) when
-    neither has any."""
+    (suffix counts and sums per clipped delay, ``History.book_delays``). Past due by more than any delay
+    seen: (1, 0, t). (ABSENT, ABSENT, ABSENT) when neither has any."""
     tp = t - 0.5  # open at D: delay ≥ t, i.e. X ≥ t − ½ for the smoothed X
     late_from = max(t, 1)
     cc = max(tp, 0.0)
@@ -190,6 +190,9 @@ def survival(own: Sequence[int], t: int, book: tuple[list[int], list[int]] | Non
         late_mass += cc * surv_sf(cc - x) + surv_pe(cc - x)
         mean_mass += tp * surv_sf(tp - x) + surv_pe(tp - x)
     if s_t <= 0:
+        if t >= 1 and (own or (book is not None and book[0][0] > 0)):
+            # open longer past due than any delay seen: late for sure, at least t days, the rest unknown
+            return 1.0, 0.0, float(t)
         return ABSENT, ABSENT, ABSENT
     return s_late / s_t, mean_mass / s_t - t, late_mass / s_t
 

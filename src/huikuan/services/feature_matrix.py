@@ -324,8 +324,10 @@ class FeatureBook:
             mean_mass = mean_mass + np.where(ok, tp * _sf(tp - x) + _pe(tp - x), 0.0)
         some = s_t > 0
         div = np.where(some, s_t, 1.0)
-        return (np.where(some, s_late / div, ABSENT), np.where(some, mean_mass / div - t, ABSENT),
-                np.where(some, late_mass / div, ABSENT))
+        beyond = ~some & (t >= 1) & (has_book | valid.any(axis=1))  # past due longer than any delay seen
+        return (np.where(some, s_late / div, np.where(beyond, 1.0, ABSENT)),
+                np.where(some, mean_mass / div - t, np.where(beyond, 0.0, ABSENT)),
+                np.where(some, late_mass / div, np.where(beyond, t.astype(np.float64), ABSENT)))
 
     def _holidays(self, a: Ints, b: Ints) -> Ints:
         """``HolidayIndex.between(a, b)`` for arrays of day ordinals."""
