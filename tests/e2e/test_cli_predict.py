@@ -210,5 +210,9 @@ def test_the_columnar_path_predicts_what_the_per_row_path_predicts(cli):
                 assert replace(a, why=[]) == replace(b, why=[])
                 assert [(f, v) for f, v, _c in a.why] == [(f, v) for f, v, _c in b.why]
                 assert [c for _f, _v, c in a.why] == pytest.approx([c for _f, _v, c in b.why], rel=1e-9, abs=1e-12)
+            # the CLI's direct writer gives the generic writer's text (json.dumps(indent=2)) to the byte
+            from huikuan.entrypoints.cli import analytics_model as cli_model
+
+            assert cli_model.predictions_text(fast) == cli_model.dumps_indented(cli_model.prediction_json(fast))
     finally:
         app.engine.dispose()
