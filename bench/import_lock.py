@@ -1,7 +1,7 @@
 """Benchmark: how long a long payment import holds SQLite's write lock (issue 6, item 16).
 
     python bench/import_lock.py [--customers 100000] [--invoices 1000000] [--payments 200000] [--workdir DIR]
-                                [--src OTHER_CHECKOUT/src]
+                                [--src OTHER_CHECKOUT/src] [--profile-rows N]
 
 Imports the customers and the open invoices into a fresh SQLite file (both timed: the 10⁶-invoice
 import figure), then imports ``--payments`` payments (each pays its customer's oldest money; no
@@ -10,6 +10,11 @@ invoice named) in a child process while a probe process beside it takes the writ
 longest time the import kept every other writer out. Prints one JSON line: the imports' wall and CPU
 times, the longest and total lock wait of the probe, and how many times the probe got in while the
 payment import ran. Generated files stay in ``--workdir`` (reused when there).
+
+``--profile-rows N`` measures an ERP export instead of the payment file: a 金蝶 K/3 应收款明细表 of N rows
+read through the ``kingdee-k3-ar-detail`` layout profile — four in five rows invoices (half of them of
+``--customers // 10`` customers the file creates), one in five payments of the book's customers, a 本期合计
+row every 50 — imported while the probe runs, the same way.
 
 ``--src`` runs the import from another checkout's ``src`` (the code before a change), on the same
 data, so a before/after pair is measured in one run. Run it under ``flock /work/.bench.lock`` on a
@@ -86,6 +91,49 @@ r = import_file(app, "payments", payments)
 print(json.dumps({"seconds": time.perf_counter() - t, "cpu": time.process_time() - cpu, "inserted": r.inserted}))
 """
 
+PROFILE_IMPORT = r"""
+import json, sys, time
+from datetime import date
+from huikuan.bootstrap import bootstrap
+from huikuan.config import Settings
+from huikuan.services.ports import FixedClock
+from huikuan.services.import_profiles import import_with_profile
+db, ledger = sys.argv[1:3]
+app = bootstrap(Settings(database_url=f"sqlite:///{db}"), clock=FixedClock(date(2026, 11, 23)))
+print("ready", flush=True)
+sys.stdin.readline()
+t, cpu = time.perf_counter(), time.process_time()
+r = import_with_profile(app, ledger, "ledger", "kingdee-k3-ar-detail")
+print(json.dumps({"seconds": time.perf_counter() - t, "cpu": time.process_time() - cpu,
+                  "inserted": {k: getattr(r, k).inserted for k in ("customers", "invoices", "payments")}}))
+"""
+
+
+def write_ledger(folder: Path, customers: int, rows: int) -> Path:
+    """A K/3 receivables detail export of ``rows`` rows (see the module docstring)."""
+    path = folder / f"k3_ledger-{customers}-{rows}.csv"
+    if path.exists():
+        return path
+    new = max(1, customers // 10)
+    days = [(TODAY - timedelta(days=200) + timedelta(days=d)).isoformat() for d in range(180)]
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write("应收款明细表,,,,,,,,\n会计期间：2026年1期 至 2026年11期,,,,,,,,\n币别：人民币,,,,,,,,\n")
+        fh.write("日期,单据类型,单据号码,核算项目代码,核算项目名称,摘要,本期应收,本期实收,期末余额\n")
+        for i in range(rows):
+            day = days[(i // 97) % 180]
+            if i % 5 == 4:
+                code = f"K{i % customers:06d}"
+                fh.write(f"{day},收款单,SKD{i:09d},{code},客户{code},收款,,{300 + i % 701}.00,\n")
+            else:
+                code = f"N{(i // 2) % new:06d}" if i % 2 else f"K{i % customers:06d}"
+                fh.write(f'{day},销售发票,XSFP{i:09d},{code},客户{code},销售发票,"{1000 + i % 997}.{i % 100:02d}",,\n')
+            if i % 50 == 49:
+                fh.write(",,,,,本期合计,,,\n")
+    tmp.rename(path)
+    return path
+
+
 PROBE = r"""
 import json, sqlite3, sys, time
 db = sys.argv[1]
@@ -118,10 +166,10 @@ def env_for(src: Path | None) -> dict[str, str]:
     return env
 
 
-def measure(db: Path, payments: Path, src: Path | None) -> dict[str, float]:
+def measure(db: Path, payments: Path, src: Path | None, script: str = IMPORT) -> dict[str, float]:
     done = Path(str(db) + ".done")
     done.unlink(missing_ok=True)
-    imp = subprocess.Popen([sys.executable, "-c", IMPORT, str(db), str(payments)], stdin=subprocess.PIPE,
+    imp = subprocess.Popen([sys.executable, "-c", script, str(db), str(payments)], stdin=subprocess.PIPE,
                            stdout=subprocess.PIPE, text=True, env=env_for(src))
     probe = subprocess.Popen([sys.executable, "-c", PROBE, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              text=True)
@@ -147,14 +195,20 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--src", type=Path, action="append", default=[],
                     help="another checkout's src to measure too (before a change); repeatable")
+    ap.add_argument("--profile-rows", type=int, default=0,
+                    help="measure a K/3 ledger export of this many rows through its layout profile instead")
     ap.add_argument("--files-only", action="store_true", help="write the CSV files and stop")
     args = ap.parse_args()
     folder = args.workdir or Path(tempfile.mkdtemp(prefix="huikuan-lock-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     files = write_files(folder, args.customers, args.invoices, args.payments)
+    measured, script = files["payments"], IMPORT
+    if args.profile_rows:
+        measured, script = write_ledger(folder, args.customers, args.profile_rows), PROFILE_IMPORT
     if args.files_only:
         return
     out: dict[str, object] = {"customers": args.customers, "invoices": args.invoices, "payments": args.payments,
+                              "profile_rows": args.profile_rows,
                               "load_at_start": round(os.getloadavg()[0], 1),
                               "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     for label, src in [("this", None), *((f"src{i}", s.resolve()) for i, s in enumerate(args.src))]:
@@ -164,7 +218,7 @@ def main() -> None:
         built = subprocess.run([sys.executable, "-c", BUILD, str(db), str(files["customers"]), str(files["invoices"])],
                                check=True, capture_output=True, text=True, env=env_for(src))
         r: dict[str, object] = json.loads(built.stdout.strip().splitlines()[-1])
-        r["payments"] = measure(db, files["payments"], src)
+        r["profile" if args.profile_rows else "payments"] = measure(db, measured, src, script)
         out[label] = _rounded(r)
     print(json.dumps(out, ensure_ascii=False))
 
