@@ -95,20 +95,23 @@ sysdeps:
 demo: demo-build
 	HUIKUAN_MAIL_DIR=demo-mail HUIKUAN_SMS_DIR=demo-sms $(HUIKUAN) serve --host 127.0.0.1 --port 8000
 
-# The run's reminders are delivered to folders (demo-mail/*.eml, demo-sms/*.json), as if it were 17:00 on
-# the next working day, when every contact's best time has come.
-DEMO_SEND_AT = $(shell python3 -c 'import datetime as d; t = d.date.today() + d.timedelta(1); t += d.timedelta((7 - t.weekday()) % 7 if t.weekday() > 4 else 0); print(f"{t}T17:00+08:00")')
-# Before that, the consumer CN-DEMO's messages are tried at 22:30 of the same day: the compliance guard
-# refuses them (consumer quiet hours 22:00–08:00) and the refusal shows on its timeline.
-DEMO_NIGHT_AT = $(subst T17:00,T22:30,$(DEMO_SEND_AT))
+# The reminders are delivered to folders (demo-mail/*.eml, demo-sms/*.json) as if at 17:00 of the last
+# working day before today — never after the demo's today, so no page shows a last contact in the future;
+# today's reminders go out through the workbench's own sender (`make demo`) at their time. First, the
+# consumer CN-DEMO's messages are tried at 22:30 today: the compliance guard refuses them (consumer quiet
+# hours 22:00–08:00) and the refusal shows on its timeline. services/demo_comms.py `send_moments` picks both.
+DEMO_MOMENT = $(PY) -c 'import sys; from huikuan.bootstrap import bootstrap; from huikuan.config import Settings; \
+	from huikuan.services.demo_comms import send_moments; \
+	print(send_moments(bootstrap(Settings(database_url="sqlite:///$(DEMO_DB)")))[sys.argv[1]])'
 
 demo-build: venv sysdeps
 	rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm demo-mail demo-sms
 	$(HUIKUAN) demo-data --customers 300 --months 14 --seed 7
 	$(HUIKUAN) run
 	$(HUIKUAN) worklist
-	HUIKUAN_MAIL_DIR=demo-mail HUIKUAN_SMS_DIR=demo-sms $(HUIKUAN) send --once --customer CN-DEMO --at $(DEMO_NIGHT_AT)
-	HUIKUAN_MAIL_DIR=demo-mail HUIKUAN_SMS_DIR=demo-sms $(HUIKUAN) send --once --at $(DEMO_SEND_AT)
+	HUIKUAN_MAIL_DIR=demo-mail HUIKUAN_SMS_DIR=demo-sms $(HUIKUAN) send --once --customer CN-DEMO \
+		--at "$$($(DEMO_MOMENT) night)"
+	HUIKUAN_MAIL_DIR=demo-mail HUIKUAN_SMS_DIR=demo-sms $(HUIKUAN) send --once --at "$$($(DEMO_MOMENT) send)"
 	@echo "e-mails: demo-mail/ ($$(ls demo-mail 2>/dev/null | wc -l) .eml files) · SMS: demo-sms/ · huikuan outbox"
 	$(HUIKUAN) user demo
 

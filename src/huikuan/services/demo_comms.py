@@ -17,8 +17,9 @@ re-run creates only what is new, which is their actions.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .import_ import import_rows
 
@@ -34,6 +35,22 @@ def _working_days_ahead(cal: Any, start: date, n: int) -> date:
         if cal.is_workday(d):
             n -= 1
     return d
+
+
+def send_moments(app: Any) -> dict[str, str]:
+    """When `make demo-build`'s sender acts, never after the demo's today (its pages would show a last
+    contact in the future): ``send`` — 17:00 of the last working day before today, when the warm-up's
+    reminders of that day and before are due (today's wait for the workbench's own sender, at their
+    time) — and ``night`` — 22:30 today, when the guard refuses CN-DEMO's SMS (consumer quiet hours).
+    ISO 8601 with the company's offset, for ``huikuan send --at``."""
+    cal = app.calendar()
+    tz = ZoneInfo(app.settings.timezone)
+    today = app.clock.today()
+    last = today - timedelta(days=1)
+    while not cal.is_workday(last):
+        last -= timedelta(days=1)
+    return {"send": datetime.combine(last, time(17, 0), tz).isoformat(timespec="minutes"),
+            "night": datetime.combine(today, time(22, 30), tz).isoformat(timespec="minutes")}
 
 
 def add_demo_comms(app: Any, today: date) -> dict[str, str]:
