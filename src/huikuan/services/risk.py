@@ -273,6 +273,8 @@ def _alert_reason(w: Warning, params: dict[str, Any], lang: str, currency: str) 
 
 
 def list_alerts(app: Any, *, open_only: bool = True, since: date | None = None, customer: str | None = None) -> list[Any]:
+    """The credit manager's warnings, the most money at stake first (the customer's overdue money, then
+    all it owes; each row carries ``overdue_minor``, ``open_minor`` and ``currency``)."""
     with app.uow(write=False) as uow:
         cid = _customer(uow, customer).id if customer else None
-        return list(uow.credit.alerts(open_only, since, cid))
+        return list(uow.credit.alerts(open_only, since, cid, today=app.clock.today()))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import BigInteger, Connection, and_, case, cast, func, insert, select, update
 
 from . import tables as t
 
@@ -318,14 +318,34 @@ class CreditRepo:
         if ids:
             self.c.execute(update(t.alert).where(a.company_id == self.cid, a.id.in_(list(ids))).values(closed_on=on))
 
-    def alerts(self, open_only: bool, since: date | None = None, customer_id: int | None = None) -> list[Any]:
-        a, cu = t.alert.c, t.customer.c
-        q = (select(t.alert, cu.code.label("customer_code"), cu.name.label("customer_name"))
+    def alerts(self, open_only: bool, since: date | None = None, customer_id: int | None = None,
+               today: date | None = None) -> list[Any]:
+        """The warnings with their customer's money at stake — ``overdue_minor`` (undisputed open money
+        past due before ``today``) and ``open_minor`` (all it owes) — the most money first: a credit
+        manager reads a long list from the top. Without ``today``, newest first."""
+        a, cu, i = t.alert.c, t.customer.c, t.invoice.c
+        where = (a.company_id == self.cid, *([a.closed_on.is_(None)] if open_only else []),
+                 *([a.raised_on >= since] if since else []),
+                 *([a.customer_id == customer_id] if customer_id is not None else []))
+        if today is None:
+            q = (select(t.alert, cu.code.label("customer_code"), cu.name.label("customer_name"))
+                 .join(t.customer, and_(cu.company_id == a.company_id, cu.id == a.customer_id))
+                 .where(*where).order_by(a.raised_on.desc(), a.id.desc()))
+            return list(self.c.execute(q))
+        warned = select(a.customer_id).where(*where)
+        stake = (select(i.customer_id.label("customer_id"),
+                        func.sum(case((i.due_on < today, i.open_minor - i.disputed_minor), else_=0)).label("overdue"),
+                        func.sum(i.open_minor).label("open"))
+                 .where(i.company_id == self.cid, i.open_minor > 0, i.customer_id.in_(warned))
+                 .group_by(i.customer_id).subquery())
+        overdue = cast(func.coalesce(stake.c.overdue, 0), BigInteger).label("overdue_minor")  # PostgreSQL sums to numeric
+        owed = cast(func.coalesce(stake.c.open, 0), BigInteger).label("open_minor")
+        q = (select(t.alert, cu.code.label("customer_code"), cu.name.label("customer_name"),
+                    cu.currency.label("currency"), overdue, owed)
              .join(t.customer, and_(cu.company_id == a.company_id, cu.id == a.customer_id))
-             .where(a.company_id == self.cid, *([a.closed_on.is_(None)] if open_only else []),
-                    *([a.raised_on >= since] if since else []),
-                    *([a.customer_id == customer_id] if customer_id is not None else []))
-             .order_by(a.raised_on.desc(), a.id.desc()))
+             .outerjoin(stake, stake.c.customer_id == a.customer_id)
+             .where(*where)
+             .order_by(overdue.desc(), owed.desc(), a.raised_on.desc(), a.id.desc()))
         return list(self.c.execute(q))
 
     def add_lever(self, **values: Any) -> int:

@@ -213,17 +213,23 @@ def alerts_cmd(
         typer.echo(json.dumps([
             {"id": r.id, "customer": r.customer_code, "customer_name": r.customer_name, "kind": r.kind,
              "raised_on": r.raised_on.isoformat(), "closed_on": r.closed_on.isoformat() if r.closed_on else None,
-             "move": r.move, "reason": r.reason_zh if lang == "zh" else r.reason_en, "params": r.params}
+             "move": r.move, "reason": r.reason_zh if lang == "zh" else r.reason_en, "params": r.params,
+             "overdue": format_minor(r.overdue_minor, r.currency), "balance": format_minor(r.open_minor, r.currency),
+             "currency": r.currency}
             for r in rows], ensure_ascii=False, indent=2))
         return
     if not rows:
         console().print(tr("alerts.none"))
         return
     t = Table(title=tr("alerts.title", count=len(rows)))
-    for col in ("raised", "customer", "kind", "move", "reason", "state"):
-        t.add_column(tr(f"alerts.col.{col}"), overflow="fold")
+    for col in ("raised", "customer", "overdue", "kind", "move", "reason", "state"):
+        if col == "overdue":  # the order of the list: the most money at stake first
+            t.add_column(tr("alerts.col.overdue"), justify="right", no_wrap=True)
+        else:
+            t.add_column(tr(f"alerts.col.{col}"), overflow="fold")
     for r in rows:
-        t.add_row(r.raised_on.isoformat(), f"{r.customer_code} {r.customer_name}", tr(f"alerts.kind.{r.kind}"),
+        t.add_row(r.raised_on.isoformat(), f"{r.customer_code} {r.customer_name}",
+                  money_text(r.overdue_minor, r.currency), tr(f"alerts.kind.{r.kind}"),
                   tr(f"alert.move.{r.move}"), r.reason_zh if lang == "zh" else r.reason_en,
                   tr("alerts.open") if r.closed_on is None else tr("alerts.closed", on=r.closed_on.isoformat()))
     console().print(t)
