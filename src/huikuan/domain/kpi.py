@@ -135,6 +135,46 @@ class Book:
             {c: v for c, v in self.customers.items() if keep(c)},
         )
 
+    def split(self, group_of: dict[int, str], monthly_sales: dict[str, dict[str, int]]) -> dict[str, Book]:
+        """``{key: self.only(<customers of key>, monthly_sales.get(key, {}))}`` for every key of
+        ``group_of`` (customer → group; customers without one belong to none), in one pass over the
+        book instead of one per group, each part keeping the open amounts already computed."""
+        parts: dict[str, Book] = {}
+
+        def part(key: str) -> Book:
+            got = parts.get(key)
+            if got is None:
+                got = parts[key] = Book([], dict(monthly_sales.get(key, {})))
+                got._opens = {d: [] for d in self._opens}
+            return got
+
+        for name in sorted(set(group_of.values())):
+            part(name)
+        cached = [(day, opens) for day, opens in self._opens.items() if len(opens) == len(self.invoices)]
+        for n, i in enumerate(self.invoices):
+            key = group_of.get(i.customer_id)
+            if key is None:
+                continue
+            b = part(key)
+            b.invoices.append(i)
+            for day, opens in cached:
+                b._opens[day].append(opens[n])
+        for b in parts.values():  # a day whose open amounts were stale here is computed afresh there
+            b._opens = {day: v for day, v in b._opens.items() if len(v) == len(b.invoices)}
+        for dispute in self.disputes:
+            if (key := group_of.get(dispute.customer_id)) is not None:
+                parts[key].disputes.append(dispute)
+        for promise in self.promises:
+            if (key := group_of.get(promise.customer_id)) is not None:
+                parts[key].promises.append(promise)
+        for c, paid in self.payments.items():
+            if (key := group_of.get(c)) is not None:
+                parts[key].payments[c] = paid
+        for c, info in self.customers.items():
+            if (key := group_of.get(c)) is not None:
+                parts[key].customers[c] = info
+        return parts
+
 
 # ── months ───────────────────────────────────────────────────────────────────────────────────────
 
