@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -27,6 +27,28 @@ from . import tables as t
 from .bulk import insert_many
 
 CHUNK = 500
+MANY = 2_000  # more ids than this: read their id range in one statement and keep them, not IN lists of CHUNK
+
+
+def _ranges(ids: list[int]) -> list[tuple[int, int, list[int] | None]]:
+    """How to read rows of the sorted ``ids``: (lo, hi, None) — one id range to keep them from — when they
+    are many, else (lo, hi, chunk) IN lists of ``CHUNK``."""
+    if not ids:
+        return []
+    if len(ids) > MANY:
+        return [(ids[0], ids[-1], None)]
+    return [(c[0], c[-1], c) for c in (ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK))]
+
+
+class MessageCustomer(NamedTuple):
+    """What a message uses of its customer (``OutboxRepo.customers(..., for_messages=True)``)."""
+
+    id: int
+    code: str
+    name: str
+    type: str
+    collector: str | None
+    guard_profile: str | None
 
 
 class OutboxRepo:
@@ -65,14 +87,26 @@ class OutboxRepo:
         return list(self.c.execute(select(*cols).where(*cond).order_by(x.id)))
 
     def customers(self, ids: Iterable[int], *, for_messages: bool = False) -> dict[int, Any]:
-        """Customers by id; ``for_messages``: only the columns a message uses (``enqueue`` reads ~10^5)."""
+        """Customers by id; ``for_messages``: only the columns a message uses, as plain ``MessageCustomer``
+        rows (``enqueue`` reads ~10^5 on the run's next day: many ids are read as one id range, kept to them)."""
         cu = t.customer.c
         ids = sorted(set(ids))
-        cols: Any = ((cu.id, cu.code, cu.name, cu.type, cu.collector, cu.guard_profile) if for_messages
-                     else (t.customer,))
         out: dict[int, Any] = {}
+        if for_messages:
+            keep = set(ids)
+            mark = "?" if self.c.dialect.name == "sqlite" else "%s"
+            for lo, hi, chunk in _ranges(ids):
+                where = (f"id >= {mark} AND id <= {mark}" if chunk is None else
+                         f"id IN ({', '.join(mark for _ in chunk)})")
+                cur = self.c.exec_driver_sql(
+                    f"SELECT {', '.join(MessageCustomer._fields)} FROM customer WHERE company_id = {mark} AND {where}",
+                    (self.cid, lo, hi) if chunk is None else (self.cid, *chunk)).cursor
+                for r in cur.fetchall():
+                    if r[0] in keep:
+                        out[r[0]] = MessageCustomer._make(r)
+            return out
         for i in range(0, len(ids), CHUNK):
-            for r in self.c.execute(select(*cols).where(cu.company_id == self.cid, cu.id.in_(ids[i:i + CHUNK]))):
+            for r in self.c.execute(select(t.customer).where(cu.company_id == self.cid, cu.id.in_(ids[i:i + CHUNK]))):
                 out[r.id] = r
         return out
 
@@ -86,13 +120,17 @@ class OutboxRepo:
                        .values(guard_profile=profile))
 
     def contacts(self, customer_ids: Iterable[int]) -> dict[int, list[Any]]:
+        """The contacts of these customers, by customer (many customers: one id range, kept to them)."""
         k = t.contact.c
         ids = sorted(set(customer_ids))
+        keep = set(ids)
         out: dict[int, list[Any]] = {}
-        for i in range(0, len(ids), CHUNK):
-            for r in self.c.execute(select(t.contact).where(k.company_id == self.cid, k.customer_id.in_(ids[i:i + CHUNK]))
+        for lo, hi, chunk in _ranges(ids):
+            which = k.customer_id.between(lo, hi) if chunk is None else k.customer_id.in_(chunk)
+            for r in self.c.execute(select(t.contact).where(k.company_id == self.cid, which)
                                     .order_by(k.customer_id, k.id)):
-                out.setdefault(r.customer_id, []).append(r)
+                if r.customer_id in keep:
+                    out.setdefault(r.customer_id, []).append(r)
         return out
 
     def contact(self, contact_id: int) -> Any:
