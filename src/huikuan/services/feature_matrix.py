@@ -268,9 +268,10 @@ class FeatureBook:
             out[:, col] = cols[name]
         return out
 
-    def _book_delays(self, d: Ints) -> tuple[Ints, Ints]:
-        """``History.book_delays`` per row: (counts, sums) rows × bins, suffix totals over the invoices
-        settled before the first day of each row's month."""
+    def _book_delays(self, d: Ints) -> tuple[Ints, Ints, npt.NDArray[np.bool_]]:
+        """``History.book_delays`` per row, as (counts, sums, row index): months × bins suffix totals over the
+        invoices settled before the first day of each month, and each row's month in them (-1: none yet;
+        the caller gathers only the bins it needs — rows × bins would be hundreds of MB at 10⁶)."""
         lo, hi = SURV_CLIP
         bins = hi - lo + 2
         if self._book_months is None:
@@ -279,43 +280,36 @@ class FeatureBook:
             ym = _month_index(settled) + 1  # known from the first day of the month after settlement
             delay = settled - self.due_on[s]
             months, back = np.unique(ym, return_inverse=True)
-            counts = np.zeros((len(months), bins), dtype=np.int64)
-            sums = np.zeros((len(months), bins), dtype=np.int64)
+            counts = np.zeros((len(months) + 1, bins), dtype=np.int64)  # last row: none (all zero)
+            sums = np.zeros((len(months) + 1, bins), dtype=np.int64)
             b = np.clip(delay, lo, hi) - lo
             np.add.at(counts, (back, b), 1)
             np.add.at(sums, (back, b), delay)
-            counts, sums = np.cumsum(counts, axis=0), np.cumsum(sums, axis=0)  # every month up to this one
+            counts[:-1], sums[:-1] = np.cumsum(counts[:-1], axis=0), np.cumsum(sums[:-1], axis=0)  # months up to
             # suffix totals over the delays: "delay ≥ b"
             counts = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]
             sums = np.cumsum(sums[:, ::-1], axis=1)[:, ::-1]
             self._book_months = (months, counts, sums)
         months, counts, sums = self._book_months
         at = np.searchsorted(months, _month_index(d), side="right") - 1
-        none = at < 0
-        at = np.maximum(at, 0)
-        if len(months) == 0:
-            empty = np.zeros((len(d), bins), dtype=np.int64)
-            return empty, empty
-        return np.where(none[:, None], 0, counts[at]), np.where(none[:, None], 0, sums[at])
+        return counts, sums, np.where(at < 0, len(months), at)  # before the first month: the empty row
 
     def _survival(self, own: Floats, valid: npt.NDArray[np.bool_], t: Ints, d: Ints) -> tuple[Floats, Floats, Floats]:
         """``domain.prediction.survival`` per row, the same operations in the same order (bit for bit)."""
         lo, hi = SURV_CLIP
-        n = len(t)
-        counts, sums = self._book_delays(d)
+        counts, sums, month = self._book_delays(d)
         tp = t - 0.5
         late_from = np.maximum(t, 1)
         cc = np.maximum(tp, 0.0)
-        rows = np.arange(n)
-        nb = counts[:, 0]
+        nb = counts[month, 0]
         has_book = nb > 0
         wb = SURV_PRIOR / np.where(has_book, nb, 1)
         it = np.minimum(np.maximum(t, lo), hi + 1) - lo
         il = np.minimum(np.maximum(late_from, lo), hi + 1) - lo
-        s_t = np.where(has_book, wb * counts[rows, it], 0.0)
-        s_late = np.where(has_book, wb * counts[rows, il], 0.0)
-        late_mass = np.where(has_book, wb * sums[rows, il], 0.0)
-        mean_mass = np.where(has_book, wb * sums[rows, it], 0.0)
+        s_t = np.where(has_book, wb * counts[month, it], 0.0)
+        s_late = np.where(has_book, wb * counts[month, il], 0.0)
+        late_mass = np.where(has_book, wb * sums[month, il], 0.0)
+        mean_mass = np.where(has_book, wb * sums[month, it], 0.0)
         for j in range(own.shape[1]):
             x, ok = own[:, j], valid[:, j]
             s_t = s_t + np.where(ok, _sf(tp - x), 0.0)
