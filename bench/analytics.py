@@ -1,4 +1,5 @@
-"""Benchmark of issue 11: model train, predict all open invoices, KPIs for a month, the monthly report.
+"""Benchmark of issue 11: model train, predict all open invoices, KPIs for a month (company, by segment,
+collector and grade), the monthly report (PDF, HTML, Excel).
 
     python bench/analytics.py --customers 10000 --invoices 100000 [--db /tmp/bench-analytics.db]
 
@@ -109,8 +110,17 @@ def measure(db: str, folder: Path) -> dict[str, tuple[tuple[float, float], int]]
         "KPIs for a month": (timed("kpi", *url, "kpi", "--month", "2026-09", "--format", "json"), 5),
         "KPIs for a month by segment": (timed("kpi by segment", *url, "kpi", "--month", "2026-09", "--by", "segment",
                                               "--format", "json"), 5),
+        "KPIs for a month by collector": (timed("kpi by collector", *url, "kpi", "--month", "2026-09", "--by",
+                                                "collector", "--format", "json"), 5),
+        "KPIs for a month by grade": (timed("kpi by grade", *url, "kpi", "--month", "2026-09", "--by", "grade",
+                                            "--format", "json"), 5),
         "monthly report (PDF)": (timed("report", *url, "report", "monthly", "--month", "2026-09", "-o",
                                        str(folder / "r.pdf")), 30),
+        # the same report without WeasyPrint (HTML with its charts) and as Excel: what each format adds
+        "monthly report (HTML)": (timed("report html", *url, "report", "monthly", "--month", "2026-09", "--format",
+                                        "html", "-o", str(folder / "r.html")), 30),
+        "monthly report (Excel)": (timed("report xlsx", *url, "report", "monthly", "--month", "2026-09", "--format",
+                                         "xlsx", "-o", str(folder / "r.xlsx")), 30),
     }
 
 
