@@ -216,3 +216,24 @@ def test_the_columnar_path_predicts_what_the_per_row_path_predicts(cli):
             assert cli_model.predictions_text(fast) == cli_model.dumps_indented(cli_model.prediction_json(fast))
     finally:
         app.engine.dispose()
+
+
+def test_training_rows_from_the_feature_matrix_train_the_very_same_model(cli, monkeypatch):
+    """Training takes its snapshot rows from the feature matrix; the per-row definition gives the same
+    model text (every booster, split and leaf)."""
+    cli.load(CUSTOMERS, *_invoices(("K1", "K2"), 60))
+    from huikuan.bootstrap import bootstrap
+    from huikuan.config import Settings
+    from huikuan.services import prediction
+
+    app = bootstrap(Settings(database_url=cli.db_url))  # type: ignore[attr-defined]
+    try:
+        book = prediction.load_book(app, date(2026, 9, 1))
+        fast = prediction._train(app, book, store=False)
+        monkeypatch.setattr(prediction, "_sample_rows", lambda h, samples: __import__("numpy").array(
+            [h.features(s.invoice, s.at) for s in samples]))
+        plain = prediction._train(app, book, store=False)
+    finally:
+        app.engine.dispose()
+    assert fast[0].method == "lightgbm" and fast[0].samples > 100
+    assert fast[2] == plain[2] and fast[1] == plain[1]

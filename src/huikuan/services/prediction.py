@@ -161,13 +161,13 @@ def _train(app: Any, book: Book, store: bool = True) -> tuple[TrainResult, dict[
         meta["notices"] = [[k, v] for k, v in notices]
     else:
         predictor = app.predictor()
-        rows = [book.history.features(s.invoice, s.at) for s in samples]
+        rows = _sample_rows(book.history, samples)
         blob = predictor.fit(rows, [s.late for s in samples], [float(s.remaining) for s in samples],
                              [float(s.late_days) for s in samples], FEATURES)
         meta.update(method=predictor.name, features=list(FEATURES))
         # the spread of pay dates around the prediction, for the forecast: 20,000 rows are plenty
         step = max(1, len(rows) // 20_000)
-        fitted = predictor.predict(blob, rows[::step])
+        fitted = predictor.predict(blob, rows[::step].tolist())
         residuals = sorted(s.remaining - f[1] for s, f in zip(samples[::step], fitted, strict=True))
         meta["residual_quantiles"] = [residuals[min(len(residuals) - 1, int(q / 100 * len(residuals)))]
                                       for q in RESIDUAL_QUANTILES]
@@ -177,6 +177,20 @@ def _train(app: Any, book: Book, store: bool = True) -> tuple[TrainResult, dict[
             version = uow.analytics.save_model(KIND, d, app.clock.now().replace(tzinfo=None), meta, blob)
             uow.commit()
     return TrainResult(version, str(meta["method"]), d, len(samples), len(settled), customers, notices), meta, blob
+
+
+def _sample_rows(history: History, samples: Sequence[Any]) -> Any:
+    """The training snapshots' feature rows as one NumPy matrix: ``History.features`` at each snapshot's
+    day, computed in one pass (services/feature_matrix.py; tests/unit/test_feature_matrix.py compares them on
+    training snapshots)."""
+    import numpy as np
+
+    from .feature_matrix import FeatureBook
+
+    where = {inv.invoice_id: k for k, inv in enumerate(history.invoices)}
+    return FeatureBook.of_history(history).features(
+        np.fromiter((where[s.invoice.invoice_id] for s in samples), np.int64, len(samples)),
+        np.fromiter((s.at.toordinal() for s in samples), np.int64, len(samples)))
 
 
 # ── predicting ───────────────────────────────────────────────────────────────────────────────
