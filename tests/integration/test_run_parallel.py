@@ -15,11 +15,13 @@ statements, quiet (settled) customers, a foreign-currency invoice and a suspende
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
 import pickle
 import pickletools
 import random
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -216,8 +218,21 @@ def test_a_worker_hands_its_actions_back_through_their_constructor(app: App) -> 
     assert not [op for op, _arg, _pos in pickletools.genops(data) if op.name == "BUILD"]
 
 
-def test_workers_store_their_shares_in_customer_order(app: App) -> None:
+def test_workers_store_their_shares_in_customer_order(app: App, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Any) -> None:
     day = _book(app)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)  # three processes: two workers store one after the other
+    log = tmp_path / "stores.txt"
+    real_store = daily_run._store
+
+    def store(app: Any, got: Decided, *args: Any) -> tuple[int, int]:  # when each process stores which share
+        began = time.monotonic_ns()
+        out = real_store(app, got, *args)
+        with log.open("a") as f:
+            f.write(f"{began} {time.monotonic_ns()} {min(a.customer_id for a in got.actions)}\n")
+        return out
+
+    monkeypatch.setattr(daily_run, "_store", store)
     dry = run_daily(_with(app, run_workers=1), day, dry_run=True)
     fast = _with(app, run_workers=3, run_parallel_min_customers=0)
     with fast.uow() as uow:
@@ -225,11 +240,14 @@ def test_workers_store_their_shares_in_customer_order(app: App) -> None:
         uow.commit()
     with fast.uow(write=False) as uow:
         got = decide_in_workers(fast, uow, day, fast.calendar(), NoProgress(), store_as=rid)
-    n = min(3, os.cpu_count() or 1)  # the run's own share comes last, stored by _apply below
-    assert [p.stored is not None for p in got.parts] == ([True] * (n - 1) + [False] if n > 1 else [])
+    assert [p.stored is not None for p in got.parts] == [True, True, False]  # the run's own, last, by _apply
     assert got.actions == dry.actions and got.errors == dry.errors
     created, _closed = _apply(fast, got, day, rid, NoProgress())
     assert created == len(dry.actions) > 40
+    stores = sorted(tuple(map(int, line.split())) for line in log.read_text().splitlines())
+    assert len(stores) == 3
+    assert all(later[0] >= earlier[1] for earlier, later in itertools.pairwise(stores))  # one after the other
+    assert [first for _b, _e, first in stores] == sorted(first for _b, _e, first in stores)  # in customer order
     with app.engine.connect() as c:
         cols = [getattr(t.action.c, name) for name in CollectRepo.ACTION_COLUMNS]
         stored = [tuple(r) for r in c.execute(select(*cols).where(t.action.c.run_on == day).order_by(t.action.c.id))]
@@ -252,3 +270,9 @@ def _plain(row: tuple[Any, ...]) -> tuple[Any, ...]:
             v = int(v)
         out.append(v)
     return tuple(out)
+
+
+def test_a_storing_worker_stops_between_batches_once_its_run_is_gone() -> None:
+    daily_run._WhileTheRunLives(os.getppid()).advance(50_000)  # its run alive: it goes on
+    with pytest.raises(RuntimeError):
+        daily_run._WhileTheRunLives(os.getppid() + 1_000_000).advance(50_000)  # killed: reparented

@@ -360,12 +360,26 @@ class _Continue:
         pass
 
 
+class _WhileTheRunLives(NoProgress):
+    """A storing worker's progress: stops it between two batches once the run that forked it is gone (killed
+    with -9, say), so an orphan never writes beside the run that takes the day over."""
+
+    def __init__(self, run_pid: int) -> None:
+        self.run_pid = run_pid
+
+    def advance(self, n: int = 1) -> None:
+        if os.getppid() != self.run_pid:
+            raise RuntimeError("the run that started this worker is gone")
+
+
 def _worker(app: Any, today: date, cal: WorkCalendar, span: tuple[int, int], out: Any,
-            store_as: int | None = None, after: Any = None) -> None:
+            store_as: int | None = None, after: Any = None, done: Any = None) -> None:
     """A forked worker's life: its share on an engine of its own, the result down the pipe. With
     ``store_as`` (the run's id) it also stores the share, once the previous share's worker is ``after``
-    storing (an Event; None for the first share), so ids follow customer order as in one process."""
+    storing (an Event; None for the first share), and sets ``done`` when it is through (stored or failed),
+    so ids follow customer order as in one process."""
     own = None
+    run_pid = os.getppid()
     try:
         own = app.for_worker()
         if own is None:
@@ -375,11 +389,17 @@ def _worker(app: Any, today: date, cal: WorkCalendar, span: tuple[int, int], out
         if store_as is not None:
             if after is not None:
                 after.wait()
-            got.stored = _store(own, got, today, store_as, NoProgress())
+            watch = _WhileTheRunLives(run_pid)
+            watch.advance(0)
+            got.stored = _store(own, got, today, store_as, watch)
+            if done is not None:
+                done.set()  # the next share's worker may store now, before this one's result is read
         out.send(("ok", got))
     except BaseException as e:  # noqa: BLE001 — whatever it was, the parent decides (and stores) this share
         out.send(("failed", repr(e)))
     finally:
+        if done is not None:
+            done.set()
         if own is not None:
             own.engine.dispose()
         out.close()
@@ -422,7 +442,8 @@ def decide_in_workers(app: Any, uow: Any, today: date, cal: WorkCalendar, progre
         for span in theirs:
             recv, send = fork.Pipe(duplex=False)
             done = fork.Event() if storing else None
-            proc = fork.Process(target=_worker, args=(app, today, cal, span, send, store_as, after), daemon=True)
+            proc = fork.Process(target=_worker, args=(app, today, cal, span, send, store_as, after, done),
+                                daemon=True)
             proc.start()
             send.close()
             started.append((span, proc, recv, done))
@@ -431,12 +452,14 @@ def decide_in_workers(app: Any, uow: Any, today: date, cal: WorkCalendar, progre
         each = _Continue(progress)
         own = gather_and_decide(app, uow, today, cal, each, mine)
         parts = [] if storing else [own]
-        for span, proc, recv, _done in started:
+        for span, proc, recv, done in started:
             try:
                 status, got = recv.recv()
             except (EOFError, OSError):
                 status, got = "died", None
             proc.join()
+            if done is not None:
+                done.set()  # a worker that died never set it: the next one stores now
             if status == "ok":
                 progress.advance(got.customers)
             else:
