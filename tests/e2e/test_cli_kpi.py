@@ -75,6 +75,7 @@ def test_targets_against_actuals_by_collector_and_the_other_formats(cli, tmp_pat
     assert code == 0 and "79.6" in out and "目标完成情况" in out and "否" in out
     code, out, _ = cli("targets", "list", "--month", "2026-10")
     assert code == 0 and "张伟" in out and "70.0" in out
+    assert "月份" in out and "YYYY-MM" not in out  # the month column's heading, not the bad-month message
     code, out, _ = cli("kpi", "--month", "2026-10", "--format", "csv")
     assert "79.6" in out.splitlines()[1]
     path = tmp_path / "kpi.xlsx"

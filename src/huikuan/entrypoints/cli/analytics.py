@@ -116,7 +116,7 @@ def targets_list(month: str = typer.Option(None, "--month", help="YYYY-MM")) -> 
     """列出目标 / list the targets."""
     rows = svc.targets(state.app(), month)
     t = Table(title=tr("kpi.targets_title"))
-    for h in ("kpi.month", "kpi.scope", "kpi.metric", "kpi.target"):
+    for h in ("kpi.page.month", "kpi.scope", "kpi.metric", "kpi.target"):
         t.add_column(tr(h))
     for m, scope, key, metric, value in rows:
         t.add_row(m, key or tr("kpi.company") if scope == "company" else f"{tr('kpi.scope.' + scope)}: {key}",
