@@ -14,7 +14,7 @@ payment import ran. Generated files stay in ``--workdir`` (reused when there).
 ``--profile-rows N`` measures an ERP export instead of the payment file: a 金蝶 K/3 应收款明细表 of N rows
 read through the ``kingdee-k3-ar-detail`` layout profile — four in five rows invoices (half of them of
 ``--customers // 10`` customers the file creates), one in five payments of the book's customers, a 本期合计
-row every 50 — imported while the probe runs, the same way.
+row every 50 (``--pay-every 0``: invoices only) — imported while the probe runs, the same way.
 
 ``--src`` runs the import from another checkout's ``src`` (the code before a change), on the same
 data, so a before/after pair is measured in one run. Run it under ``flock /work/.bench.lock`` on a
@@ -109,9 +109,10 @@ print(json.dumps({"seconds": time.perf_counter() - t, "cpu": time.process_time()
 """
 
 
-def write_ledger(folder: Path, customers: int, rows: int) -> Path:
-    """A K/3 receivables detail export of ``rows`` rows (see the module docstring)."""
-    path = folder / f"k3_ledger-{customers}-{rows}.csv"
+def write_ledger(folder: Path, customers: int, rows: int, pay_every: int = 5) -> Path:
+    """A K/3 receivables detail export of ``rows`` rows (see the module docstring); one row in ``pay_every``
+    a payment (0: invoices only)."""
+    path = folder / f"k3_ledger-{customers}-{rows}{f'-p{pay_every}' if pay_every != 5 else ''}.csv"
     if path.exists():
         return path
     new = max(1, customers // 10)
@@ -122,7 +123,7 @@ def write_ledger(folder: Path, customers: int, rows: int) -> Path:
         fh.write("日期,单据类型,单据号码,核算项目代码,核算项目名称,摘要,本期应收,本期实收,期末余额\n")
         for i in range(rows):
             day = days[(i // 97) % 180]
-            if i % 5 == 4:
+            if pay_every and i % pay_every == pay_every - 1:
                 code = f"K{i % customers:06d}"
                 fh.write(f"{day},收款单,SKD{i:09d},{code},客户{code},收款,,{300 + i % 701}.00,\n")
             else:
@@ -197,6 +198,8 @@ def main() -> None:
                     help="another checkout's src to measure too (before a change); repeatable")
     ap.add_argument("--profile-rows", type=int, default=0,
                     help="measure a K/3 ledger export of this many rows through its layout profile instead")
+    ap.add_argument("--pay-every", type=int, default=5,
+                    help="with --profile-rows: one row in N a payment (0: an export of invoices only)")
     ap.add_argument("--files-only", action="store_true", help="write the CSV files and stop")
     args = ap.parse_args()
     folder = args.workdir or Path(tempfile.mkdtemp(prefix="huikuan-lock-bench-"))
@@ -204,11 +207,11 @@ def main() -> None:
     files = write_files(folder, args.customers, args.invoices, args.payments)
     measured, script = files["payments"], IMPORT
     if args.profile_rows:
-        measured, script = write_ledger(folder, args.customers, args.profile_rows), PROFILE_IMPORT
+        measured, script = write_ledger(folder, args.customers, args.profile_rows, args.pay_every), PROFILE_IMPORT
     if args.files_only:
         return
     out: dict[str, object] = {"customers": args.customers, "invoices": args.invoices, "payments": args.payments,
-                              "profile_rows": args.profile_rows,
+                              "profile_rows": args.profile_rows, "pay_every": args.pay_every,
                               "load_at_start": round(os.getloadavg()[0], 1),
                               "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     for label, src in [("this", None), *((f"src{i}", s.resolve()) for i, s in enumerate(args.src))]:
