@@ -179,3 +179,28 @@ def test_features_rule_and_samples_are_those_of_the_reference_implementation():
         500.05163, 7818.102253, 51613.432062]
     assert round(rule, 6) == 419330533.066991
     assert (len(samples), sum(s.remaining + s.late + s.late_days for s in samples)) == (3711, 185783)
+
+
+def test_survival_by_hand():
+    """The customer's smoothed delays given the invoice is still open (docs/model.md), worked by hand:
+    delays 5, 10 and −3 days, triangular kernel ±6 days, 10 days before the due day, no book prior."""
+    from huikuan.domain.prediction import survival
+
+    p, remaining, late_days = survival([5, 10, -3], -10, None)
+    # late: P(X ≥ ½) per delay = 1 − 1.5²/72, 1, 2.5²/72; all three are still possible 10 days before due
+    assert p == pytest.approx((1 - 2.25 / 72 + 1 + 6.25 / 72) / 3)
+    assert remaining == pytest.approx(4 + 10)  # mean delay 4 days after due, due in 10 days
+    assert late_days == pytest.approx((5 + 1 / 216 + 10 + 27 / 216) / 3)
+    # 8 days past due: only the delay of 10 (and the tail of 5's kernel) remain possible; late for sure
+    p, remaining, late_days = survival([5, 10, -3], 8, None)
+    assert p == 1.0 and 0 < remaining < 6 and 8 < late_days < 16
+    # past due longer than any delay seen: late, at least that many days; nothing at all: absent
+    assert survival([5, 10, -3], 30, None) == (1.0, 0.0, 30.0)
+    assert survival([], 3, None) == (-1.0, -1.0, -1.0)
+    # a customer without history leans on the book: 3 of its 4 delays are late; 10 days before due the
+    # book's −20 is already ruled out
+    h = History([InvoiceRecord(n, str(n), 9, date(2025, 1, 1), date(2025, 1, 31), 100, date(2025, 1, 31) + timedelta(days=x))
+                 for n, x in enumerate((-20, 20, 25, 30))])
+    assert survival([], -30, h.book_delays(date(2025, 4, 1)))[0] == pytest.approx(0.75)
+    assert survival([], -10, h.book_delays(date(2025, 4, 1)))[:2] == (1.0, 25 + 10)
+    assert h.book_delays(date(2025, 2, 27))[0][0] == 1  # only what settled before February is known then
