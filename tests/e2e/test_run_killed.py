@@ -37,18 +37,21 @@ def _seed(url: str) -> None:
         app.engine.dispose()
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "HUIKUAN_LOCALE": "zh-CN", "NO_COLOR": "1", "COLUMNS": "200"}
+WORKERS = {"HUIKUAN_RUN_WORKERS": "2", "HUIKUAN_RUN_PARALLEL_MIN_CUSTOMERS": "0"}  # worker processes store too
 
 
-def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _env(workers: bool = False) -> dict[str, str]:
+    return {**os.environ, "HUIKUAN_LOCALE": "zh-CN", "NO_COLOR": "1", "COLUMNS": "200", **(WORKERS if workers else {})}
+
+
+def _cli(url: str, *args: str, workers: bool = False) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", CLI, "--database-url", url, *args], capture_output=True,
-                          text=True, timeout=300, env=_env())
+                          text=True, timeout=300, env=_env(workers))
 
 
-def _start_run(url: str) -> subprocess.Popen[str]:
+def _start_run(url: str, workers: bool = False) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-c", CLI, "--database-url", url, "run", "--as-of", DAY],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(workers))
 
 
 def _wait_until_running(url: str, proc: subprocess.Popen[str]) -> int:
@@ -84,10 +87,12 @@ def _facts(url: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("how", ["kill", "term", "int"])
+@pytest.mark.parametrize("how", ["kill", "term", "int", "kill-with-workers"])
 def test_a_killed_run_is_completed_at_once_by_the_next(db_url, how):
+    workers = how.endswith("-with-workers")  # its storing worker, orphaned, stops between batches
+    how = how.removesuffix("-with-workers")
     _seed(db_url)
-    proc = _start_run(db_url)
+    proc = _start_run(db_url, workers)
     killed = _wait_until_running(db_url, proc)
     proc.send_signal({"kill": signal.SIGKILL, "term": signal.SIGTERM, "int": signal.SIGINT}[how])
     _out, err = proc.communicate(timeout=120)
@@ -102,7 +107,7 @@ def test_a_killed_run_is_completed_at_once_by_the_next(db_url, how):
         assert "已中断" in err and "Traceback" not in err
         assert runs[killed] == "interrupted" and lock is None, err  # released on the way out
 
-    again = _cli(db_url, "run", "--as-of", DAY)
+    again = _cli(db_url, "run", "--as-of", DAY, workers=workers)
     assert again.returncode == 0, again.stderr
     if how == "kill":
         assert "已接管失效的运行锁" in again.stderr and f"运行 {killed}" in again.stderr
