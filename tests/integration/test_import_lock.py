@@ -121,6 +121,19 @@ def test_a_writer_started_during_a_long_import_completes_and_the_import_too(db_u
         app.engine.dispose()
 
 
+def _kill_once_written(script: str, db_url: str, path: Path) -> None:
+    """Run an import script as its own process and SIGKILL it once it prints that its first writes are in."""
+    with subprocess.Popen([sys.executable, "-c", script, db_url, str(path)], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if line.strip() == "written":
+            proc.send_signal(signal.SIGKILL)
+        _out, err = proc.communicate(timeout=60)
+    assert line.strip() == "written", line + err
+    assert proc.returncode == -signal.SIGKILL
+
+
 KILLED = r"""
 import sys
 from datetime import date
@@ -149,15 +162,7 @@ def test_an_import_killed_while_writing_leaves_nothing(db_url, clock, tmp_path):
     finally:
         app.engine.dispose()
     path = _payments_file(tmp_path)
-    with subprocess.Popen([sys.executable, "-c", KILLED, db_url, str(path)], stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if line.strip() == "written":
-            proc.send_signal(signal.SIGKILL)
-        _out, err = proc.communicate(timeout=60)
-    assert line.strip() == "written", line + err
-    assert proc.returncode == -signal.SIGKILL
+    _kill_once_written(KILLED, db_url, path)
     engine = create_engine(db_url)
     try:
         with engine.connect() as c:
@@ -299,15 +304,7 @@ def test_a_profile_import_killed_while_writing_leaves_nothing(db_url, clock, tmp
         app.engine.dispose()
     before = _sums(db_url)
     path = _ledger_file(tmp_path)
-    with subprocess.Popen([sys.executable, "-c", KILLED_PROFILE, db_url, str(path)], stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if line.strip() == "written":
-            proc.send_signal(signal.SIGKILL)
-        _out, err = proc.communicate(timeout=60)
-    assert line.strip() == "written", line + err
-    assert proc.returncode == -signal.SIGKILL
+    _kill_once_written(KILLED_PROFILE, db_url, path)
     assert _sums(db_url) == before  # no customer, invoice, payment or allocation of the file
     engine = create_engine(db_url)
     try:
