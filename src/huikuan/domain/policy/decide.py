@@ -157,14 +157,18 @@ def split_open_items(items: Iterable[OpenItem], today: date) -> tuple[tuple[Open
     return tuple(overdue), tuple(upcoming), open_total, overdue_minor
 
 
+def _graced(days: int | None, graced: bool, grace_days: int) -> int | None:
+    """Days past due as a ladder reads them: under month-end grace, less the grace, and a delay within
+    the grace is not overdue (None)."""
+    if days is None or not graced:
+        return days
+    days -= grace_days
+    return days if days >= 1 else None
+
+
 def _days_for(f: AccountFacts, policy: Policy, ladder: Ladder) -> int | None:
-    d = f.days_past_due
-    if d is None:
-        return None
-    if f.month_end_terms and ladder in policy.settings.grace_applies_to:
-        d -= policy.settings.month_end_grace_days
-        return d if d >= 1 else None
-    return d
+    return _graced(f.days_past_due, f.month_end_terms and ladder in policy.settings.grace_applies_to,
+                   policy.settings.month_end_grace_days)
 
 
 def _anchor(f: AccountFacts, ladder: Ladder) -> str | None:
@@ -334,11 +338,7 @@ def decide(f: AccountFacts, policy: Policy, today: date) -> tuple[Action, ...]:
     for lp in plan.ladders:
         if promised and lp.paused_by_promise:
             continue
-        days = dpd
-        if days is not None and lp.grace and f.month_end_terms:
-            days -= plan.grace_days
-            if days < 1:
-                days = None
+        days = _graced(dpd, lp.grace and f.month_end_terms, plan.grace_days)
         for step in lp.steps:
             for ch in step.checks:
                 if not ch(f, days, today):
