@@ -196,3 +196,48 @@ def test_worklist_names_the_customers_last_refused_message(cli):
     assert datetime.fromisoformat(got["at"]) == (now - timedelta(hours=2)).replace(tzinfo=UTC)
     _, wide, _ = cli("worklist", "--as-of", "2026-11-23", "--wide")
     assert "短信被拦截：不在工作时间 08:00–18:00 内" in wide and "太久以前" not in wide and "旧的" not in wide
+
+
+MONEY = re.compile(r"[¥$]-?[\d,]+\.\d\d")
+
+
+def test_predict_reads_at_80_columns_with_money_whole(cli):
+    """One line per invoice in 80 columns, the open amounts whole (the reasons give way); --wide has the
+    reasons in full, as the JSON gives them."""
+    code, out, _ = cli("predict", "--as-of", "2026-11-23", "--json")
+    assert code == 0
+    preds = json.loads(out)["predictions"]
+    code, out, _ = cli("predict", "--as-of", "2026-11-23")
+    lines = out.splitlines()
+    assert code == 0 and all(cell_len(x) <= 80 for x in lines), [x for x in lines if cell_len(x) > 80]
+    for p in preds:
+        line = next(x for x in lines if x.startswith(p["invoice"] + " "))
+        assert f"¥{float(p['open']):,.2f}" in line and p["expected_pay_date"] in line, line
+    code, out, _ = cli("predict", "--as-of", "2026-11-23", "--wide")
+    assert code == 0 and all("；".join(p["why"]) in out for p in preds if p["why"])
+
+
+def test_kpi_by_group_splits_rather_than_cuts_money(cli, monkeypatch):
+    """A KPI table too wide for the terminal is printed in parts, the metric names repeated; no amount is
+    ever shortened with …, and customers with no collector read as "（未设置）", not "-"."""
+    monkeypatch.setenv("COLUMNS", "44")
+    code, out, _ = cli("kpi", "--month", "2026-11", "--by", "collector")
+    lines = out.splitlines()
+    assert code == 0 and all(cell_len(x) <= 44 for x in lines), [x for x in lines if cell_len(x) > 44]
+    assert sum(1 for x in lines if x.startswith("月末应收")) == 2  # company + 张伟 | 李娜: two parts
+    heads = " ".join(x for x in lines if x.startswith("指标"))
+    assert all(name in heads for name in ("全公司", "张伟", "李娜"))
+    code, js, _ = cli("kpi", "--month", "2026-11", "--by", "collector", "--format", "json")
+    doc = json.loads(js)
+    amounts = [g[k] for g in [doc["company"], *doc["groups"]] for k in ("receivables", "overdue")]
+    shown = MONEY.findall(out)
+    assert "…" not in "".join(x for x in lines if "¥" in x)
+    assert sorted(float(a.replace("¥", "").replace(",", "")) for a in shown[:len(amounts)]) == sorted(
+        float(a) for a in amounts)
+
+
+def test_forecast_total_line_has_no_markup(cli):
+    code, out, _ = cli("forecast", "--as-of", "2026-11-23")
+    total = next(x for x in out.splitlines() if "未结合计" in x)
+    assert code == 0 and "[" not in total and MONEY.search(total)
+    assert all(cell_len(x) <= 80 for x in out.splitlines())

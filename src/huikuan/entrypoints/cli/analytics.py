@@ -15,7 +15,7 @@ from ...adapters import kpi_export
 from ...domain.errors import InvalidInput
 from ...domain.kpi import METRICS, TARGET_METRICS
 from ...services import kpi as svc
-from .common import console, money_text, state, tr
+from .common import compact_table, console, money_text, print_columns, short_cell, state, tr
 from .main import app
 
 targets_app = typer.Typer(help="回款目标 / KPI targets", no_args_is_help=True)
@@ -32,7 +32,8 @@ def label(prefix: str, value: str) -> str:
 
 
 def _group_name(by: str | None, key: str) -> str:
-    return kpi_export.group_name(by, key, state.lang)
+    """A group's name on the terminal: "-" (customers with no segment, collector or grade) reads as such."""
+    return tr("kpi.group_none") if key == "-" else kpi_export.group_name(by, key, state.lang)
 
 
 @app.command("kpi")
@@ -69,31 +70,31 @@ def kpi_cmd(
 
 def _print_table(rep: svc.KpiReport, head: list[str], rows: list[list[Any]]) -> None:
     con = console()
-    t = Table(title=tr("kpi.title", month=rep.month, currency=rep.currency))
-    t.add_column(tr("kpi.metric"))
-    for r in rows:
-        t.add_column(str(r[0]), justify="right")
     n = len(METRICS)
-    for i in range(1, len(head)):
-        t.add_row(head[i], *[money_text(r[i], rep.currency) if i > n else num(r[i]) for r in rows])
-    con.print(t)
+    print_columns(con, tr("kpi.title", month=rep.month, currency=rep.currency), head[1:],
+                  [(_group_name(rep.by, g.key), [money_text(r[i], rep.currency) if i > n else num(r[i]) for i in range(1, len(head))])
+                   for g, r in zip([rep.company, *rep.groups], rows, strict=True)], tr("kpi.metric"))
     checks = [(g, c) for g in [rep.company, *rep.groups] for c in g.targets]
     if checks:
-        tt = Table(title=tr("kpi.targets_title"))
-        for h in ("kpi.scope", "kpi.metric", "kpi.target", "kpi.actual", "kpi.met"):
-            tt.add_column(tr(h))
+        tt = compact_table(tr("kpi.targets_title"))
+        for i, h in enumerate(("kpi.scope", "kpi.metric", "kpi.target", "kpi.actual", "kpi.met")):
+            tt.add_column(tr(h), justify="right" if 2 <= i <= 3 else "left", no_wrap=i >= 2)
         for g, c in checks:
-            tt.add_row(_group_name(rep.by, g.key), tr(f"kpi.metric.{c.metric}"), num(c.target), num(c.actual),
-                       "-" if c.met is None else tr("kpi.yes") if c.met else tr("kpi.no"))
+            tt.add_row(short_cell(_group_name(rep.by, g.key)), tr(f"kpi.metric.{c.metric}"), num(c.target),
+                       num(c.actual), "-" if c.met is None else tr("kpi.yes") if c.met else tr("kpi.no"))
+        con.print()
         con.print(tt)
     if rep.effectiveness:
-        et = Table(title=tr("kpi.effectiveness_title"))
-        for h in ("by.collector", "kpi.debtor_kind", "kpi.cause", "kpi.collected", "kpi.days_to_collect",
-                  "kpi.promises_due", "kpi.promises_kept"):
-            et.add_column(tr(h))
+        con.print()
+        et = compact_table(tr("kpi.effectiveness_title"))
+        for i, h in enumerate(("by.collector", "kpi.debtor_kind", "kpi.cause", "kpi.collected",
+                               "kpi.days_to_collect", "kpi.promises_due", "kpi.promises_kept")):
+            # names may shrink (shortened with …); money and counts never do
+            et.add_column(tr(h), justify="right" if i >= 3 else "left", no_wrap=i >= 3, min_width=4)
         for e in rep.effectiveness[:30]:
-            et.add_row(e.collector, label("ctype.", e.kind), label("excuse.", e.cause), money_text(e.collected_minor, rep.currency), num(e.days_to_collect),
-                       str(e.promises_due), str(e.promises_kept))
+            et.add_row(short_cell(_group_name("collector", e.collector)), short_cell(label("ctype.", e.kind)),
+                       short_cell(label("excuse.", e.cause)), money_text(e.collected_minor, rep.currency),
+                       num(e.days_to_collect), str(e.promises_due), str(e.promises_kept))
         con.print(et)
 
 

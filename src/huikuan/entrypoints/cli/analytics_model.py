@@ -13,12 +13,23 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ...domain.errors import InvalidInput
 from ...domain.money import format_minor
 from ...services import consumer as consumer_svc
 from ...services import prediction as svc
-from .common import console, console_err, money_text, parse_day, state, tr
+from .common import (
+    compact_table,
+    console,
+    console_err,
+    money_text,
+    parse_day,
+    short_cell,
+    state,
+    terminal_safe,
+    tr,
+)
 from .imports import import_app
 from .main import app
 
@@ -242,6 +253,7 @@ def predict_cmd(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON"),
     limit: int = typer.Option(40, "--limit", help="表格最多显示行数 / rows shown in the table"),
     kind: str = _KIND,
+    wide: bool = typer.Option(False, "--wide", help="显示完整原因 / show the whole reasons"),
 ) -> None:
     """预测每张未结发票是否逾期、何时回款 / late risk and expected pay date of every open invoice."""
     if _kind(kind) == "consumer":
@@ -252,17 +264,32 @@ def predict_cmd(
         typer.echo(predictions_text(ps))
         return
     _notices(ps.notices)
-    t = Table(title=tr("predict.title", as_of=ps.as_of.isoformat(), method=tr(f"model.method.{ps.method}")))
-    for h in ("predict.invoice", "predict.customer", "predict.open", "predict.due", "predict.p_late",
-              "predict.expected", "predict.why"):
-        t.add_column(tr(h))
+    title = tr("predict.title", as_of=ps.as_of.isoformat(), method=tr(f"model.method.{ps.method}"))
     ranked = sorted(ps.predictions, key=lambda p: -p.open_minor * p.p_late * max(1.0, p.expected_late_days))
-    for p in ranked[:limit]:
-        t.add_row(p.invoice, p.customer, money_text(p.open_minor, p.currency or "CNY"), p.due_on.isoformat(),
-                  f"{p.p_late:.0%}", p.expected_pay_date.isoformat(), "；".join(why_text(*w) for w in p.why))
-    console().print(t)
+    con = console()
+    if wide:
+        con.print(title, style="bold")
+        for p in ranked[:limit]:
+            # each invoice as a small block, the reasons whole: any terminal width reads it
+            con.print(Text.assemble((p.invoice, "bold"), " ", terminal_safe(p.customer)))
+            con.print("  " + " · ".join((money_text(p.open_minor, p.currency or "CNY"),
+                                         tr("predict.due_on", day=p.due_on.isoformat()), f"{p.p_late:.0%}",
+                                         tr("predict.expected_on", day=p.expected_pay_date.isoformat()))))
+            if p.why:
+                con.print("  " + "；".join(why_text(*w) for w in p.why), style="dim")
+    else:
+        # one line per invoice in 80 columns: the money and dates never cut, the reasons shortened (--wide: whole)
+        t = compact_table(title, tr("predict.legend"))
+        for i, h in enumerate(("predict.invoice", "predict.customer", "predict.open", "predict.due", "predict.p_late",
+                               "predict.expected", "predict.why")):
+            t.add_column(tr(h), justify="right" if i in (2, 4) else "left", no_wrap=i < 6, min_width=8 if i == 6 else None)
+        for p in ranked[:limit]:
+            t.add_row(short_cell(p.invoice), short_cell(p.customer), money_text(p.open_minor, p.currency or "CNY"),
+                      p.due_on.isoformat(), f"{p.p_late:.0%}", p.expected_pay_date.isoformat(),
+                      short_cell("；".join(why_text(*w) for w in p.why)))
+        con.print(t)
     if len(ranked) > limit:
-        console().print(tr("aging.more", count=len(ranked) - limit))
+        con.print(tr("predict.more", count=len(ranked) - limit))
 
 
 def _predict_consumer(as_json: bool, limit: int) -> None:
@@ -284,7 +311,7 @@ def _predict_consumer(as_json: bool, limit: int) -> None:
         t.add_row(x.cardholder, f"{x.p_default:.0%}", "；".join(why_text(*w) for w in x.why))
     console().print(t)
     if len(ranked) > limit:
-        console().print(tr("aging.more", count=len(ranked) - limit))
+        console().print(tr("predict.more", count=len(ranked) - limit))
 
 
 @app.command("forecast")
@@ -341,18 +368,18 @@ def forecast_cmd(
         return
     _notices(f.notices)
     t = Table(title=tr("forecast.title", as_of=f.as_of.isoformat(), currency=cur))
-    for i, h in enumerate(head):
-        t.add_column(h, justify="right" if i >= 2 else "left")
+    for i, h in enumerate(head):  # money is never cut short: the week and start columns give way first
+        t.add_column(h, justify="right" if i >= 2 else "left", no_wrap=i >= 2)
     for w in f.weeks:
         t.add_row(w.week, w.start.isoformat(), money_text(w.expected_minor, cur), money_text(w.low_minor, cur),
                   money_text(w.high_minor, cur))
     t.add_row(tr("forecast.later"), "", money_text(f.later_minor, cur), "", "")
-    t.add_row(f"[bold]{tr('forecast.open')}[/bold]", "", money_text(f.open_minor, cur), "", "")
+    t.add_row(Text(tr("forecast.open"), style="bold"), "", money_text(f.open_minor, cur), "", "")
     console().print(t)
     if f.past:
         pt = Table(title=tr("forecast.past_title"))
         for h in ("forecast.week", "forecast.expected", "forecast.actual"):
-            pt.add_column(tr(h), justify="right")
+            pt.add_column(tr(h), justify="right", no_wrap=True)
         for wk, _s, e, a in f.past[-13:]:
             pt.add_row(wk, money_text(e, cur), money_text(a, cur))
         console().print(pt)

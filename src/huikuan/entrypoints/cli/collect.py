@@ -22,10 +22,12 @@ from ...services.reporting import runs as list_runs
 from ...services.reporting import worklist as list_worklist
 from .common import (
     RichProgress,
+    compact_table,
     console,
     console_err,
     money_text,
     parse_day,
+    short_cell,
     state,
     terminal_safe,
     terms_text,
@@ -189,12 +191,6 @@ def _refusal_text(ev: Any) -> str:
               reason=terminal_safe(reason or ""))
 
 
-def _cell(text: str) -> Text:
-    """A cell that keeps to one line, shortened with …; the column it sits in may shrink, so the
-    amounts beside it never do."""
-    return Text(terminal_safe(text), no_wrap=True, overflow="ellipsis")
-
-
 def _what(r: Any) -> str:
     return (tr(f"letter.{r.letter}") if r.letter else _kind(r.kind)) + (" ⚑" if r.needs_approval else "")
 
@@ -220,9 +216,7 @@ def _who(r: Any) -> str:
 def worklist_table(rows: list[Any], title: str, lang: str, why: Any = None, calls: Any = None) -> Table:
     """The worklist, one line per task in an 80-column terminal: id, customer, what, channel, who, the
     amount (never wrapped or cut) and the reason shortened to the room left (``--wide``: all of it)."""
-    t = Table(title=title, box=None, padding=(0, 1), collapse_padding=True, pad_edge=False,
-              header_style="bold underline", title_justify="left", caption=tr("worklist.legend"),
-              caption_justify="left")
+    t = compact_table(title, tr("worklist.legend"))
     t.add_column(tr("col.id"), justify="right", no_wrap=True)
     t.add_column(tr("col.customer"), min_width=12, ratio=2)
     t.add_column(tr("col.kind"), no_wrap=True)
@@ -231,9 +225,9 @@ def worklist_table(rows: list[Any], title: str, lang: str, why: Any = None, call
     t.add_column(tr("col.amount"), justify="right", no_wrap=True)
     t.add_column(tr("col.reason"), min_width=10, ratio=3)
     for r in rows:
-        t.add_row(str(r.id), _cell(f"{r.customer_code} {r.customer_name}"), _what(r),
+        t.add_row(str(r.id), short_cell(f"{r.customer_code} {r.customer_name}"), _what(r),
                   _channel(r, calls), _who(r), money_text(r.amount_minor, r.currency),
-                  _cell((r.reason_zh if lang == "zh" else r.reason_en)
+                  short_cell((r.reason_zh if lang == "zh" else r.reason_en)
                         + (f" · {why[r.id]}" if why is not None and why[r.id] else "")))
     return t
 

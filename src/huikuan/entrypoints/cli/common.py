@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -21,6 +22,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from ... import i18n
 from ...domain.errors import Problem
@@ -270,6 +272,47 @@ def parse_day(text: str | None, field_name: str = "date") -> date | None:
         return parse_date(text)
     except (ValueError, InvalidInput) as e:
         raise InvalidInput("input.date", field=field_name, value=text) from e
+
+
+def short_cell(text: str) -> Text:
+    """A cell that keeps to one line, shortened with …; the column it sits in may shrink, so the
+    amounts beside it never do."""
+    return Text(terminal_safe(text), no_wrap=True, overflow="ellipsis")
+
+
+def compact_table(title: str, caption: str | None = None) -> Table:
+    """A borderless table in the worklist's style: one line per row, more room for the values in an
+    80-column terminal."""
+    return Table(title=title, box=None, padding=(0, 1), collapse_padding=True, pad_edge=False,
+                 header_style="bold underline", title_justify="left", caption=caption, caption_justify="left")
+
+
+def print_columns(con: Console, title: str, labels: list[str], columns: list[tuple[str, list[str]]],
+                  label_head: str = "") -> None:
+    """A table of named rows (``labels``) and right-aligned value columns, never cut short: when the
+    columns do not all fit the terminal, they are printed in as many tables as it takes, each with the
+    row labels first (a KPI by segment with six groups reads as two tables in 80 columns)."""
+    label_w = max([cell_len(x) for x in [*labels, label_head]] + [1])
+    widths = [max([cell_len(h)] + [cell_len(v) for v in vals]) for h, vals in columns]
+    room = max(con.width, label_w + 1 + max(widths + [1]))
+    chunks: list[list[int]] = [[]]
+    used = label_w
+    for i, w in enumerate(widths):
+        if chunks[-1] and used + 1 + w > room:
+            chunks.append([])
+            used = label_w
+        chunks[-1].append(i)
+        used += 1 + w
+    for k, chunk in enumerate(chunks):
+        t = compact_table(title if k == 0 else "")
+        t.add_column(label_head, no_wrap=True)
+        for i in chunk:
+            t.add_column(columns[i][0], justify="right", no_wrap=True)
+        for r, name in enumerate(labels):
+            t.add_row(terminal_safe(name), *[columns[i][1][r] for i in chunk])
+        con.print(t)
+        if k < len(chunks) - 1:
+            con.print()
 
 
 def money_text(minor: int, currency: str = "CNY") -> str:
