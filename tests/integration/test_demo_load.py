@@ -117,6 +117,18 @@ def test_cli_prints_the_summary_in_chinese_and_json(tmp_path: Path) -> None:
     summary = json.loads(r.stdout)
     assert summary["customers"] == 12 and summary["invoices"] == len(expected.invoices)
     assert summary["open_balance"] == Money(expected.open_minor).amount_text()
+    # last month's and this month's targets (the government segment's only when the demo has one)
+    from huikuan.bootstrap import bootstrap
+    from huikuan.config import Settings
+    from huikuan.services.kpi import kpi_report
+
+    app = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'other.db'}"))
+    gov = "政府" in {c["segment"] for c in expected.customers}
+    assert summary["kpi_targets"] == 2 * (3 + (2 if gov else 0))
+    for month in ("2026-10", "2026-11"):
+        rep = kpi_report(app, month, "segment")
+        assert {c.metric: c.target for c in rep.company.targets} == {
+            "overdue_collected_pct": 70.0, "overdue_share_pct": 45.0, "dso": 75.0}
 
     bad = _cli("--lang", "en", "--database-url", url, "demo-data", "--as-of", "23/11/2026")
     assert bad.returncode == 2 and "--as-of" in bad.stderr and "23/11/2026" in bad.stderr

@@ -114,3 +114,57 @@ def test_a_bad_month_is_a_clear_422(client_for):
     c = client_for("manager")
     r = c.get("/kpi?month=2026-13")
     assert r.status_code == 422 and "2026-13" in r.text
+
+
+def test_a_manager_sets_a_target_on_the_page_and_sees_progress(client_for, ledger):
+    """The form sets (and replaces) a month's target, audited with who did it; the card then shows it."""
+    from huikuan.services import audit
+
+    c = client_for("supervisor", person="王主管")
+    html = c.get("/kpi?month=2026-11").text
+    assert 'data-testid="target-form"' in html and "本月没有目标：在下面设定" in html
+    r = c.post("/kpi/targets", data={"month": "2026-11", "scope": "company", "metric": "overdue_collected_pct",
+                                     "value": "70%", "csrf_token": c.csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    html = c.get(r.headers["location"]).text
+    assert 'data-testid="target-saved"' in html and "逾期款回收率" in html
+    assert "≥ 70.0" in _card(html, "overdue_collected_pct")
+    r = c.post("/kpi/targets", data={"month": "2026-11", "scope": "segment", "key": "华东", "metric": "dso",
+                                     "value": "85", "csrf_token": c.csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    c.post("/kpi/targets", data={"month": "2026-11", "scope": "segment", "key": "华东", "metric": "dso",
+                                 "value": "80", "csrf_token": c.csrf})
+    assert [x for x in kpi_svc.targets(ledger, "2026-11") if x[1] == "segment"] == [
+        ("2026-11", "segment", "华东", "dso", 80.0)]
+    rows = [r for r in audit.find(ledger, action="kpi.target_set") if r.entity_key.startswith("2026-11")]
+    assert {r.entity_key for r in rows} == {"2026-11/company//overdue_collected_pct", "2026-11/segment/华东/dso"}
+    last = next(r for r in rows if r.after == {"value": 80.0})
+    assert last.before == {"value": 85.0} and last.actor.endswith("supervisor")
+
+
+@pytest.mark.parametrize(("form", "says"), [
+    ({"value": "七十"}, "“七十”不是数字"),
+    ({"value": "10001"}, "10001"),
+    ({"scope": "segment", "key": "华东区"}, "“华东区”"),
+    ({"scope": "collector", "key": ""}, "请填写 分类或收款员"),
+    ({"month": "2026-13"}, "2026-13"),
+])
+def test_a_bad_target_comes_back_on_the_page_and_nothing_is_stored(client_for, ledger, form, says):
+    c = client_for("owner")
+    data = {"month": "2026-11", "scope": "company", "metric": "dso", "value": "80", "csrf_token": c.csrf, **form}
+    r = c.post("/kpi/targets", data=data, follow_redirects=False)
+    assert r.status_code == 422 and 'data-testid="target-error"' in r.text and says in r.text, r.text[-3000:]
+    assert 'data-testid="target-form"' in r.text and f'value="{data["value"]}"' in r.text
+    assert kpi_svc.targets(ledger, "2026-11") == []
+
+
+@pytest.mark.parametrize(("roles", "status"), [(("finance",), 403), (("auditor",), 403), (("collector",), 403),
+                                                (("credit_manager",), 303)])
+def test_who_may_set_targets(client_for, ledger, roles, status):
+    c = client_for(*roles, person="张伟")
+    r = c.post("/kpi/targets", data={"month": "2026-11", "metric": "dso", "value": "80", "csrf_token": c.csrf},
+               follow_redirects=False)
+    assert r.status_code == status
+    assert len(kpi_svc.targets(ledger, "2026-11")) == (1 if status == 303 else 0)
+    if status == 403 and "collector" not in roles:
+        assert 'data-testid="target-form"' not in c.get("/kpi?month=2026-11").text

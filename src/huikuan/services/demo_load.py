@@ -79,6 +79,27 @@ def load(app: Any, company: DemoCompany, progress: ProgressSink | None = None) -
 
 
 
+# The month's targets a credit manager would set (the seeds: "collect 70 % of the overdue balance this month"),
+# for last month (the monthly review) and this one (the dashboard's progress); government pays slowly.
+DEMO_TARGETS = (("overdue_collected_pct", 70.0, None), ("overdue_share_pct", 45.0, None), ("dso", 75.0, None),
+                ("dso", 120.0, "政府"), ("overdue_collected_pct", 50.0, "政府"))
+
+
+def set_demo_targets(app: Any, as_of: date) -> int:
+    """Set ``DEMO_TARGETS`` for the month before ``as_of`` and its own month; returns how many were set."""
+    from .kpi import scope_keys, set_target
+
+    last = (as_of.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    segments = set(scope_keys(app)["segment"])
+    n = 0
+    for month in (last, as_of.strftime("%Y-%m")):
+        for metric, value, segment in DEMO_TARGETS:
+            if segment is None or segment in segments:
+                set_target(app, month, metric, value, segment=segment, actor="demo")
+                n += 1
+    return n
+
+
 def _previous_workdays(cal: Any, before: date, n: int) -> list[date]:
     out: list[date] = []
     d = before

@@ -281,7 +281,10 @@ def kpi_trend(app: Any, month: str | None = None, months: int = 6) -> list[Trend
 
 
 def set_target(app: Any, month: str, metric: str, value: float, *, segment: str | None = None,
-               collector: str | None = None) -> None:
+               collector: str | None = None, actor: str | None = None) -> None:
+    """Set (or replace) a month's target for the company, a segment or a collector, audited."""
+    from . import audit
+
     parse_month(month)
     if metric not in TARGET_METRICS:
         raise InvalidInput("input.enum", field="--metric", value=metric, allowed=", ".join(TARGET_METRICS))
@@ -291,8 +294,19 @@ def set_target(app: Any, month: str, metric: str, value: float, *, segment: str 
         raise InvalidInput("kpi.target_value", value=str(value))
     scope, key = ("segment", segment) if segment else ("collector", collector) if collector else ("company", "")
     with app.uow() as uow:
+        if key and key not in uow.analytics.scope_keys()[scope]:
+            raise InvalidInput("kpi.unknown_scope", field=f"--{scope}", value=key)
+        before = uow.analytics.target_value(month, scope, key or "", metric)
         uow.analytics.set_target(month, scope, key or "", metric, float(value))
+        audit.record(uow, app.clock.now(), actor, "kpi.target_set", "kpi_target", f"{month}/{scope}/{key}/{metric}",
+                     before=None if before is None else {"value": before}, after={"value": float(value)})
         uow.commit()
+
+
+def scope_keys(app: Any) -> dict[str, list[str]]:
+    """{"segment": [...], "collector": [...]}: what a target can be set for besides the company."""
+    with app.uow(write=False) as uow:
+        return dict(uow.analytics.scope_keys())
 
 
 def targets(app: Any, month: str | None = None) -> list[tuple[str, str, str, str, float]]:
@@ -302,4 +316,4 @@ def targets(app: Any, month: str | None = None) -> list[tuple[str, str, str, str
         return list(uow.analytics.targets(month))
 
 
-__all__ = ["METRICS", "TARGET_METRICS", "KpiReport", "Loaded", "TrendPoint", "kpi_report", "kpi_trend", "set_target", "targets"]
+__all__ = ["METRICS", "TARGET_METRICS", "KpiReport", "Loaded", "TrendPoint", "kpi_report", "kpi_trend", "scope_keys", "set_target", "targets"]

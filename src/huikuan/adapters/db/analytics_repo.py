@@ -151,6 +151,21 @@ class AnalyticsRepo:
         self.c.execute(insert(t.kpi_target).values(company_id=self.cid, month=month, scope=scope, scope_key=key,
                                                    metric=metric, value=value))
 
+    def target_value(self, month: str, scope: str, key: str, metric: str) -> float | None:
+        k = t.kpi_target.c
+        v = self.c.execute(select(k.value).where(k.company_id == self.cid, k.month == month, k.scope == scope,
+                                                 k.scope_key == key, k.metric == metric)).scalar()
+        return None if v is None else float(v)
+
+    def scope_keys(self) -> dict[str, list[str]]:
+        """The segments and collectors the customers name (what a target's scope can be), sorted."""
+        c = t.customer.c
+        out: dict[str, list[str]] = {}
+        for scope, col in (("segment", c.segment), ("collector", c.collector)):
+            out[scope] = sorted(str(v) for v in self.c.execute(
+                select(col).where(c.company_id == self.cid, col.is_not(None), col != "").distinct()).scalars())
+        return out
+
     def targets(self, month: str | None) -> list[tuple[str, str, str, str, float]]:
         """(month, scope, key, metric, value)."""
         k = t.kpi_target.c

@@ -41,6 +41,7 @@ def demo_data_cmd(
     try:
         report = demo_load.load(state.app(), company, progress)
         dealer = add_demo_dealer(state.app(), day)
+        targets = demo_load.set_demo_targets(state.app(), day)
         warm = demo_load.warm_up(state.app(), day, working_days=warm_up_days, seed=seed, progress=progress) \
             if warm_up_days else {}
         comms = add_demo_comms(state.app(), day)
@@ -55,6 +56,7 @@ def demo_data_cmd(
         "warm_up": warm,
         "credit_demo": dealer,
         "comms_demo": comms,
+        "kpi_targets": targets,
     }
     if as_json:
         console().print_json(json.dumps(summary, ensure_ascii=False))

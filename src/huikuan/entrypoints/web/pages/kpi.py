@@ -13,21 +13,27 @@ import io
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
 
+from .... import i18n
 from ....adapters import kpi_export
 from ....domain.aging import DEFAULT_BUCKETS, bucket_labels
-from ....domain.kpi import LOWER_IS_BETTER, METRICS, TARGET_METRICS
+from ....domain.errors import InvalidInput
+from ....domain.kpi import LOWER_IS_BETTER, METRICS, TARGET_METRICS, parse_month
 from ....domain.ledger import Role
 from ....services import kpi as kpi_svc
+from ....services.users import Principal
 from ..app import NavItem
-from ..auth import requires
+from ..auth import current_user, requires
 from ..templating import render, request_lang
 
 router = APIRouter()
 VIEWERS = (Role.SUPERVISOR, Role.CREDIT_SUPERVISOR, Role.CREDIT_MANAGER, Role.SALES_MANAGER, Role.MANAGER,
            Role.GM, Role.OWNER, Role.FINANCE, Role.AUDITOR)
+# who may set a month's targets on the page: those who answer for collection, not finance or the auditor
+SETTERS = (Role.SUPERVISOR, Role.CREDIT_SUPERVISOR, Role.CREDIT_MANAGER, Role.SALES_MANAGER, Role.MANAGER, Role.GM,
+           Role.OWNER)
 NAV = (NavItem("/kpi", "nav.kpi", tuple(str(r) for r in VIEWERS), order=16),)
 TREND_MONTHS = 6
 Month = Annotated[str | None, Query(max_length=7, pattern=r"^(\d{4}-\d{2})?$")]
@@ -49,7 +55,8 @@ def _charts(rep: kpi_svc.KpiReport, trend: list[kpi_svc.TrendPoint], lang: str) 
 
 
 @router.get("/kpi", dependencies=[requires(*VIEWERS)])
-def show(request: Request, month: Month = None, by: By = None) -> Response:
+def show(request: Request, month: Month = None, by: By = None, saved: Annotated[str | None, Query(max_length=200)] = None,
+         error: str | None = None, form: dict[str, str] | None = None, status: int = 200) -> Response:
     app = request.app.state.hk.app
     lang = request_lang(request)
     rep = kpi_svc.kpi_report(app, month or None, by or None)
@@ -62,7 +69,43 @@ def show(request: Request, month: Month = None, by: By = None) -> Response:
         "target_metrics": TARGET_METRICS, "lower_better": LOWER_IS_BETTER, "by": rep.by or "",
         "charts": json.dumps(_charts(rep, trend, lang), ensure_ascii=False),
         "label": lambda prefix, value: kpi_export.label(prefix, value, lang),
-    })
+        "setters": [str(r) for r in SETTERS], "keys": kpi_svc.scope_keys(app), "saved": saved, "error": error,
+        "form": form or {"month": rep.month, "scope": "company", "key": "", "metric": TARGET_METRICS[0], "value": ""},
+    }, status=status)
+
+
+@router.post("/kpi/targets", dependencies=[requires(*SETTERS)])
+def set_target(request: Request, user: Annotated[Principal, Depends(current_user)],
+               month: Annotated[str, Form(max_length=7)], metric: Annotated[str, Form(max_length=40)],
+               value: Annotated[str, Form(max_length=20)],
+               scope: Annotated[Literal["company", "segment", "collector"], Form()] = "company",
+               key: Annotated[str, Form(max_length=60)] = "") -> Response:
+    """Set (or replace) a month's target, as ``huikuan targets set`` does; a bad value comes back on the page
+    with the form as it was filled in."""
+    lang = request_lang(request)
+    form = {"month": month, "scope": scope, "key": key, "metric": metric, "value": value}
+    try:
+        try:
+            number = float(value.strip().rstrip("%").strip())
+        except ValueError as e:
+            raise InvalidInput("input.number", field=i18n.t("kpi.page.value", lang), value=value) from e
+        if scope != "company" and not key.strip():
+            raise InvalidInput("input.required", field=i18n.t("kpi.page.scope_key", lang))
+        kpi_svc.set_target(request.app.state.hk.app, month, metric, number,
+                           segment=key.strip() if scope == "segment" else None,
+                           collector=key.strip() if scope == "collector" else None, actor=user.name)
+    except InvalidInput as e:
+        try:
+            parse_month(month)
+        except InvalidInput:
+            month = ""  # the page shows last month; the form keeps what was typed
+        return show(request, month or None, None, None, i18n.error_text(e, lang), form, 422)
+    what = i18n.t("kpi.page.target_saved", lang, month=month,
+                  scope=key.strip() if scope != "company" else i18n.t("kpi.company", lang),
+                  metric=i18n.t(f"kpi.metric.{metric}", lang), value=f"{number:g}")
+    from urllib.parse import urlencode
+
+    return RedirectResponse("/kpi?" + urlencode({"month": month, "saved": what}), status_code=303)
 
 
 @router.get("/kpi/export", dependencies=[requires(*VIEWERS)])
