@@ -3,6 +3,7 @@ pdftotext) holds the sections and the customers, charts drawn server-side; Excel
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -12,9 +13,10 @@ from openpyxl import load_workbook
 from huikuan.entrypoints.cli.main import main
 
 CUSTOMERS = ("customer_code,name,terms,collector,segment\nK1,华东五金商行,net 30,张伟,内销\n"
-             "K2,深圳出口贸易公司,net 30,李娜,出口\n")
+             "K2,深圳出口贸易公司,net 30,李娜,出口\nK3,未分类客户,net 30,李娜,\n")
 INVOICES = ("invoice_no,customer_code,invoice_date,due_date,amount\nA,K1,2026-05-10,2026-06-09,1000\n"
-            "B,K1,2026-09-15,2026-10-15,2000\nC,K2,2026-10-10,2026-11-09,3100\nD,K2,2026-09-20,2026-10-20,800\n")
+            "B,K1,2026-09-15,2026-10-15,2000\nC,K2,2026-10-10,2026-11-09,3100\nD,K2,2026-09-20,2026-10-20,800\n"
+            "E,K3,2026-10-01,2026-10-31,50\n")
 PAYMENTS = "payment_no,customer_code,payment_date,amount,invoice_no\nP1,K1,2026-10-05,400,A\n"
 
 
@@ -41,6 +43,10 @@ def test_monthly_report_pdf_in_chinese_with_charts(db_url, tmp_path, monkeypatch
                      "华东五金商行", "深圳出口贸易公司", "回款指标与目标"):
         assert expected in text, expected
     assert "600.00" in text  # A's 600 left, over 90 days past due at the month's end
+    # K3 has no segment: its row and chart label read （未设置）, never a bare "-"; the reasons carry no "·"
+    seg_row = next(x for x in text.splitlines() if "（未设置）" in x and "50.00" in x)
+    assert seg_row.split()[0] == "（未设置）" and not any(x.split()[:1] == ["-"] for x in text.splitlines())
+    assert not re.search(r"= [-\d.,]+ ·", text)
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "CJK" in fonts, fonts
     out = tmp_path / "r.xlsx"

@@ -81,7 +81,7 @@ def aging_chart(r: Any, lang: str) -> str:
 
 def segment_chart(r: Any, lang: str) -> str:
     def draw(ax: Any) -> None:
-        names = [s.segment for s in r.segments]
+        names = [i18n.t("kpi.group_none", lang) if s.segment in ("-", "") else s.segment for s in r.segments]
         xs = range(len(names))
         ax.bar([x - 0.2 for x in xs], [s.last_overdue_pct or 0 for s in r.segments], width=0.4,
                label=i18n.t("report.last_month", lang), color="#e0a96d")
@@ -104,7 +104,8 @@ CSS = """
 body { font-family: "Noto Sans CJK SC", "Noto Sans CJK", "Noto Serif CJK SC", sans-serif; font-size: 9.5pt; color: #222; }
 h1 { font-size: 17pt; margin: 0 0 2mm; } h2 { font-size: 12.5pt; border-bottom: 1px solid #1f5fa8; margin-top: 6mm; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0; } th, td { border: 1px solid #bbb; padding: 1mm 1.5mm; }
-th { background: #eef3fa; text-align: left; } td.n { text-align: right; white-space: nowrap; }
+th { background: #eef3fa; text-align: left; word-break: keep-all; } td.n { text-align: right; white-space: nowrap; }
+td.k { white-space: nowrap; } table.wide { font-size: 8pt; } td.why { font-size: 8pt; color: #444; }
 .note { color: #666; font-size: 8.5pt; } img { width: 100%; } .page { page-break-before: always; }
 .measures td { height: 11mm; }
 """
@@ -122,11 +123,21 @@ def _num(v: float | None, digits: int = 1) -> str:
     return "-" if v is None else f"{v:,.{digits}f}"
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1) -> str:
-    out = ["<table><tr>", *[f"<th>{_e(h)}</th>" for h in head], "</tr>"]
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1, *, text_after: int | None = None,
+           cls: str = "") -> str:
+    """Columns from ``numeric_from`` on are right-aligned figures, except those from ``text_after`` on (a
+    reason, a note: left-aligned, smaller); the first column keeps to one line."""
+    out = [f'<table class="{cls}"><tr>' if cls else "<table><tr>", *[f"<th>{_e(h)}</th>" for h in head], "</tr>"]
+
+    def cell(i: int, c: str) -> str:
+        if text_after is not None and i >= text_after:
+            return f'<td class="why">{_e(c)}</td>'
+        if i >= numeric_from:
+            return f'<td class="n">{_e(c)}</td>'
+        return f'<td class="k">{_e(c)}</td>' if i == 0 else f"<td>{_e(c)}</td>"
+
     for r in rows:
-        out.append("<tr>" + "".join(f'<td class="n">{_e(c)}</td>' if i >= numeric_from else f"<td>{_e(c)}</td>"
-                                    for i, c in enumerate(r)) + "</tr>")
+        out.append("<tr>" + "".join(cell(i, c) for i, c in enumerate(r)) + "</tr>")
     out.append("</table>")
     return "".join(out)
 
@@ -134,6 +145,9 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int
 def render_html(r: Any, lang: str = "zh") -> str:
     def t(key: str, **p: Any) -> str:
         return i18n.t(key, lang, **p)
+
+    def seg(key: str) -> str:  # customers with no segment are grouped under "-": say so
+        return t("kpi.group_none") if key in ("-", "") else key
 
     cur = r.currency
     labels = bucket_labels(r.buckets, lang)
@@ -154,14 +168,14 @@ def render_html(r: Any, lang: str = "zh") -> str:
     parts.append(f'<img src="{segment_chart(r, lang)}" alt="">')
     parts.append(_table([t("kpi.by.segment"), *labels, t("report.overdue_pct"), t("report.last_overdue_pct"),
                          t("report.plan_overdue_pct")],
-                        [[s.segment, *[_money(v, cur) for v in s.this], _num(s.overdue_pct), _num(s.last_overdue_pct),
-                          _num(s.plan_overdue_pct)] for s in r.segments]))
+                        [[seg(s.segment), *[_money(v, cur) for v in s.this], _num(s.overdue_pct),
+                          _num(s.last_overdue_pct), _num(s.plan_overdue_pct)] for s in r.segments], cls="wide"))
     # 2. KPIs against targets
     parts.append(f"<h2 class=\"page\">{_e(t('report.s_kpis'))}</h2>")
     groups = [r.kpis.company, *r.kpis.groups]
-    parts.append(_table([t("kpi.metric"), *[g.key or t("kpi.company") for g in groups]],
+    parts.append(_table([t("kpi.metric"), *[seg(g.key) if g.key else t("kpi.company") for g in groups]],
                         [[t(f"kpi.metric.{m}"), *[_num(g.kpis.values[m]) for g in groups]] for m in METRICS]))
-    checks = [(g.key or t("kpi.company"), c) for g in groups for c in g.targets]
+    checks = [(seg(g.key) if g.key else t("kpi.company"), c) for g in groups for c in g.targets]
     if checks:
         parts.append(_table([t("kpi.scope"), t("kpi.metric"), t("kpi.target"), t("kpi.actual"), t("kpi.met")],
                             [[k, t(f"kpi.metric.{c.metric}"), _num(c.target), _num(c.actual),
@@ -172,19 +186,19 @@ def render_html(r: Any, lang: str = "zh") -> str:
     # 3. long overdue, disputed, movers
     parts.append(f"<h2>{_e(t('report.s_long_overdue'))}</h2>")
     parts.append(_table([t("predict.customer"), t("kpi.by.segment"), t("report.amount"), t("report.oldest_days")],
-                        [[f"{c.code} {c.name}", c.segment, _money(c.amount_minor, cur), str(c.days)]
+                        [[f"{c.code} {c.name}", seg(c.segment), _money(c.amount_minor, cur), str(c.days)]
                          for c in r.long_overdue], numeric_from=2) if r.long_overdue else
                  f"<p class=\"note\">{_e(t('report.none'))}</p>")
     parts.append(f"<h2>{_e(t('report.s_disputed'))}</h2>")
     parts.append(_table([t("predict.customer"), t("kpi.by.segment"), t("report.amount"), t("report.dispute_days")],
-                        [[f"{c.code} {c.name}", c.segment, _money(c.amount_minor, cur), str(c.days)]
+                        [[f"{c.code} {c.name}", seg(c.segment), _money(c.amount_minor, cur), str(c.days)]
                          for c in r.disputed], numeric_from=2) if r.disputed else
                  f"<p class=\"note\">{_e(t('report.none'))}</p>")
     parts.append(f"<h2>{_e(t('report.s_movers'))}</h2>")
     movers = [*r.movers_up, *r.movers_down]
     parts.append(_table([t("predict.customer"), t("kpi.by.segment"), t("report.overdue_last"), t("report.overdue_this"),
                          t("report.change")],
-                        [[f"{c.code} {c.name}", c.segment, _money(c.before_minor, cur), _money(c.amount_minor, cur),
+                        [[f"{c.code} {c.name}", seg(c.segment), _money(c.before_minor, cur), _money(c.amount_minor, cur),
                           _money(c.amount_minor - c.before_minor, cur)] for c in movers], numeric_from=2)
                  if movers else f"<p class=\"note\">{_e(t('report.none'))}</p>")
     # 4. expected to slip next month
@@ -195,8 +209,9 @@ def render_html(r: Any, lang: str = "zh") -> str:
     if r.slipping:
         parts.append(_table([t("predict.customer"), t("kpi.by.segment"), t("report.at_risk"), t("predict.p_late"),
                              t("predict.why")],
-                            [[f"{c.code} {c.name}", c.segment, _money(c.amount_minor, cur), f"{c.p_late:.0%}",
-                              "；".join(reason_text(w, lang) for w in c.why)] for c in r.slipping], numeric_from=2))
+                            [[f"{c.code} {c.name}", seg(c.segment), _money(c.amount_minor, cur), f"{c.p_late:.0%}",
+                              "；".join(reason_text(w, lang) for w in c.why)] for c in r.slipping], numeric_from=2,
+                            text_after=4))
     else:
         parts.append(f"<p class=\"note\">{_e(t('report.none'))}</p>")
     # 5. next month's measures

@@ -580,14 +580,14 @@ def rank_task_facts(tasks: Sequence[tuple[int, int, list[str], bool, int]], prom
 def reason_text(reason: tuple[str, float, float], lang: str) -> str:
     """One reason as a person reads it: the feature's name, its value and which way it pushed the risk."""
     feature, value, contribution = reason
-    arrow = "↑" if contribution > 0 else "↓" if contribution < 0 else "·"
+    arrow = " ↑" if contribution > 0 else " ↓" if contribution < 0 else ""  # the history rule's reasons push no way
     shown = f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.2f}"
     name = _FEATURE_NAMES.get((feature, lang))
     if name is None:  # a prediction run shows the same 34 names hundreds of thousands of times
         from .. import i18n  # (here, not per reason: an import statement costs ~10 µs even when cached)
 
         name = _FEATURE_NAMES[(feature, lang)] = i18n.t("feature." + feature, lang)
-    return f"{name} = {shown} {arrow}"
+    return f"{name} = {shown}{arrow}"
 
 
 _FEATURE_NAMES: dict[tuple[str, str], str] = {}
