@@ -9,6 +9,8 @@ translation shows up as a visible key (and ``tests/unit/test_i18n.py`` fails on 
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,43 @@ def _money(minor: Any, currency: Any) -> str:
         return Money(int(minor), str(currency or "CNY")).display()
     except (TypeError, ValueError):
         return str(minor)
+
+
+EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_day(d: date, lang: str, today: date | None = None) -> str:
+    """A day near ``today`` as people say it: 12月3日 / 3 Dec; with its year when that is not today's
+    (2027年1月4日 / 4 Jan 2027). Never the ISO ``2026-12-03``."""
+    if today is not None and d.year != today.year:
+        return f"{d.year}年{d.month}月{d.day}日" if lang == "zh" else f"{d.day} {EN_MONTHS[d.month - 1]} {d.year}"
+    return f"{d.month}月{d.day}日" if lang == "zh" else f"{d.day} {EN_MONTHS[d.month - 1]}"
+
+
+def short_moment(at: datetime, lang: str) -> str:
+    """A moment (already in the reader's time zone) as the workbench's "call after" marker shows it:
+    11月30日 09:00 / 30 Nov 09:00."""
+    return f"{short_day(at.date(), lang)} {at:%H:%M}"
+
+
+@cache
+def _pattern(template: str) -> re.Pattern[str] | None:
+    parts = re.split(r"\{(\w+)\}", template)
+    names = parts[1::2]
+    if len(set(names)) != len(names):
+        return None
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)) + r"\Z",
+                      re.DOTALL)
+
+
+def unformat(key: str, lang: str, text: str) -> dict[str, str] | None:
+    """The params that ``t(key, lang, ...)`` filled in to give ``text``, or None when ``text`` is not that
+    message: reads back a text stored in one language (a guard refusal, a task's reason) to word it again,
+    in another language or for another day."""
+    template = catalog(lang).get(key)
+    pattern = _pattern(template) if template else None
+    m = pattern.match(text) if pattern is not None else None
+    return m.groupdict() if m else None
 
 
 def both(key: str, /, **params: Any) -> tuple[str, str]:

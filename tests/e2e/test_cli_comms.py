@@ -75,6 +75,8 @@ def test_guard_check_json(cli):
     assert code == 0 and set(doc) == {"allowed", "rule", "reason", "next_allowed_at"}
     assert doc["allowed"] is False and doc["rule"] == "consumer_cn.quiet_hours"
     assert doc["next_allowed_at"] == "2026-11-28T08:00:00+08:00"
+    # the reason for people: the moment short and local, as the workbench shows it (next_allowed_at is the data)
+    assert doc["reason"] == "22:00–08:00 禁止催收联系（只允许 08:00–22:00）；11月28日 08:00 后可再联系"
     code, out, _ = cli("guard", "check", "KH1", "--channel", "phone", "--at", "2026-11-27T15:30+08:00", "--json")
     assert json.loads(out) == {"allowed": True, "rule": None, "reason": "允许联系", "next_allowed_at": None}
     code, out, _ = cli("guard", "check", "KH1", "--channel", "fax", "--at", "2026-11-27T15:30+08:00")
@@ -102,7 +104,7 @@ def test_template_preview_fails_on_a_missing_variable_and_saves_a_version_the_me
     assert {r["template_version"] for r in json.loads(out) if r["stage"] == "overdue_8_14" and r["customer"] == "KH1"} == {0}
 
 
-def test_customer_show_lists_the_guards_refusals_and_dead_letters(cli):
+def test_customer_show_lists_the_guards_refusals_and_dead_letters(cli, monkeypatch):
     code, out, err = cli("send", "--once", "--json", "--customer", "KH1", "--at", "2026-12-02T22:30+08:00")
     assert code == 0, err
     held = json.loads(out)["deferred"]
@@ -116,5 +118,15 @@ def test_customer_show_lists_the_guards_refusals_and_dead_letters(cli):
     assert [(r["kind"], r["channel"], r["rule"], r["status"]) for r in refusals] == [
         ("refused", "email", "b2b_cn.hours", "queued")] * held
     assert refusals[0]["at"].startswith("2026-12-02T14:30") and refusals[0]["reason"]
+    # stored as the sender wrote it (the moment as ISO text); the terminal words it for its reader
+    assert refusals[0]["reason"].endswith("下次允许联系时间：2026-12-03T09:00+08:00")
+    monkeypatch.setenv("COLUMNS", "300")  # table cells on one line
+    for args, said in ((("--lang", "en", "customer", "show", "KH1"),
+                        "outside working hours 09:00–18:00; allowed again from 3 Dec 09:00"),
+                       (("outbox",), "不在工作时间 09:00–18:00 内；12月3日 09:00 后可再联系"),
+                       (("--lang", "en", "outbox"), "outside working hours 09:00–18:00; allowed again from 3 Dec 09:00"),
+                       (("customer", "show", "KH1"), "不在工作时间 09:00–18:00 内；12月3日 09:00 后可再联系")):
+        code, out, _ = cli(*args)
+        assert code == 0 and said in out and "T09:00" not in out, (args, out)
     code, out, err = cli("send", "--once", "--customer", "NOPE")
     assert code == 2 and "NOPE" in out + err

@@ -3,6 +3,7 @@ page for supervisors, and recording a letter as posted."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -45,7 +46,7 @@ def test_the_outbox_page_is_for_supervisors(client_for: Any, ledger: Any) -> Non
 
 
 def test_a_guard_refusal_is_on_customer_360s_timeline_in_both_languages(client_for: Any, ledger: Any) -> None:
-    from datetime import datetime, time
+    from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo
 
     from huikuan.services import outbox, users
@@ -64,16 +65,25 @@ def test_a_guard_refusal_is_on_customer_360s_timeline_in_both_languages(client_f
     shown = page.text[page.text.index('data-testid="guard-refusal"'):]
     assert "短信被合规检查拦截（规则 consumer_cn.quiet_hours）" in shown and "22:00–08:00" in shown
     assert "22:30" in page.text  # the moment it was refused, local time
+    # the next allowed moment as people read it (the stored reason keeps it as ISO text), not raw ISO
+    after = day + timedelta(days=1)
+    assert f"22:00–08:00 禁止催收联系（只允许 08:00–22:00）；{after.month}月{after.day}日 08:00 后可再联系" in shown
+    assert "下次允许联系时间" not in page.text and "T08:00" not in page.text and "+08:00" not in page.text
     uid = next(u.id for u in users.list_users(ledger) if u.name == c.user_name)  # type: ignore[attr-defined]
     users.set_language(ledger, uid, "en")
     en = c.get(f"/customers/{CONSUMER}").text
     assert "SMS held by the compliance guard (rule consumer_cn.quiet_hours)" in en and "22:00–08:00" in en
+    # the reason in English too (it was stored in the message's Chinese), the moment short
+    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[after.month - 1]
+    assert (f"no collection contact 22:00–08:00 (allowed 08:00–22:00); allowed again from {after.day} {month} 08:00"
+            in en)
+    assert "禁止催收联系" not in en and "next allowed" not in en and "T08:00" not in en
 
 
 def test_todays_list_shows_the_guards_verdict_and_the_last_refusal(client_for: Any, ledger: Any) -> None:
     """Issue 9: a refusal is shown on the customer's timeline *and the collector's list*; phone tasks
     carry the guard's "call now?" (the function the sender uses)."""
-    from datetime import datetime, time
+    from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo
 
     from huikuan.services import outbox
@@ -94,6 +104,9 @@ def test_todays_list_shows_the_guards_verdict_and_the_last_refusal(client_for: A
     task = page[page.index(f"<b>{CONSUMER}</b>"):]
     task = task[:task.index('data-testid="task"')] if 'data-testid="task"' in task else task
     assert 'data-testid="refusal"' in task and "22:30 短信被拦截" in task and "22:00–08:00" in task
+    after = day + timedelta(days=1)
+    assert f"；{after.month}月{after.day}日 08:00 后可再联系" in task and "下次允许联系时间" not in task
+    assert "T08:00" not in task and "+08:00" not in task
     everyone = client_for("manager").get("/today?all=1").text  # the fixture's phone tasks
     phone = [r for r in reporting.worklist(ledger) if r.channel == "phone"]
     verdicts = outbox.call_now(ledger, phone)
@@ -116,3 +129,42 @@ def test_todays_list_says_never_for_a_customer_who_may_not_be_called(client_for:
     page = client_for("manager").get("/today?all=1").text
     assert "不得致电：该联系人已标记为不得通过电话联系" in page
     assert "- 后可打" not in page
+
+
+def test_a_reminders_reason_counts_the_days_from_the_day_the_page_is_read(client_for: Any, ledger: Any) -> None:
+    """The run words "N 天后到期" on its own day; Today, the customer's open tasks and the API word it for the
+    day they are read (a Saturday page shows Friday's task: one day fewer), with the due date short."""
+    from datetime import timedelta
+
+    from huikuan.services import outbox
+    from huikuan.services.demo_comms import CONSUMER, add_demo_comms
+
+    run_on = ledger.clock.today()
+    add_demo_comms(ledger, run_on)
+    run_daily(ledger)
+    due = next(r for r in outbox.list_messages(ledger, customer_code=CONSUMER) if r.channel == "sms")
+    task = next(r for r in reporting.worklist(ledger) if r.customer_code == CONSUMER)
+    due_on = date.fromisoformat(task.params["date"])
+    assert due and task.reason_zh.startswith(f"{(due_on - run_on).days} 天后到期（{due_on.isoformat()}）")
+    c = client_for("collector", person="刘明")
+    shown = f"{due_on.month}月{due_on.day}日"
+    en_day = f"{due_on.day} {('Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec')[due_on.month - 1]}"
+
+    def reason(path: str, marker: str) -> str:
+        page = c.get(path).text
+        return page[page.index(marker):][:400]
+
+    cases = [(due_on - timedelta(days=2), f"2 天后到期（{shown}）", f"due in 2 days ({en_day})"),
+             (due_on - timedelta(days=1), f"明天到期（{shown}）", f"due tomorrow ({en_day})"),
+             (due_on, f"今天到期（{shown}）", f"due today ({en_day})"),
+             (due_on + timedelta(days=1), f"昨天到期（{shown}），已逾期 1 天", f"due yesterday ({en_day}), 1 day overdue")]
+    for day, zh, en in cases:
+        ledger.clock.set(day)
+        assert zh in reason("/today", f"<b>{CONSUMER}</b>"), day
+        assert zh in reason(f"/customers/{CONSUMER}", "待办与待审批"), day
+        c.post("/lang", data={"lang": "en", "csrf_token": c.csrf})
+        assert en in reason("/today", f"<b>{CONSUMER}</b>"), day
+        c.post("/lang", data={"lang": "zh", "csrf_token": c.csrf})
+    # the timeline keeps the task's day: there the reason reads as of the run (its date short too)
+    timeline = c.get(f"/customers/{CONSUMER}").text
+    assert f"{(due_on - run_on).days} 天后到期（{shown}）" in timeline[timeline.index('data-testid="timeline-entry"'):]

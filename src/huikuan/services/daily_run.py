@@ -500,6 +500,50 @@ def reason_text(a: Action, lang: str) -> str:
     return i18n.t(a.reason_key, lang, label=label, **params)
 
 
+_DAY_COUNTED = ("reason.pre_due", "reason.overdue", "reason.overdue_grace")
+
+
+def task_reason(row: Any, lang: str, day: date) -> str:
+    """A stored task's reason (an ``action`` row) for a reader on ``day``.
+
+    The run words a reason on its own day and stores it; but a task stays open for days, and a weekend's
+    Today page shows Friday's tasks. So a reason that counts days is worded again here from what the run
+    stored beside it — the due date for one not yet due (5 天后到期（12月3日）, 明天到期, 今天到期, 昨天到期),
+    the run's day for one overdue (逾期 17 天) — and is right on the day it is read. Other reasons, and
+    one whose stored text no longer reads back, are shown as stored."""
+    stored = str(row.reason_zh if lang == "zh" else row.reason_en)
+    params = getattr(row, "params", None)
+    params = params if isinstance(params, dict) else {}
+    key = params.get("reason_key")
+    if key not in _DAY_COUNTED:
+        return stored
+    got = i18n.unformat(str(key), lang, stored)
+    if got is None:
+        return stored
+    label = got["label"]
+    try:
+        if key == "reason.pre_due":
+            return due_reason(date.fromisoformat(str(params["date"])), day, lang, label)
+        days = int(params["days"]) + (day - row.run_on).days
+        if key == "reason.overdue":
+            return i18n.t("reason.overdue", lang, days=days, label=label)
+        grace = int(params["grace"])
+        return i18n.t("reason.overdue_grace", lang, days=days, grace=grace, past=max(0, days - grace), label=label)
+    except (KeyError, TypeError, ValueError):
+        return stored
+
+
+def due_reason(due: date, day: date, lang: str, label: str) -> str:
+    """A reminder's reason on ``day`` for money due on ``due``: in n days, tomorrow, today, yesterday or
+    overdue n days, the due date short (12月3日 / 3 Dec)."""
+    n = (due - day).days
+    shown = i18n.short_day(due, lang, day)
+    if n >= 2:
+        return i18n.t("reason.pre_due", lang, days=n, date=shown, label=label)
+    key = {1: "reason.due_tomorrow", 0: "reason.due_today", -1: "reason.due_yesterday"}.get(n, "reason.due_passed")
+    return i18n.t(key, lang, days=-n, date=shown, label=label)
+
+
 _JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), its encoder built once
 _KIND_VALUE = {k: k.value for k in ActionKind}  # an enum's .value is a Python-level property: 4·10⁵ reads a run
 

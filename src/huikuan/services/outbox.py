@@ -289,7 +289,7 @@ def _messages_for(ctx: _Ctx, action: Any, customer: Any, contacts: list[Any], in
             if at is None:  # the guard will never allow this contact on this channel
                 v = check(profile, channel, ctx.now, g, (), ctx.cal)
                 row.update(status="dead", guard_rule=v.rule.value if v.rule else None, error_code="guard." + str(v.rule),
-                           error=verdict_text(v, lang))
+                           error=refusal_record(v, lang))
             out.append(row)
     return out
 
@@ -411,22 +411,98 @@ def no_contact_text(channel: str, lang: str) -> str:
     return i18n.t("outbox.no_contact", lang, channel=channel_name(channel, lang), roles="/".join(ENTITLED_ROLES))
 
 
-def verdict_text(v: Verdict, lang: str, *, moment: bool = True) -> str:
-    """The verdict in words; with ``moment`` (a message, ``guard check``) followed by when the contact
-    is next allowed. Without it, the rule's reason only: the worklist and Today show the moment
-    themselves, formatted for their reader."""
-    if v.allowed:
-        return i18n.t("guard.allowed", lang)
+_SEPARATOR = {"zh": "；", "en": "; "}
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)")
+_CHANNEL_CODE = {**{c: c for c in ("email", "sms", "phone")},
+                 **{i18n.t(f"channel.{c}", lang): c for c in ("email", "sms", "phone") for lang in ("zh", "en")}}
+
+
+def refusal_record(v: Verdict, lang: str) -> str:
+    """A refusal as the sender stores it (``outbox.error``, ``outbox_event.reason``): the rule's reason in
+    the message's language followed by the next allowed moment as ISO text — evidence that keeps the
+    exact moment, machine-readable. People read it through ``problem_text``, worded for them."""
     params = dict(v.params)
     if "channel" in params:
         params["channel"] = channel_name(str(params["channel"]), lang)
     text = i18n.t(v.reason_key, lang, **params)
+    if v.next_allowed_at is not None:
+        return text + _SEPARATOR[lang] + i18n.t(
+            "guard.next_allowed", lang, at=v.next_allowed_at.isoformat(timespec="minutes"))
+    return text + _SEPARATOR[lang] + i18n.t("guard.never", lang)
+
+
+def _shown(params: dict[str, str], lang: str, tz: ZoneInfo) -> dict[str, str]:
+    """A refusal's params as people read them: a channel by its name, days and moments short, local."""
+    out = {}
+    for k, value in params.items():
+        if k == "channel":
+            out[k] = channel_name(_CHANNEL_CODE.get(value, value), lang)
+        elif _ISO_DAY.fullmatch(value):
+            out[k] = i18n.short_day(date.fromisoformat(value), lang)
+        elif _ISO_MOMENT.fullmatch(value):
+            out[k] = i18n.short_moment(datetime.fromisoformat(value).astimezone(tz), lang)
+        else:
+            out[k] = value
+    return out
+
+
+def _worded(text: str, lang: str, tz: ZoneInfo, at: datetime | None, never: bool) -> str:
+    if at is not None:
+        return i18n.t("guard.reason_later", lang, reason=text, at=i18n.short_moment(at.astimezone(tz), lang))
+    return text + _SEPARATOR[lang] + i18n.t("guard.never", lang) if never else text
+
+
+def verdict_text(v: Verdict, lang: str, *, moment: bool = True, tz: str = "Asia/Shanghai") -> str:
+    """The verdict in words for people, days and moments short in ``tz``: 「11月28日 不是工作日；11月30日 09:00
+    后可再联系」; with ``moment`` (``guard check``) followed by when the contact is next allowed. Without it,
+    the rule's reason only: the worklist and Today show the moment themselves, formatted for their reader."""
+    if v.allowed:
+        return i18n.t("guard.allowed", lang)
+    zone = ZoneInfo(tz)
+    text = i18n.t(v.reason_key, lang, **_shown({k: str(x) for k, x in v.params}, lang, zone))
     if not moment:
         return text
-    if v.next_allowed_at is not None:
-        return text + "；" * (lang == "zh") + "; " * (lang != "zh") + i18n.t(
-            "guard.next_allowed", lang, at=v.next_allowed_at.isoformat(timespec="minutes"))
-    return text + ("；" if lang == "zh" else "; ") + i18n.t("guard.never", lang)
+    return _worded(text, lang, zone, v.next_allowed_at, v.next_allowed_at is None)
+
+
+def _read_back(stored: str, code: str | None, src: str) -> tuple[str, dict[str, str] | None, datetime | None,
+                                                                  bool] | None:
+    """A stored refusal or dead letter taken apart as written in language ``src``: (the reason's text, its
+    params when ``code``'s message reads back, the next allowed moment, never allowed); None when it is
+    not a text this sender writes in ``src``."""
+    head, at, never = stored, None, False
+    sep = _SEPARATOR[src]
+    if sep in stored:
+        before, tail = stored.rsplit(sep, 1)
+        got = i18n.unformat("guard.next_allowed", src, tail)
+        if got is not None and _ISO_MOMENT.fullmatch(got["at"]):
+            head, at = before, datetime.fromisoformat(got["at"])
+        elif tail == i18n.t("guard.never", src):
+            head, never = before, True
+    params = i18n.unformat(code, src, head) if code else None
+    if params is None and at is None and not never:
+        return None
+    return head, params, at, never
+
+
+def problem_text(stored: str | None, code: str | None, lang: str, tz: str) -> str:
+    """A refusal or dead letter as stored (``outbox_event.reason`` or ``outbox.error``, written in the message's
+    language, the moment as ISO text) worded for a reader in ``lang``: the reason in their language, days
+    and moments short in local time — 「22:00–08:00 禁止催收联系（只允许 08:00–22:00）；11月29日 08:00 后可再联系」.
+    Rows stored before this reading existed read the same way; a text it cannot read back (a provider's
+    error) is shown as stored."""
+    if not stored:
+        return ""
+    zone = ZoneInfo(tz)
+    for src in (lang, "en" if lang == "zh" else "zh"):
+        got = _read_back(stored, code, src)
+        if got is None:
+            continue
+        head, params, at, never = got
+        text = head if params is None or code is None else i18n.t(code, lang, **_shown(params, lang, zone))
+        return _worded(text, lang, zone, at, never)
+    return stored
 
 
 def guard_check(app: Any, customer_code: str, channel: str, at: datetime) -> dict[str, Any]:
@@ -454,7 +530,7 @@ def guard_check(app: Any, customer_code: str, channel: str, at: datetime) -> dic
     allowed = [v for v in verdicts if v.allowed]
     best = allowed[0] if allowed else min(
         verdicts, key=lambda v: (v.next_allowed_at is None, v.next_allowed_at or at))
-    return {**best.as_dict(), "reason": verdict_text(best, lang), "profile": profile.value}
+    return {**best.as_dict(), "reason": verdict_text(best, lang, tz=app.settings.timezone), "profile": profile.value}
 
 
 def call_now(app: Any, tasks: list[Any], at: datetime | None = None, uow: Any = None,
@@ -491,7 +567,7 @@ def call_now(app: Any, tasks: list[Any], at: datetime | None = None, uow: Any = 
             continue
         ok = [v for v in verdicts if v.allowed]
         best = ok[0] if ok else min(verdicts, key=lambda v: (v.next_allowed_at is None, v.next_allowed_at or at))
-        out[r.id] = {**best.as_dict(), "reason": verdict_text(best, lang, moment=False)}
+        out[r.id] = {**best.as_dict(), "reason": verdict_text(best, lang, moment=False, tz=app.settings.timezone)}
     return out
 
 
@@ -613,7 +689,7 @@ def _guard_rows(app: Any, repo: Any, rows: list[Any], now: datetime, cal: WorkCa
                 v = Verdict(True)
             if not v.allowed:
                 rule = v.rule.value if v.rule else None
-                text = verdict_text(v, row.lang)
+                text = refusal_record(v, row.lang)
                 never = v.next_allowed_at is None
                 later = {} if v.next_allowed_at is None else {"next_attempt_at": _naive_utc(v.next_allowed_at)}
                 repo.update_message(row.id, status="dead" if never else "queued", guard_rule=rule,

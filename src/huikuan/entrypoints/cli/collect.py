@@ -15,7 +15,8 @@ from typer.core import TyperGroup
 from ...domain.errors import InvalidInput
 from ...domain.money import Money, format_minor
 from ...services import collect as svc
-from ...services.daily_run import reason_text, run_daily
+from ...services.daily_run import reason_text, run_daily, task_reason
+from ...services.outbox import problem_text
 from ...services.reporting import OpenInvoice, actions_of_day, open_invoice
 from ...services.reporting import open_invoices as list_open_invoices
 from ...services.reporting import runs as list_runs
@@ -151,6 +152,7 @@ def worklist_cmd(
     # Now, whatever the list's day: the compliance guard's "call now?" for phone tasks and each customer's
     # newest refused or dead message of the last week (the Today page shows the same).
     details = worklist_details(a, rows[:limit])
+    shown_on = day or a.clock.today()  # reasons that count days are worded for the list's day
     calls = {d.task.id: d.call for d in details if d.call is not None}
     refusals = {d.task.id: d.refusal for d in details}
     if as_json:
@@ -159,7 +161,7 @@ def worklist_cmd(
              "kind": r.kind, "channel": r.channel, "assignee_role": r.assignee_role, "assignee": r.assignee,
              "stage": r.stage, "letter": r.letter, "needs_approval": r.needs_approval, "invoices": r.invoices,
              "amount": format_minor(r.amount_minor, r.currency), "currency": r.currency,
-             "reason": r.reason_zh if lang == "zh" else r.reason_en, "why": why[r.id] or None,
+             "reason": task_reason(r, lang, shown_on), "why": why[r.id] or None,
              "call_now": calls.get(r.id), "last_refusal": (svc.refusal_json(ev) if (ev := refusals.get(r.id)) is not None else None)}
             for r in rows[:limit]], ensure_ascii=False, indent=2))
         return
@@ -171,22 +173,22 @@ def worklist_cmd(
             con.print(Text.assemble((f"{r.id:>5} ", "bold"), terminal_safe(f"{r.customer_code} {r.customer_name}")))
             parts = (_what(r), _channel(r, calls), _who(r), money_text(r.amount_minor, r.currency))
             con.print(" " * 6 + " · ".join(p for p in parts if p))
-            con.print(" " * 6 + (r.reason_zh if lang == "zh" else r.reason_en), style="dim")
+            con.print(" " * 6 + task_reason(r, lang, shown_on), style="dim")
             if why[r.id]:
                 con.print(" " * 6 + why[r.id], style="yellow")
             if (ev := refusals.get(r.id)) is not None:
                 con.print(" " * 6 + _refusal_text(ev), style="red")
         con.print(tr("worklist.legend_wide"))
     else:
-        con.print(worklist_table(rows[:limit], tr("worklist.title", count=len(rows)), lang, why, calls))
+        con.print(worklist_table(rows[:limit], tr("worklist.title", count=len(rows)), lang, why, calls, shown_on))
     if len(rows) > limit:
         con.print(tr("worklist.more", count=len(rows) - limit))
 
 
 def _refusal_text(ev: Any) -> str:
     at = ev.at.replace(tzinfo=UTC).astimezone(ZoneInfo(state.app().settings.timezone)).strftime("%m-%d %H:%M")
-    # The stored reason is in the language the sender wrote it in (the run's); in English name the rule.
-    reason = ev.reason if state.lang == "zh" else (ev.rule or ev.error_code)
+    # The stored reason is in the language the sender wrote it in, its moment ISO: worded for the reader.
+    reason = problem_text(ev.reason, ev.error_code, state.lang, state.app().settings.timezone)
     return tr("today.dead" if ev.kind == "dead" else "today.refused", at=at, channel=tr(f"channel.{ev.channel}"),
               reason=terminal_safe(reason or ""))
 
@@ -213,7 +215,8 @@ def _who(r: Any) -> str:
     return str(r.assignee or tr(f"role.{r.assignee_role}"))
 
 
-def worklist_table(rows: list[Any], title: str, lang: str, why: Any = None, calls: Any = None) -> Table:
+def worklist_table(rows: list[Any], title: str, lang: str, why: Any = None, calls: Any = None,
+                   day: Any = None) -> Table:
     """The worklist, one line per task in an 80-column terminal: id, customer, what, channel, who, the
     amount (never wrapped or cut) and the reason shortened to the room left (``--wide``: all of it)."""
     t = compact_table(title, tr("worklist.legend"))
@@ -227,8 +230,8 @@ def worklist_table(rows: list[Any], title: str, lang: str, why: Any = None, call
     for r in rows:
         t.add_row(str(r.id), short_cell(f"{r.customer_code} {r.customer_name}"), _what(r),
                   _channel(r, calls), _who(r), money_text(r.amount_minor, r.currency),
-                  short_cell((r.reason_zh if lang == "zh" else r.reason_en)
-                        + (f" · {why[r.id]}" if why is not None and why[r.id] else "")))
+                  short_cell(task_reason(r, lang, day or state.app().clock.today())
+                             + (f" · {why[r.id]}" if why is not None and why[r.id] else "")))
     return t
 
 
@@ -435,7 +438,8 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
         for x in v.refusals:
             local = x.at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
             t.add_row(local.strftime("%Y-%m-%d %H:%M"), tr(f"channel.{x.channel}"),
-                      f"{tr(f'refusal.{x.kind}')}\n{x.rule or x.error_code or '-'}", x.reason or "")
+                      f"{tr(f'refusal.{x.kind}')}\n{x.rule or x.error_code or '-'}",
+                      problem_text(x.reason, x.error_code, state.lang, state.app().settings.timezone))
         con.print(t)
     if v.open_actions:
         t = Table(title=tr("customer.open_actions"))
@@ -443,7 +447,7 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
             t.add_column(tr(col), overflow="fold")
         for x in v.open_actions:
             kind = tr(f"letter.{x.letter}") if x.letter else _kind(x.kind)
-            t.add_row(str(x.id), x.run_on.isoformat(), kind, x.reason_zh if lang == "zh" else x.reason_en)
+            t.add_row(str(x.id), x.run_on.isoformat(), kind, task_reason(x, lang, v.as_of))
         con.print(t)
 
 

@@ -112,7 +112,7 @@ def outbox_cmd(
         t.add_row(str(r.id), r.customer_code, tr(f"channel.{r.channel}"), r.to_address,
                   (r.subject if r.channel == "email" else r.body_text) or "", tr(f"outbox.status.{r.status}"),
                   r.next_attempt_at.strftime("%Y-%m-%d %H:%M") + " UTC" if r.status in ("queued", "failed") else "",
-                  r.error or "")
+                  svc.problem_text(r.error, r.error_code, state.lang, state.app().settings.timezone))
     console().print(t)
 
 

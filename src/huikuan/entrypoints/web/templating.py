@@ -19,6 +19,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ... import i18n
 from ...domain.money import Money
+from ...services.daily_run import task_reason
+from ...services.outbox import problem_text
 from .auth import (
     LANG_COOKIE,
     SESSION_COOKIE,
@@ -30,7 +32,7 @@ from .auth import (
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_EN_MONTHS = i18n.EN_MONTHS
 
 
 def money_text(minor: int | None, currency: str = "CNY") -> str:
@@ -119,13 +121,15 @@ def render(request: Request, name: str, ctx: dict[str, Any] | None = None, statu
         30 Nov 09:00."""
         if not iso:
             return "-"
-        local = datetime.fromisoformat(iso).astimezone(tz)
-        if lang == "zh":
-            return f"{local.month}月{local.day}日 {local:%H:%M}"
-        return f"{local.day} {_EN_MONTHS[local.month - 1]} {local:%H:%M}"
+        return i18n.short_moment(datetime.fromisoformat(iso).astimezone(tz), lang)
+
+    def problem(stored: str | None, code: str | None) -> str:
+        """A stored guard refusal or dead letter worded for this reader (their language, local short moments)."""
+        return problem_text(stored, code, lang, hk.app.settings.timezone)
 
     values = {
-        "request": request, "moment": moment, "soon": soon, "terms": lambda text: terms_text(text, lang), "user": optional_user(request), "lang": lang, "t": t,
+        "request": request, "moment": moment, "soon": soon, "problem": problem,
+        "task_reason": lambda row, on=None: task_reason(row, lang, on or hk.app.clock.today()), "terms": lambda text: terms_text(text, lang), "user": optional_user(request), "lang": lang, "t": t,
         "day": lambda d: day_text(d, lang), "local_time": local_time, "csrf": csrf_token(request),
         "today": hk.app.clock.today(), "company": hk.app.settings.company, "nav": hk.nav_for(optional_user(request)),
     }

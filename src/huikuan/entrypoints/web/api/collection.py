@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from ....domain.errors import InvalidInput, NotFound
 from ....domain.ledger import Role
 from ....services import collect
+from ....services.daily_run import task_reason
 from ....services.reporting import runs as list_runs
 from ....services.reporting import worklist
 from ....services.users import Principal
@@ -57,11 +58,12 @@ def get_worklist(request: Request, user: Annotated[Principal, Depends(current_us
                     grade=grade or None, limit=limit + 1, after=decode_cursor3(cursor, "after"), roles=None if everyone else user.roles)
     more = len(rows) > limit
     rows = rows[:limit]
+    today = request.app.state.hk.app.clock.today()
     items = [WorklistItem(
         action_id=r.id, customer=r.customer_code, customer_name=r.customer_name, run_on=r.run_on, stage=r.stage,
         kind=r.kind, channel=r.channel, assignee_role=r.assignee_role, assignee=r.assignee, letter=r.letter,
         needs_approval=bool(r.needs_approval), invoices=list(r.invoices or []), amount_minor=int(r.amount_minor),
-        currency=r.currency, reason=r.reason_zh if user.lang == "zh" else r.reason_en) for r in rows]
+        currency=r.currency, reason=task_reason(r, user.lang, today)) for r in rows]
     return Page[WorklistItem](items=items, next=encode_cursor(rows[-1].ev_position, rows[-1].amount_minor, rows[-1].id) if more else None)
 
 
