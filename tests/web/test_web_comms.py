@@ -164,6 +164,7 @@ def test_a_reminders_reason_counts_the_days_from_the_day_the_page_is_read(client
         assert zh in reason(f"/customers/{CONSUMER}", "待办与待审批"), day
         c.post("/lang", data={"lang": "en", "csrf_token": c.csrf})
         assert en in reason("/today", f"<b>{CONSUMER}</b>"), day
+        assert "Invoices: CN-DEMO-001" in reason("/today", f"<b>{CONSUMER}</b>")  # not the Chinese colon (：)
         c.post("/lang", data={"lang": "zh", "csrf_token": c.csrf})
     # the timeline keeps the task's day: there the reason reads as of the run (its date short too)
     timeline = c.get(f"/customers/{CONSUMER}").text

@@ -129,7 +129,7 @@ def render(request: Request, name: str, ctx: dict[str, Any] | None = None, statu
 
     values = {
         "request": request, "moment": moment, "soon": soon, "problem": problem,
-        "task_reason": lambda row, on=None: task_reason(row, lang, on or hk.app.clock.today()), "terms": lambda text: terms_text(text, lang), "user": optional_user(request), "lang": lang, "t": t,
+        "task_reason": lambda row, on=None: task_reason(row, lang, on or hk.app.clock.today()), "colon": "：" if lang == "zh" else ": ", "terms": lambda text: terms_text(text, lang), "user": optional_user(request), "lang": lang, "t": t,
         "day": lambda d: day_text(d, lang), "local_time": local_time, "csrf": csrf_token(request),
         "today": hk.app.clock.today(), "company": hk.app.settings.company, "nav": hk.nav_for(optional_user(request)),
     }
