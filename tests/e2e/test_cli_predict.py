@@ -189,6 +189,9 @@ def test_the_columnar_path_predicts_what_the_per_row_path_predicts(cli):
         code, out, err = cli(*args)
         assert code == 0, out + err
     assert cli("model", "train", "--as-of", "2026-09-01")[0] == 0
+    # a new customer, nothing settled yet: its reasons say "no record yet", not "= -1", in both paths
+    cli.load("customer_code,name,terms\nK9,新客户,net 30\n",
+             "invoice_no,customer_code,invoice_date,due_date,amount\nN1,K9,2026-08-20,2026-09-19,5000\n", None)
     from huikuan.bootstrap import bootstrap
     from huikuan.config import Settings
     from huikuan.services import prediction
@@ -204,6 +207,10 @@ def test_the_columnar_path_predicts_what_the_per_row_path_predicts(cli):
             assert fast.method == plain.method == "lightgbm" and fast.notices == plain.notices
             assert len(fast.predictions) >= 8
             assert len(fast.predictions) == len(plain.predictions)
+            new = next(p for p in fast.predictions if p.invoice == "N1")
+            assert any(f.endswith(":none") for f, _v, _c in new.why), new.why
+            assert not any(f.endswith(":none") and f[:-5] in ("hist_mean_delay", "hist_max_delay")
+                           for p in fast.predictions if p.customer != "K9" for f, _v, _c in p.why)
             for a, b in zip(fast.predictions, plain.predictions, strict=True):
                 # contributions come from per-tree tables (adapters/predict/small_trees.py), summed in another
                 # order than LightGBM's TreeSHAP: equal to rounding; everything else to the bit

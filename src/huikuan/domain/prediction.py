@@ -81,6 +81,25 @@ BAD_OUTCOMES = frozenset({"no_answer", "refused", "disputed"})
 ABSENT = -1.0  # value of a history feature when there is no history (trees split on it)
 
 
+# Which features have no value (``ABSENT``) for a row, so that an explanation says "no record yet" instead of
+# "= -1": shares, spreads and day counts can never be −1 otherwise; a delay can (paid a day early), so the
+# delay features count as absent exactly when the customer has no settled invoice yet (``hist_n`` = 0).
+ABSENT_IF_NEGATIVE = frozenset({
+    "hist_late_frac", "hist_mean_dtp", "hist_std_delay", "hist_recent_late_frac", "days_since_last_settlement",
+    "promises_broken_frac", "contacts_bad_frac", "hist_frac_open_this_long", "hist_late_given_open",
+    "hist_remaining_given_open", "surv_p_late", "surv_remaining", "surv_late_days"})
+ABSENT_WITHOUT_HISTORY = frozenset({"hist_mean_delay", "hist_last_delay", "hist_last3_delay", "hist_trend",
+                                    "hist_max_delay", "age_minus_mean_dtp"})
+NO_VALUE = ":none"  # suffix of a reason's feature name when the feature had no value
+
+
+def reason_name(feature: str, value: float, hist_n: float) -> str:
+    """``feature``, or ``feature + NO_VALUE`` when the row had no value for it (see ``ABSENT_IF_NEGATIVE``)."""
+    if (feature in ABSENT_IF_NEGATIVE and value == ABSENT) or (feature in ABSENT_WITHOUT_HISTORY and hist_n == 0):
+        return feature + NO_VALUE
+    return feature
+
+
 def bisect_left(xs: Sequence[Any], x: Any) -> int:
     """The first index whose item is not below ``x`` in a sorted sequence (``bisect.bisect_left``, kept
     here so the domain imports nothing outside its allow-list)."""

@@ -19,6 +19,7 @@ from typing import Any
 from ..domain.errors import InvalidInput
 from ..domain.prediction import (
     FEATURES,
+    NO_VALUE,
     ContactRecord,
     DisputeRecord,
     History,
@@ -27,12 +28,14 @@ from ..domain.prediction import (
     PromiseRecord,
     capture,
     history_rule,
+    reason_name,
     roc_auc,
     training_samples,
     wape,
 )
 
 KIND = "payment"
+HIST_N = FEATURES.index("hist_n")
 MIN_SETTLED = 30
 RESIDUAL_QUANTILES = tuple(range(5, 100, 10))  # 5, 15 … 95: the spread of pay dates for the forecast
 
@@ -256,7 +259,7 @@ def _predict(app: Any, book: Book, model: tuple[dict[str, Any], str] | None, ver
         size = list(map(abs, contrib))
         # the three largest contributions; equal ones in feature order (a stable sort, in reverse)
         top = sorted(range(len(FEATURES)), key=size.__getitem__, reverse=True)[:3]
-        why = [(FEATURES[k], row[k], contrib[k]) for k in top]
+        why = [(reason_name(FEATURES[k], row[k], row[HIST_N]), row[k], contrib[k]) for k in top]
         expected_late = max(0.0, late_days)
         out.predictions.append(_make(book, inv, p, when, expected_late, why))
     return out
@@ -581,13 +584,19 @@ def reason_text(reason: tuple[str, float, float], lang: str) -> str:
     """One reason as a person reads it: the feature's name, its value and which way it pushed the risk."""
     feature, value, contribution = reason
     arrow = " ↑" if contribution > 0 else " ↓" if contribution < 0 else ""  # the history rule's reasons push no way
+    if feature.endswith(NO_VALUE):  # no record yet (a new customer's history, no promise made …)
+        return _name(feature[:-len(NO_VALUE)], lang) + _name("no_value", lang) + arrow
     shown = f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.2f}"
+    return f"{_name(feature, lang)} = {shown}{arrow}"
+
+
+def _name(feature: str, lang: str) -> str:
     name = _FEATURE_NAMES.get((feature, lang))
     if name is None:  # a prediction run shows the same 34 names hundreds of thousands of times
         from .. import i18n  # (here, not per reason: an import statement costs ~10 µs even when cached)
 
         name = _FEATURE_NAMES[(feature, lang)] = i18n.t("feature." + feature, lang)
-    return f"{name} = {shown}{arrow}"
+    return name
 
 
 _FEATURE_NAMES: dict[tuple[str, str], str] = {}

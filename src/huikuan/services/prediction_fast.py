@@ -13,11 +13,23 @@ from typing import Any
 
 import numpy as np
 
-from ..domain.prediction import FEATURES, ContactRecord, DisputeRecord, HolidayIndex, PromiseRecord
+from ..domain.prediction import (
+    ABSENT,
+    ABSENT_IF_NEGATIVE,
+    ABSENT_WITHOUT_HISTORY,
+    FEATURES,
+    NO_VALUE,
+    ContactRecord,
+    DisputeRecord,
+    HolidayIndex,
+    PromiseRecord,
+)
 from .feature_matrix import NEVER, FeatureBook
-from .prediction import Prediction, PredictionSet, _finite, _safe_calendar
+from .prediction import HIST_N, Prediction, PredictionSet, _finite, _safe_calendar
 
 REASONS = 3  # features named in "why"
+_ABSENT_IF_NEGATIVE = [FEATURES.index(f) for f in sorted(ABSENT_IF_NEGATIVE)]
+_ABSENT_WITHOUT_HISTORY = [FEATURES.index(f) for f in sorted(ABSENT_WITHOUT_HISTORY)]
 
 
 def load_columns(app: Any, as_of: date) -> tuple[FeatureBook, dict[str, Any], dict[int, str]]:
@@ -64,8 +76,9 @@ def predict_columns(app: Any, d: date, model: tuple[dict[str, Any], str], versio
     def finite(a: Any) -> list[float]:
         return np.where(np.isfinite(a), a, 0.0).ravel().tolist()
 
-    names = np.asarray(FEATURES, dtype=object)[top].ravel().tolist()
-    reasons = iter(zip(names, finite(np.take_along_axis(x, top, axis=1)),
+    values = np.take_along_axis(x, top, axis=1)
+    names = reason_names(x, top, values).ravel().tolist()
+    reasons = iter(zip(names, finite(values),
                        finite(np.take_along_axis(contrib, top, axis=1)), strict=True))
     ids = cols["id"][rows].tolist()
     labels = _labels(app, ids)
@@ -91,6 +104,15 @@ def predict_columns(app: Any, d: date, model: tuple[dict[str, Any], str], versio
                           day(as_of + max(0, round(rem))), day(due_n), open_n, currency, _finite(max(0.0, late)),
                           why, iid))
     return out
+
+
+def reason_names(x: Any, top: Any, values: Any) -> Any:
+    """The feature names of the reasons ``top`` (column indexes per row of ``x``, their ``values``), as
+    ``reason_name`` gives them row by row: a feature without a value is named "<feature>:none"."""
+    no_value = ((np.isin(top, _ABSENT_IF_NEGATIVE) & (values == ABSENT))
+                | (np.isin(top, _ABSENT_WITHOUT_HISTORY) & (x[:, [HIST_N]] == 0)))
+    return np.where(no_value, np.asarray([f + NO_VALUE for f in FEATURES], dtype=object)[top],
+                    np.asarray(FEATURES, dtype=object)[top])
 
 
 def _labels(app: Any, ids: list[int]) -> dict[int, tuple[str, str]]:
