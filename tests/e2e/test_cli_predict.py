@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -244,3 +244,41 @@ def test_training_rows_from_the_feature_matrix_train_the_very_same_model(cli, mo
         app.engine.dispose()
     assert fast[0].method == "lightgbm" and fast[0].samples > 100
     assert fast[2] == plain[2] and fast[1] == plain[1]
+
+
+def test_the_columnar_rule_predicts_what_the_per_row_rule_predicts(cli):
+    """Without a model ``predict`` runs the customer-history rule on NumPy columns
+    (``prediction_fast.predict_rule_columns``); the per-row path over ``load_book`` (``history_rule``, the
+    definition) must give the very same predictions, reasons, notices and order: with an invoice paid on D,
+    invoices past due, a customer with nothing settled yet, a book with nothing settled and one with no
+    invoice at all."""
+    invoices, payments = _invoices(("K1", "K2"), 60)
+    cli.load(CUSTOMERS + "K3,丙公司,net 30\n", invoices + "0900001,K3,2026-08-20,2026-09-19,500.00\n", payments)
+    code, out, err = cli("pay", "K1", "--amount", "154.50", "--date", "2026-09-01", "--invoice", "0000054")
+    assert code == 0, out + err  # invoice 0000054 settled on 09-01: open that day, history the day after
+    from huikuan.bootstrap import bootstrap
+    from huikuan.config import Settings
+    from huikuan.services import prediction
+
+    app = bootstrap(Settings(database_url=cli.db_url))  # type: ignore[attr-defined]
+    try:
+        for d in (date(2026, 9, 1), date(2026, 9, 2), date(2026, 10, 15), date(2026, 1, 10), date(2026, 1, 1)):
+            fast = prediction.predict(app, d)
+            plain = prediction._predict(app, prediction.load_book(app, d), None, None, [])
+            assert fast.method == plain.method == "history_rule" and fast.model_version is None
+            assert fast.notices == [("predict.no_model", {})] + plain.notices
+            assert fast.predictions == plain.predictions
+            window = (d + timedelta(days=5), d + timedelta(days=20))
+            assert prediction.predict(app, d, due_between=window).predictions == [
+                p for p in plain.predictions if window[0] <= p.due_on <= window[1]]
+            if d == date(2026, 9, 1):
+                assert len(fast.predictions) >= 8 and {p.customer for p in fast.predictions} == {"K1", "K2", "K3"}
+                assert any(p.p_late == 1.0 for p in fast.predictions)  # past due
+                assert "0000054" in {p.invoice for p in fast.predictions}
+                assert [w[1] for p in fast.predictions if p.customer == "K3" for w in p.why] == [0.0]
+            if d == date(2026, 1, 10):
+                assert fast.predictions and ("predict.no_settled_history", {}) in fast.notices
+            if d == date(2026, 1, 1):
+                assert not fast.predictions and fast.notices[-1][0] == "predict.no_invoices"
+    finally:
+        app.engine.dispose()

@@ -1,13 +1,17 @@
-"""``predict`` with a trained model over a whole book: the book read as NumPy columns, the features of every
-open invoice computed at once (``feature_matrix``), the three boosters and the contributions in one batch.
+"""``predict`` over a whole book, read as NumPy columns. With a trained model: the features of every open
+invoice computed at once (``feature_matrix``), the three boosters and the contributions in one batch. Without
+one (or when the fallback applies): the customer-history rule for every open invoice at once
+(``history_rule_columns``).
 
 The result is the per-row path's (``prediction._predict`` over ``load_book``), the same predictions in the
 same order: open invoices by (invoice day, id); ``tests/e2e/test_cli_predict.py`` compares the two on both
-databases. At 10⁶ invoices the per-row path built a million Python records and fed the learner row lists.
+databases, ``tests/unit/test_rule_columns.py`` the rule with ``domain.prediction.history_rule`` on random
+books. At 10⁶ invoices the per-row path built a million Python records and fed the learner row lists.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,12 +23,13 @@ from ..domain.prediction import (
     ABSENT_WITHOUT_HISTORY,
     FEATURES,
     NO_VALUE,
+    PRIOR_WEIGHT,
     ContactRecord,
     DisputeRecord,
     HolidayIndex,
     PromiseRecord,
 )
-from .feature_matrix import NEVER, FeatureBook
+from .feature_matrix import NEVER, FeatureBook, Floats, Ints
 from .prediction import HIST_N, Prediction, PredictionSet, _finite, _safe_calendar
 
 REASONS = 3  # features named in "why"
@@ -118,3 +123,101 @@ def reason_names(x: Any, top: Any, values: Any) -> Any:
 def _labels(app: Any, ids: list[int]) -> dict[int, tuple[str, str]]:
     with app.uow(write=False) as uow:
         return dict(uow.analytics.invoice_labels(ids))
+
+
+# ── the customer-history rule (no model, or the fallback), for every open invoice at once ──────
+
+@dataclass
+class RuleColumns:
+    """``History.history_stats`` and ``history_rule`` for invoice ``rows`` at one day D, per row: the
+    customer's invoices settled before D (``n``), their late share and mean days to pay (``ABSENT`` when
+    n = 0), the rule's ``p_late`` and expected pay day (an ordinal, never before D); and the book's figures
+    (``History.global_stats``) with the number of invoices settled before D they come from."""
+
+    n: Ints
+    late_frac: Floats
+    mean_dtp: Floats
+    p_late: Floats
+    expected: Ints
+    global_late: float
+    global_dtp: float
+    settled: int
+
+
+def history_rule_columns(customer: Ints, invoice_on: Ints, due_on: Ints, settled_on: Ints, rows: Ints,
+                         d: date) -> RuleColumns:
+    """``domain.prediction.history_rule`` for ``rows`` of a book given as columns (days as ordinals,
+    ``settled_on`` = ``NEVER`` for an invoice not settled), equal to it bit for bit: the per-customer counts
+    and sums are integers (exact in int64, whatever the order they are added in), every quotient and the
+    shrinkage are the definition's float operations in the definition's order (an int64 below 2⁵³ converts
+    to float exactly, so ``L / k`` here is Python's int / int), and ``np.rint`` rounds a half to even, as
+    Python's ``round`` does."""
+    x = d.toordinal()
+    known = settled_on < x  # settled before D (an invoice settled on D is still open at D)
+    customers, where = np.unique(customer, return_inverse=True)
+    m = len(customers)
+    k_all = np.bincount(where[known], minlength=m).astype(np.int64)
+    late_all = np.bincount(where[known & (settled_on > due_on)], minlength=m).astype(np.int64)
+    dtp_all = np.zeros(m, dtype=np.int64)
+    np.add.at(dtp_all, where[known], (settled_on - invoice_on)[known])
+    n_book, late_book, dtp_book = int(k_all.sum()), int(late_all.sum()), int(dtp_all.sum())
+    g_late, g_dtp = (late_book / n_book, dtp_book / n_book) if n_book else (0.5, 30.0)
+    c = where[rows]
+    k = k_all[c]
+    has = k > 0
+    kk = np.where(has, k, 1)
+    late_frac = np.where(has, late_all[c] / kk, ABSENT)
+    mean_dtp = np.where(has, dtp_all[c] / kk, ABSENT)
+    p = (np.where(has, late_frac * k, 0.0) + PRIOR_WEIGHT * g_late) / (k + PRIOR_WEIGHT)
+    p = np.minimum(np.maximum(np.where(x > due_on[rows], 1.0, p), 0.0), 1.0)
+    dtp = (np.where(has, mean_dtp * k, 0.0) + PRIOR_WEIGHT * g_dtp) / (k + PRIOR_WEIGHT)
+    expected = np.maximum(invoice_on[rows] + np.rint(dtp).astype(np.int64), x)
+    return RuleColumns(k, late_frac, mean_dtp, p, expected, g_late, g_dtp, n_book)
+
+
+def predict_rule_columns(app: Any, d: date, version: int | None, notices: list[tuple[str, dict[str, Any]]],
+                         due_between: tuple[date, date] | None = None) -> PredictionSet:
+    """``prediction._predict`` without a model (the customer-history rule), over the book as columns: the
+    same predictions, reasons, notices and order. Only the invoices' columns are read (the rule uses no
+    promise, dispute or contact)."""
+    with app.uow(write=False) as uow:
+        cols = uow.analytics.payment_columns(d)
+        codes = uow.analytics.customer_codes()
+    if not len(cols["id"]):
+        notices.append(("predict.no_invoices", {"as_of": d.isoformat()}))
+    x = d.toordinal()
+    settled = np.where(cols["settled_on"] > 0, cols["settled_on"], NEVER)
+    open_minor = cols["amount"] - cols["paid_before"]
+    rows = np.flatnonzero((cols["invoice_on"] < x) & (settled >= x) & (open_minor > 0))
+    if due_between is not None:
+        due = cols["due_on"][rows]
+        rows = rows[(due >= due_between[0].toordinal()) & (due <= due_between[1].toordinal())]
+    rows = rows[np.lexsort((cols["id"][rows], cols["invoice_on"][rows]))]  # the per-row path's order
+    rule = history_rule_columns(cols["customer"], cols["invoice_on"], cols["due_on"], settled, rows, d)
+    if len(cols["id"]) and rule.settled == 0:
+        notices.append(("predict.no_settled_history", {}))
+    out = PredictionSet(d, "history_rule", version, notices)
+    if not len(rows):
+        return out
+    ids = cols["id"][rows].tolist()
+    labels = _labels(app, ids)
+    days: dict[int, date] = {}  # a few hundred distinct days
+
+    def day(n: int) -> date:
+        got = days.get(n)
+        if got is None:
+            got = days[n] = date.fromordinal(n)
+        return got
+
+    append = out.predictions.append
+    for iid, cid, p, when, due_n, open_n, n, frac, dtp in zip(
+            ids, cols["customer"][rows].tolist(), rule.p_late.tolist(), rule.expected.tolist(),
+            cols["due_on"][rows].tolist(), open_minor[rows].tolist(), rule.n.tolist(), rule.late_frac.tolist(),
+            rule.mean_dtp.tolist(), strict=True):
+        why = [("rule_history_n", float(n), 0.0)]
+        if n:
+            why += [("rule_late_share", frac, 0.0), ("rule_mean_days_to_pay", dtp, 0.0)]
+        number, currency = labels.get(iid, (str(iid), ""))
+        append(Prediction(number, codes.get(cid, str(cid)), min(1.0, max(0.0, _finite(p, 0.5))), day(when),
+                          day(due_n), open_n, currency, _finite(max(0.0, float(when - due_n) + 1) * p), why, iid))
+    return out
