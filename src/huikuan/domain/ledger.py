@@ -147,6 +147,14 @@ class DisputeCategory(StrEnum):
     OTHER = "other"
 
 
+class BillChannel(StrEnum):
+    """How the invoice reached the customer: 电子发票/电子账单 or on paper (纸质). Known at issue; a customer's
+    electronic invoices are typically paid faster than their paper ones (docs/model.md)."""
+
+    ELECTRONIC = "electronic"
+    PAPER = "paper"
+
+
 class PaymentMethod(StrEnum):
     TRANSFER = "transfer"
     CASH = "cash"

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from .errors import InvalidInput
-from .ledger import ContactRole, CustomerType, DisputeCategory, PaymentMethod
+from .ledger import BillChannel, ContactRole, CustomerType, DisputeCategory, PaymentMethod
 from .money import MAX_MAJOR, Money, exponent
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 after Excel's phantom 1900-02-29
@@ -253,6 +253,24 @@ def parse_payment_method(value: object) -> PaymentMethod:
     return parse_choice(value, PaymentMethod, PAYMENT_METHOD_ALIASES, "payment_method.invalid")
 
 
+# Read case-insensitively (after NFKC: full-width letters too). ``E``/``P`` are what some exports write.
+BILL_CHANNEL_ALIASES = {
+    "electronic": BillChannel.ELECTRONIC, "e": BillChannel.ELECTRONIC, "电子": BillChannel.ELECTRONIC,
+    "电子发票": BillChannel.ELECTRONIC, "电子账单": BillChannel.ELECTRONIC,
+    "paper": BillChannel.PAPER, "p": BillChannel.PAPER, "纸质": BillChannel.PAPER, "纸": BillChannel.PAPER,
+    "纸质发票": BillChannel.PAPER, "纸质账单": BillChannel.PAPER,
+}
+
+
+def parse_bill_channel(value: object) -> BillChannel:
+    """电子/Electronic/E → electronic, 纸质/纸/Paper/P → paper (any case); anything else is refused."""
+    text = _nfkc(str(value))
+    hit = BILL_CHANNEL_ALIASES.get(text.lower())
+    if hit is None:
+        raise InvalidInput("bill_channel.invalid", value=text)
+    return hit
+
+
 def parse_dispute_category(value: object) -> DisputeCategory:
     return parse_choice(value, DisputeCategory, DISPUTE_CATEGORY_ALIASES, "dispute_category.invalid")
 
@@ -303,6 +321,7 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "due_date": ("到期日", "到期日期", "due"),
         "amount": ("金额", "应收金额", "价税合计", "含税金额"),
         "currency": ("币别", "币种"),
+        "bill_channel": ("账单方式", "开票方式", "发票形式", "paperless_bill"),
     },
     "payments": {
         "payment_no": ("收款单号", "单据编号", "单号", "payment", "payment_number", "number"),

@@ -36,7 +36,7 @@ KINDS = ("invoices", "payments", "ledger")
 FIELDS = (
     "date", "year", "month", "day", "customer_code", "customer_name", "number", "summary", "amount", "debit",
     "credit", "direction", "balance", "balance_direction", "due_date", "currency", "account", "settled_date",
-    "invoice_no", "voucher",
+    "invoice_no", "voucher", "bill_channel",
 )
 TITLE_FIELDS = ("customer_code", "customer_name", "year", "date", "currency", "account")
 TOP_KEYS = {"profile", "layout", "columns", "values", "from_title", "dates", "currency_map", "skip", "filter",
@@ -686,6 +686,8 @@ class Reader:
                                       "amount": amount}
             if cells is not None and "due_date" in self.ix:
                 row["due_date"] = self.day(cells, "due_date")
+            if cells is not None and "bill_channel" in self.ix:
+                row["bill_channel"] = self.get(cells, "bill_channel")
             if cur is not None:
                 row["currency"] = cur
             self.out.invoices.append((n, row))

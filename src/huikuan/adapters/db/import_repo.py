@@ -81,11 +81,12 @@ class ImportRepo:
 
     # ── invoices ───────────────────────────────────────────────────────────────────────────
     def invoices(self) -> dict[str, tuple[int, tuple[Any, ...], int]]:
-        """number → (id, (customer_id, invoice_on, due_on, due_explicit, amount, currency), allocated)."""
+        """number → (id, (customer_id, invoice_on, due_on, due_explicit, amount, currency, bill_channel),
+        allocated)."""
         inv = t.invoice.c
         q = select(inv.number, inv.id, inv.customer_id, inv.invoice_on, inv.due_on, inv.due_explicit,
-                   inv.amount_minor, inv.currency, inv.open_minor).where(inv.company_id == self.cid)
-        return {r[0]: (r[1], (r[2], r[3], r[4], bool(r[5]), r[6], r[7]), r[6] - r[8]) for r in self.c.execute(q)}
+                   inv.amount_minor, inv.currency, inv.open_minor, inv.bill_channel).where(inv.company_id == self.cid)
+        return {r[0]: (r[1], (r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[9]), r[6] - r[8]) for r in self.c.execute(q)}
 
     def invoice_refs(self) -> dict[str, tuple[int, int, str]]:
         """number → (id, customer_id, currency) of every invoice (what a payment may name)."""
@@ -104,23 +105,24 @@ class ImportRepo:
         return out
 
     def insert_invoices(self, records: list[tuple[str, tuple[Any, ...]]]) -> None:
-        """(number, (customer_id, invoice_on, due_on, due_explicit, amount, currency)) per new invoice,
-        inserted fully open and undisputed."""
+        """(number, (customer_id, invoice_on, due_on, due_explicit, amount, currency, bill_channel)) per new
+        invoice, inserted fully open and undisputed."""
         d = self.d
-        rows = [(self.cid, v[0], number, d(v[1]), d(v[2]), v[3], v[4], v[5], v[4]) for number, v in records]
+        rows = [(self.cid, v[0], number, d(v[1]), d(v[2]), v[3], v[4], v[5], v[4], v[6]) for number, v in records]
         # Why sorted: in (customer, due) order the wide open-invoice index grows at its end instead of
         # splitting pages all over; a million rows insert ~30% faster on SQLite.
         rows.sort(key=itemgetter(1, 4))
         executemany(self.c, "INSERT INTO invoice (company_id, customer_id, number, invoice_on, due_on,"
-                            " due_explicit, amount_minor, currency, open_minor, disputed_minor)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", rows)
+                            " due_explicit, amount_minor, currency, open_minor, bill_channel, disputed_minor)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", rows)
 
     def update_invoices(self, rows: Iterable[tuple[int, tuple[Any, ...], int, int]]) -> None:
-        """(id, (customer_id, invoice_on, due_on, due_explicit, amount, currency), open, disputed)."""
+        """(id, (customer_id, invoice_on, due_on, due_explicit, amount, currency, bill_channel), open, disputed)."""
         d = self.d
         executemany(self.c, "UPDATE invoice SET customer_id = ?, invoice_on = ?, due_on = ?, due_explicit = ?,"
-                            " amount_minor = ?, currency = ?, open_minor = ?, disputed_minor = ? WHERE id = ?",
-                    [(v[0], d(v[1]), d(v[2]), v[3], v[4], v[5], open_minor, disputed, iid)
+                            " amount_minor = ?, currency = ?, bill_channel = ?, open_minor = ?, disputed_minor = ?"
+                            " WHERE id = ?",
+                    [(v[0], d(v[1]), d(v[2]), v[3], v[4], v[5], v[6], open_minor, disputed, iid)
                      for iid, v, open_minor, disputed in rows])
 
     # ── payments and credit notes ──────────────────────────────────────────────────────────

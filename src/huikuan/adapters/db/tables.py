@@ -127,6 +127,7 @@ invoice = Table(
     Column("currency", String(3), nullable=False, server_default="CNY"),
     Column("open_minor", BigInteger, nullable=False),
     Column("disputed_minor", BigInteger, nullable=False, server_default="0"),
+    Column("bill_channel", String(10)),  # electronic | paper (电子/纸质 billing), NULL: unknown
     UniqueConstraint("company_id", "number", name="uq_invoice_number"),
     UniqueConstraint("company_id", "id", name="uq_invoice_company_id"),
     _fk_customer("invoice"),

@@ -1,4 +1,5 @@
-"""Invoices (upsert by number): due date from the file (``due_explicit``) or from the customer's terms.
+"""Invoices (upsert by number): due date from the file (``due_explicit``) or from the customer's terms;
+the billing channel (``bill_channel``: electronic | paper) when the file gives it.
 
 A million rows go through ``_fast`` (plain text, ISO or already-seen dates, plain decimals) without the
 general parsers; anything unusual falls back to ``_slow``, which reports every problem precisely.
@@ -15,7 +16,7 @@ from typing import Any
 
 from ...domain.errors import CalendarUnknown, InvalidInput
 from ...domain.money import exponent, format_minor
-from ...domain.parsing import parse_positive_amount
+from ...domain.parsing import BILL_CHANNEL_ALIASES, parse_bill_channel, parse_positive_amount
 from ...domain.terms import Terms, due_date, parse_terms
 from ..ledger import apply_unapplied_credit, disputed_sums
 from .base import Importer
@@ -37,13 +38,13 @@ class InvoiceImporter(Importer):
             self.terms[cid] = _terms_of(terms_text, parsed)
         self.currency_by_customer = {cid: cur for cid, _t, cur in self.known.values()}
         self._parsed_terms = parsed
-        # number → (id, (customer_id, invoice_on, due_on, due_explicit, amount, currency), allocated)
+        # number → (id, (customer_id, invoice_on, due_on, due_explicit, amount, currency, bill_channel), allocated)
         self.existing = self.repo.invoices()
         self.seen: dict[str, int] = {}
         self.due_cache: dict[tuple[date, int], date] = {}
         col = self.col  # the required columns are there (_header_problems), the optional ones may not be
         self._heads = (col["invoice_no"], col["customer_code"], col["invoice_date"], col["amount"],
-                       col.get("due_date"), col.get("currency"))
+                       col.get("due_date"), col.get("currency"), col.get("bill_channel"))
         self.inserts: list[tuple[Any, ...]] = []
         self.updates: list[tuple[str, int, tuple[Any, ...], int]] = []  # number, id, values, new open
         self.unchanged = 0
@@ -90,12 +91,21 @@ class InvoiceImporter(Importer):
         parses the row again and reports every problem precisely.
         """
         g = row.get
-        h_no, h_code, h_date, h_amount, h_due, h_cur = self._heads
+        h_no, h_code, h_date, h_amount, h_due, h_cur, h_channel = self._heads
         number, code, day, amount = g(h_no), g(h_code), g(h_date), g(h_amount)
         if type(number) is not str or type(code) is not str or type(day) is not str or type(amount) is not str:
             return False
         due_raw = g(h_due) if h_due is not None else None
         cur_raw = g(h_cur) if h_cur is not None else None
+        channel: str | None = None
+        if h_channel is not None and (ch_raw := g(h_channel)) is not None:
+            if type(ch_raw) is not str:
+                return False
+            if ch_raw:
+                known_channel = BILL_CHANNEL_ALIASES.get(ch_raw.lower())
+                if known_channel is None:
+                    return False
+                channel = known_channel.value
         number = number.strip()
         if len(number) > 64 or not number.isprintable():
             return False
@@ -118,7 +128,7 @@ class InvoiceImporter(Importer):
         if due_on is None or due_on < invoice_on:
             return False
         self.seen[number] = n
-        self._accept(n, number, (cid, invoice_on, due_on, explicit, minor, cur))
+        self._accept(n, number, (cid, invoice_on, due_on, explicit, minor, cur, channel))
         return True
 
     def _slow(self, n: int, row: dict[str, object]) -> None:
@@ -128,6 +138,7 @@ class InvoiceImporter(Importer):
         due_on = self.date(row, "due_date", n)
         cur = self.currency_of(row, n, self.currency_by_customer.get(cid, self.currency) if cid else self.currency)
         amount = self.parse(row, "amount", n, parse_positive_amount, cur or self.currency, required=True)
+        channel = self.parse(row, "bill_channel", n, parse_bill_channel)
         if number and self.duplicate(self.seen, number, n, "invoice_no", number):
             return
         if self._found or cid is None or invoice_on is None or amount is None or cur is None:
@@ -141,7 +152,8 @@ class InvoiceImporter(Importer):
             self.problem(n, "due_date", "invoice.due_before_date", value=due_on.isoformat(),
                          invoice_on=invoice_on.isoformat())
             return
-        self._accept(n, number, (cid, invoice_on, due_on, explicit, amount.minor, cur))
+        self._accept(n, number, (cid, invoice_on, due_on, explicit, amount.minor, cur,
+                                 channel.value if channel is not None else None))
 
     def _accept(self, n: int, number: str, values: tuple[Any, ...]) -> None:
         old = self.existing.get(number)
@@ -151,7 +163,10 @@ class InvoiceImporter(Importer):
         if old[1][3] and not values[3]:
             # A due date once given explicitly stays until a file gives another: a later export
             # without the column must not silently move it back to the terms.
-            values = (values[0], values[1], old[1][2], True, values[4], values[5])
+            values = (values[0], values[1], old[1][2], True, values[4], values[5], values[6])
+        if values[6] is None and old[1][6] is not None:
+            # an empty channel cell means "not given": the stored channel stays (an import never blanks a field)
+            values = (*values[:6], old[1][6])
         if old[1] == values:
             self.unchanged += 1
         else:

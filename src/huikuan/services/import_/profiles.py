@@ -47,7 +47,7 @@ _HEADER_CODES = {"import.missing_column", "import.unknown_column", "import.dupli
 HEAD_ROWS = 60  # rows read for detection (title + header + a preview)
 FILE_WHERE = "文件 / file"
 
-INVOICE_HEADERS = ["invoice_no", "customer_code", "invoice_date", "due_date", "amount", "currency"]
+INVOICE_HEADERS = ["invoice_no", "customer_code", "invoice_date", "due_date", "amount", "currency", "bill_channel"]
 PAYMENT_HEADERS = ["payment_no", "customer_code", "payment_date", "amount", "currency", "invoice_no"]
 
 
@@ -329,6 +329,7 @@ GUESSES: dict[str, tuple[str, ...]] = {
     "amount": ("金额", "原币金额", "本币金额", "价税合计", "应收金额", "amount", "invoiceamount"),
     "currency": ("币种", "币别", "currency"),
     "due_date": ("到期日", "到期日期", "duedate"),
+    "bill_channel": ("账单方式", "开票方式", "发票形式", "paperlessbill"),
     "balance": ("余额", "期末余额"),
     "balance_direction": ("方向",),
     "account": ("科目编码", "科目代码"),
