@@ -3,8 +3,9 @@
 On both databases: the JSON shape (invoice numbers as imported, leading zeros kept; p_late in [0, 1];
 expected pay dates never before D; no NaN), bad input (no settled history, one customer, an as-of date
 before the first invoice) answered by the history rule with a clear notice, and forecast weeks adding up
-to exactly the open amount. On SQLite: the model beats the customer-history rule on the IBM file's time
-split (trained before 2013-01-01, scored after)."""
+to exactly the open amount; a model stored before a feature was added falls back to the rule, saying so. On
+SQLite: the model beats the customer-history rule on the IBM file's time split (trained before 2013-01-01,
+scored after)."""
 
 from __future__ import annotations
 
@@ -113,6 +114,27 @@ def test_train_then_predict_json(cli):
     doc = json.loads(out)
     assert doc["method"] == "history_rule" and "客户历史规则" in doc["notices"][0]
     _check_shape(doc, "2026-06-01")
+    # a model stored before a feature was added (2026-11-28: ``electronic``) would read the wrong columns: the
+    # rule answers and says the model must be trained again, until it is
+    from sqlalchemy import update
+
+    from huikuan.adapters.db import tables as t
+
+    app = bootstrap(Settings(database_url=cli.db_url))  # type: ignore[attr-defined]
+    try:
+        with app.uow() as uow:
+            meta = dict(uow.analytics.latest_model(prediction.KIND).meta)
+            meta["features"] = [f for f in meta["features"] if f != "electronic"]
+            uow.c.execute(update(t.prediction_model).values(meta=meta))
+            uow.commit()
+    finally:
+        app.engine.dispose()
+    code, out, err = cli("predict", "--as-of", "2026-09-01", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["method"] == "history_rule" and "重新训练" in doc["notices"][0], out + err
+    _check_shape(doc, "2026-09-01")
+    assert cli("model", "train", "--as-of", "2026-09-01")[0] == 0
+    assert json.loads(cli("predict", "--as-of", "2026-09-01", "--json")[1])["method"] == "lightgbm"
 
 
 def test_forecast_weeks_add_up_to_the_open_amount(cli):
@@ -169,10 +191,11 @@ def test_the_model_beats_the_history_rule_on_the_ibm_time_split(sqlite_app, tmp_
     doc = json.loads(capsys.readouterr().out)
     model, rule = doc["model"], doc["history_rule"]
     assert doc["method"] == "lightgbm" and model["n"] == rule["n"] > 2000
-    # measured 2026-11-27: model AUC 0.864, MAE 6.13 d; rule 0.849, 6.38 d. Without the survival features
-    # (surv_*) the model scored AUC 0.855: the margins below fail then.
-    assert model["auc"] >= 0.86 and model["auc"] - rule["auc"] >= 0.01
-    assert model["mae_days"] <= rule["mae_days"] - 0.2 and model["mae_days"] < 6.2 and model["wape_pct"] < 40
+    # measured 2026-11-28: model AUC 0.869, MAE 5.87 d; rule 0.849, 6.38 d. Without the channel shift (the
+    # past delays moved to the invoice's billing channel) the model scored MAE 6.09 d (before it: AUC 0.864,
+    # MAE 6.12 d), and without the survival features AUC 0.855: the margins below fail then.
+    assert model["auc"] >= 0.865 and model["auc"] - rule["auc"] >= 0.015
+    assert model["mae_days"] <= rule["mae_days"] - 0.4 and model["mae_days"] <= 6.0 and model["wape_pct"] < 40
 
 
 def test_the_columnar_path_predicts_what_the_per_row_path_predicts(cli):

@@ -1,10 +1,11 @@
 """The billing channel (``bill_channel``: electronic | paper, empty = unknown) as an invoice fact, on SQLite
 and PostgreSQL: read case-insensitively in English and Chinese, a value that is neither refused naming row,
 column and value with nothing written, kept by a re-import that leaves the cell empty and changed by one that
-gives another; the IBM layout reads ``PaperlessBill``."""
+gives another; the IBM layout reads ``PaperlessBill``; the payment model's reads give it as 1 / 0 / -1."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,21 @@ def test_a_bad_channel_is_refused_naming_row_column_and_value(k1: Any) -> None:
         assert uow.c.execute(select(func.count()).select_from(t.invoice)).scalar_one() == 0  # nothing written
 
 
-def test_ibm_layout_reads_paperless_bill(app: Any) -> None:
+def test_ibm_layout_reads_paperless_bill_and_the_model_reads_the_channel(app: Any) -> None:
     import_with_profile(app, IBM_SAMPLE, "ledger", "ibm-ar-dataset")
     assert _stored(app) == {"0000611365": "paper", "0007900770": "electronic", "0009231909": "electronic",
                             "0000911082": "paper"}
+    import_rows(app, "invoices", [{"invoice_no": "X1", "customer_code": "0379-NEVHP", "invoice_date": "2013-08-01",
+                                   "amount": "5"}])
+    with app.uow(write=False) as uow:
+        facts = {r[1]: r[9] for r in uow.analytics.payment_facts(date(2013, 9, 1))}
+        cols = uow.analytics.payment_columns(date(2013, 9, 1))
+    assert facts == {"0000611365": 0, "0007900770": 1, "0009231909": 1, "0000911082": 0, "X1": -1}
+    ids = {int(i): n for n, i in _ids(app).items()}
+    assert {ids[int(i)]: int(e) for i, e in zip(cols["id"], cols["electronic"], strict=True)} == facts
+
+
+def _ids(app: Any) -> dict[str, int]:
+    inv = t.invoice.c
+    with app.uow(write=False) as uow:
+        return dict(uow.c.execute(select(inv.number, inv.id)).all())  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_prediction_features import BASE, _seeded_history, book
@@ -49,11 +50,14 @@ def test_matrix_equals_the_per_row_features_on_random_books(b, offset, data):
     assert fb.open_at(at).tolist() == [r for r, _ in pairs]
 
 
-def test_matrix_equals_the_per_row_features_on_a_seeded_book():
-    h = _seeded_history()
+@pytest.mark.parametrize("channels", [False, True])
+def test_matrix_equals_the_per_row_features_on_a_seeded_book(channels):
+    h = _seeded_history(channels)
     pairs = [(r, d) for d in (date(2025, 3, 1), date(2025, 7, 15), date(2025, 12, 31), date(2026, 2, 10))
              for r, i in enumerate(h.invoices) if i.open_at(d)]
-    assert len(pairs) == 567
+    assert len(pairs) == (581 if channels else 567)
+    if channels:  # the past delays are moved: this book's paper invoices are paid 6 days later, give or take
+        assert [round(h.channel_shift(d), 2) for d in (date(2025, 3, 1), date(2025, 12, 31))] == [14.46, 11.6]
     _same(_fast(h, pairs), _reference(h, pairs))
     # training snapshots: each row at its own day
     by_id = {i.invoice_id: r for r, i in enumerate(h.invoices)}

@@ -37,7 +37,7 @@ def book(draw):  # type: ignore[no-untyped-def]
         due = on + timedelta(days=draw(st.sampled_from([0, 30, 60])))
         settled = draw(st.one_of(st.none(), st.integers(min_value=0, max_value=120).map(lambda k, on=on: on + timedelta(days=k))))
         invoices.append(InvoiceRecord(n, f"{n:08d}", draw(st.integers(1, 3)), on, due,
-                                      draw(st.integers(100, 10**8)), settled))
+                                      draw(st.integers(100, 10**8)), settled, draw(st.sampled_from([-1, 0, 1, 1, 0]))))
     promises = [PromiseRecord(draw(st.integers(1, 3)), (m := BASE + timedelta(days=draw(days))), m + timedelta(days=draw(st.integers(0, 20))),
                               draw(st.integers(1, 10**6)), draw(st.integers(0, 10**6))) for _ in range(draw(st.integers(0, 5)))]
     disputes = [DisputeRecord(draw(st.integers(0, 24)), draw(st.integers(1, 3)), (o := BASE + timedelta(days=draw(days))),
@@ -53,7 +53,7 @@ def _masked(invoices, promises, disputes, contacts, at, draw_settle):  # type: i
     """The same book seen from ``at``: facts dated on or after it removed, or moved elsewhere after it."""
     inv = [i for i in invoices if i.invoice_on < at]
     inv = [InvoiceRecord(i.invoice_id, i.number, i.customer_id, i.invoice_on, i.due_on, i.amount_minor,
-                         i.settled_on if i.settled_on is not None and i.settled_on < at else draw_settle(i))
+                         i.settled_on if i.settled_on is not None and i.settled_on < at else draw_settle(i), i.electronic)
            for i in inv]
     return (inv, [p for p in promises if p.made_on < at],
             [DisputeRecord(x.invoice_id, x.customer_id, x.opened_on, x.resolved_on if x.resolved_on and x.resolved_on < at else None)
@@ -81,6 +81,7 @@ def test_facts_dated_on_or_after_d_change_no_feature(b, offset, data):
         assert len(row) == len(FEATURES)
         assert row == part.features(by_id[inv.invoice_id], at), inv
     assert {i.invoice_id for i in full.open_at(at)} == {i.invoice_id for i in part.open_at(at)}
+    assert full.channel_shift(at) == part.channel_shift(at)  # (the property covers it through surv_*, too)
     g = full.global_stats(at)
     assert g == part.global_stats(at)
     for inv in full.open_at(at):
@@ -119,10 +120,14 @@ def test_metrics():
     assert wape([1], [0]) is None
 
 
-def _seeded_history():  # type: ignore[no-untyped-def]
+def _seeded_history(channels: bool = False):  # type: ignore[no-untyped-def]
+    """A seeded book of 700 invoices, 40 customers; with ``channels`` each customer bills mostly on one
+    channel (drawn from a generator of its own, so the book is otherwise the same), paper invoices paid later."""
     import random
 
     rnd = random.Random(11)
+    ch = random.Random(5)
+    habit = {c: ch.random() for c in range(1, 41)}
     base = date(2025, 1, 1)
     inv = []
     for n in range(700):
@@ -132,7 +137,12 @@ def _seeded_history():  # type: ignore[no-untyped-def]
         settled = None if rnd.random() < 0.2 else due + timedelta(days=rnd.randint(-25, 40))
         if settled is not None and settled < on:
             settled = on
-        inv.append(InvoiceRecord(n, f"{n:06d}", c, on, due, rnd.randint(100, 10**7), settled))
+        electronic = -1
+        if channels:
+            electronic = -1 if ch.random() < 0.1 else int(ch.random() < habit[c])
+            if settled is not None and electronic == 0:
+                settled += timedelta(days=ch.randint(0, 12))
+        inv.append(InvoiceRecord(n, f"{n:06d}", c, on, due, rnd.randint(100, 10**7), settled, electronic))
     promises = []
     for _ in range(60):
         m = base + timedelta(days=rnd.randrange(0, 400))
@@ -175,8 +185,12 @@ def test_features_rule_and_samples_are_those_of_the_reference_implementation():
         8788.0, 8471.0, 324.0, 539.0, 602.0, 8.833333, 9.0, 431.0, 583.0, -25.547619, 118.053557, -107.294314,
         6183.734282, 44154.794722,
         # surv_p_late, surv_remaining, surv_late_days: added 2026-11-27 and pinned from the code that added
-        # them (265 of the 567 rows are past due by more than any delay seen: 1, 0 and the days past due)
-        500.05163, 7818.102253, 51613.432062]
+        # them (265 of the 567 rows are past due by more than any delay seen: 1, 0 and the days past due);
+        # re-pinned 2026-11-28 when the window grew from the last 10 to the last 20 delays (was 500.05163,
+        # 7818.102253, 51613.432062)
+        499.276461, 7776.992716, 51582.78043,
+        # electronic: added 2026-11-28; this book has no channels (-1): no delay is moved
+        -567.0]
     assert round(rule, 6) == 419330533.066991
     assert (len(samples), sum(s.remaining + s.late + s.late_days for s in samples)) == (3711, 185783)
 
@@ -204,3 +218,30 @@ def test_survival_by_hand():
     assert survival([], -30, h.book_delays(date(2025, 4, 1)))[0] == pytest.approx(0.75)
     assert survival([], -10, h.book_delays(date(2025, 4, 1)))[:2] == (1.0, 25 + 10)
     assert h.book_delays(date(2025, 2, 27))[0][0] == 1  # only what settled before February is known then
+
+
+def test_channel_shift_by_hand():
+    """The book's channel effect (docs/model.md): within each customer, mean paper delay − mean electronic
+    delay, weighted by n_p·n_e/(n_p + n_e); only invoices settled before D's month; none with fewer than three
+    customers on both channels; a customer's delays moved to the invoice's channel, unknown channels unmoved."""
+    from huikuan.domain.prediction import channel_shift
+
+    # customers: (paper delays, electronic delays)
+    assert channel_shift([(1, 10, 1, 0), (2, 20, 2, 0), (1, 5, 3, 3)]) == pytest.approx(
+        (0.5 * 10 + 1.0 * 10 + 0.75 * 4) / (0.5 + 1.0 + 0.75))
+    assert channel_shift([(1, 10, 1, 0), (2, 20, 2, 0), (1, 5, 0, 0), (0, 0, 4, 4)]) == 0.0  # two with both
+    rows = []
+    for c in (1, 2, 3):
+        for n, (x, e) in enumerate(((10, 0), (0, 1), (12, 0), (2, 1))):
+            due = date(2025, 1, 1) + timedelta(days=10 * n)
+            rows.append(InvoiceRecord(len(rows), str(len(rows)), c, due - timedelta(days=30), due, 100,
+                                      due + timedelta(days=x), e))
+    late = InvoiceRecord(99, "99", 1, date(2025, 3, 1), date(2025, 3, 5), 100, date(2025, 3, 20), 0)  # in March
+    h = History([*rows, late, InvoiceRecord(100, "100", 1, date(2025, 3, 2), date(2025, 4, 1), 100, None, 1),
+                 InvoiceRecord(101, "101", 1, date(2025, 3, 2), date(2025, 4, 1), 100, None, -1)])
+    assert h.channel_shift(date(2025, 3, 31)) == 10.0  # March's settlement is not known in March
+    # in April customer 1 has paper 10, 12, 15 and electronic 0, 2: 37/3 − 1 days, weight 3·2/5
+    assert h.channel_shift(date(2025, 4, 1)) == pytest.approx((10 + 10 + 1.2 * (37 / 3 - 1)) / (1 + 1 + 1.2))
+    assert h._own_delays(h.settled[1][:4], 1, date(2025, 3, 31)) == [0.0, 0.0, 2.0, 2.0]  # paper moved 10 days
+    assert h._own_delays(h.settled[1][:4], 0, date(2025, 3, 31)) == [10.0, 10.0, 12.0, 12.0]  # electronic moved back
+    assert h._own_delays(h.settled[1][:4], -1, date(2025, 3, 31)) == [10.0, 0.0, 12.0, 2.0]  # unknown: as they are

@@ -35,6 +35,7 @@ class InvoiceRecord:
     due_on: date
     amount_minor: int
     settled_on: date | None  # the day the last money arrived, if it has
+    electronic: int = -1  # billing channel, known at issue: 1 electronic (电子), 0 paper (纸质), -1 unknown
 
     def open_at(self, d: date) -> bool:
         return self.invoice_on < d and (self.settled_on is None or self.settled_on >= d)
@@ -72,7 +73,7 @@ FEATURES = (
     "due_day", "due_to_month_end", "invoice_day", "holidays_to_due", "holidays_after_due",
     "promises", "promises_broken_frac", "disputed_now", "disputes", "contacts_90d", "contacts_bad_frac",
     "hist_frac_open_this_long", "hist_late_given_open", "hist_remaining_given_open", "age_minus_mean_dtp",
-    "surv_p_late", "surv_remaining", "surv_late_days",
+    "surv_p_late", "surv_remaining", "surv_late_days", "electronic",
 )
 # The three ``surv_*`` features are the customer's own answer (see ``survival``); the learner boosts from
 # them (``BASE_FEATURES``: the booster's starting score) instead of learning them from scratch.
@@ -144,15 +145,19 @@ class HolidayIndex:
 # Small trees learn "customer pays about x days after due" only coarsely from a few thousand rows, and
 # not at all "... and this one is still open at this age, so it is one of the customer's slow ones". The
 # ``surv_*`` features answer that directly: the customer's last ``SURV_WINDOW`` delays (settlement − due),
-# each smoothed by a triangular kernel of half-width ``SURV_WIDTH`` days, plus the book's delays (those
+# each moved to this invoice's billing channel (paper invoices are paid later: ``channel_shift``) and
+# smoothed by a triangular kernel of half-width ``SURV_WIDTH`` days, plus the book's delays (those
 # settled before the first day of D's month, ``SURV_PRIOR`` invoices' weight) for customers with little
 # history; conditioned on "delay ≥ D − due" (still open at D). Only + − × / (no exp/log/pow), in one order, so
 # that ``services/feature_matrix.py`` gets the same numbers bit for bit. Measured on the IBM file (walk-forward):
 # docs/model.md.
-SURV_WINDOW = 10
+SURV_WINDOW = 20
 SURV_WIDTH = 6.0
 SURV_PRIOR = 2.0
 SURV_CLIP = (-90, 270)  # the book's delays are counted in these bins (outside: at the edge)
+# Billing channel: a customer's past delays are moved to this invoice's channel by the book's channel effect
+# (``channel_shift``: paper minus electronic, days), estimated from the invoices settled before D's month.
+CHANNEL_MIN_CUSTOMERS = 3  # customers with both channels needed to estimate it (fewer: no shift)
 
 
 def surv_sf(v: float) -> float:
@@ -183,9 +188,31 @@ def month_start(d: date) -> date:
     return d.replace(day=1)
 
 
-def survival(own: Sequence[int], t: int, book: tuple[list[int], list[int]] | None) -> tuple[float, float, float]:
+def channel_shift(groups: Iterable[tuple[int, int, int, int]]) -> float:
+    """The book's channel effect: how many days later a customer pays a paper invoice than an electronic one.
+
+    ``groups``: per customer, in customer order, (paper count, paper delay sum, electronic count, electronic
+    delay sum) over invoices whose channel is known. Each customer with both channels gives the difference of
+    its mean delays, weighted by n_p·n_e / (n_p + n_e) (the difference's precision: a customer with one
+    invoice of a channel counts little); the weighted mean over those customers, 0 with fewer than
+    ``CHANNEL_MIN_CUSTOMERS`` of them. Within customers, so a book whose slow payers happen to be on paper
+    does not read its customers' habits as the channel's. The same arithmetic in the same order for the
+    columnar twin (services/feature_matrix.py calls this very function)."""
+    num = den = 0.0
+    both = 0
+    for n_p, s_p, n_e, s_e in groups:
+        if n_p > 0 and n_e > 0:
+            w = n_p * n_e / (n_p + n_e)
+            num += w * (s_p / n_p - s_e / n_e)
+            den += w
+            both += 1
+    return num / den if both >= CHANNEL_MIN_CUSTOMERS else 0.0
+
+
+def survival(own: Sequence[float], t: int, book: tuple[list[int], list[int]] | None) -> tuple[float, float, float]:
     """(p_late, expected remaining days, expected late days) of an invoice open at D, ``t`` = D − due
-    (negative before the due day): from the customer's delays ``own`` (oldest first) and the book's
+    (negative before the due day): from the customer's delays ``own`` (oldest first, already moved to this
+    invoice's billing channel, ``History.features``) and the book's
     (suffix counts and sums per clipped delay, ``History.book_delays``). Past due by more than any delay
     seen: (1, 0, t). (ABSENT, ABSENT, ABSENT) when neither has any."""
     tp = t - 0.5  # open at D: delay ≥ t, i.e. X ≥ t − ½ for the smoothed X
@@ -226,8 +253,8 @@ class History:
         by_customer: dict[int, list[InvoiceRecord]] = defaultdict(list)
         for inv in self.invoices:
             by_customer[inv.customer_id].append(inv)
-        # settled invoices by settlement day: (settled_on, delay, days to pay, invoice_on)
-        self.settled: dict[int, list[tuple[date, int, int, date]]] = {}
+        # settled invoices by settlement day: (settled_on, delay, days to pay, invoice_on, electronic)
+        self.settled: dict[int, list[tuple[date, int, int, date, int]]] = {}
         self.settled_days: dict[int, list[date]] = {}
         self.settled_delay_prefix: dict[int, list[int]] = {}
         self.settled_late_prefix: dict[int, list[int]] = {}
@@ -243,7 +270,7 @@ class History:
             self.issued_days[cid] = [i.invoice_on for i in items]
             self.issued_amount_prefix[cid] = list(accumulate([i.amount_minor for i in items], initial=0))
             done = sorted(((i.settled_on, (i.settled_on - i.due_on).days, (i.settled_on - i.invoice_on).days,
-                            i.invoice_on) for i in items if i.settled_on is not None), key=lambda x: x[0])
+                            i.invoice_on, i.electronic) for i in items if i.settled_on is not None), key=lambda x: x[0])
             self.settled[cid] = done
             self.settled_days[cid] = [x[0] for x in done]
             delays = [x[1] for x in done]
@@ -267,6 +294,7 @@ class History:
         self.holidays = holidays
         self._by_month: dict[date, tuple[list[int], list[int]]] | None = None  # built on first use
         self._book_delays: dict[date, tuple[list[int], list[int]]] = {}
+        self._channel_shift: dict[date, float] = {}
 
     # ── the customer's settled history before D ───────────────────────────────────────────────
     def history_stats(self, cid: int, d: date) -> tuple[int, float, float, float]:
@@ -308,6 +336,23 @@ class History:
                 count[b] += count[b + 1]
                 total[b] += total[b + 1]
             got = self._book_delays[m] = (count, total)
+        return got
+
+    def channel_shift(self, d: date) -> float:
+        """``channel_shift`` over the invoices settled before the first day of D's month (as ``book_delays``:
+        what is known at D whatever the day of the month), by customer id."""
+        m = month_start(d)
+        got = self._channel_shift.get(m)
+        if got is None:
+            groups: dict[int, list[int]] = {}
+            for inv in self.invoices:
+                if inv.settled_on is not None and inv.settled_on < m and inv.electronic >= 0:
+                    g = groups.setdefault(inv.customer_id, [0, 0, 0, 0])
+                    k = 2 * inv.electronic
+                    g[k] += 1
+                    g[k + 1] += (inv.settled_on - inv.due_on).days
+            got = self._channel_shift[m] = channel_shift(
+                (g[0], g[1], g[2], g[3]) for _cid, g in sorted(groups.items()))
         return got
 
     def features(self, inv: InvoiceRecord, d: date) -> list[float]:
@@ -364,8 +409,18 @@ class History:
             1.0 if disputed_now else 0.0, float(sum(1 for x in self.disputes_by_customer.get(cid, ()) if x < d)),
             float(len(recent)), sum(1 for _on, bad in recent if bad) / len(recent) if recent else ABSENT,
             *conditional,
-            *survival([x[1] for x in settled[max(0, k - SURV_WINDOW):k]], (d - inv.due_on).days, self.book_delays(d)),
+            *survival(self._own_delays(settled[max(0, k - SURV_WINDOW):k], inv.electronic, d),
+                      (d - inv.due_on).days, self.book_delays(d)),
+            float(inv.electronic),
         ]
+
+    def _own_delays(self, past: Sequence[tuple[date, int, int, date, int]], electronic: int, d: date) -> list[float]:
+        """The customer's past delays moved to this invoice's billing channel: x − shift × (e(this) − e(past)),
+        no move when either channel is unknown (``shift``: ``channel_shift`` at D)."""
+        if electronic < 0:
+            return [float(x[1]) for x in past]
+        shift = self.channel_shift(d)
+        return [x[1] - shift * ((electronic - x[4]) if x[4] >= 0 else 0) for x in past]
 
     def open_at(self, d: date) -> list[InvoiceRecord]:
         return [i for i in self.invoices if i.invoice_on < d and (i.settled_on is None or i.settled_on >= d)]

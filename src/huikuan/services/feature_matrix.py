@@ -39,6 +39,7 @@ from ..domain.prediction import (
     History,
     HolidayIndex,
     PromiseRecord,
+    channel_shift,
 )
 from ..domain.terms import month_end
 
@@ -75,10 +76,13 @@ class FeatureBook:
 
     def __init__(self, invoice_id: Ints, customer: Ints, invoice_on: Ints, due_on: Ints, amount: Ints,
                  settled_on: Ints, promises: Sequence[PromiseRecord] = (), disputes: Sequence[DisputeRecord] = (),
-                 contacts: Sequence[ContactRecord] = (), holidays: HolidayIndex | None = None) -> None:
-        """``settled_on`` holds ``NEVER`` for an invoice not (fully) settled; rows are in any order."""
+                 contacts: Sequence[ContactRecord] = (), holidays: HolidayIndex | None = None,
+                 electronic: Ints | None = None) -> None:
+        """``settled_on`` holds ``NEVER`` for an invoice not (fully) settled; ``electronic`` the billing channel
+        (1 electronic, 0 paper, -1 unknown; None: all unknown); rows are in any order."""
         self.invoice_id, self.customer, self.invoice_on = invoice_id, customer, invoice_on
         self.due_on, self.amount, self.settled_on = due_on, amount, settled_on
+        self.electronic = electronic if electronic is not None else np.full(len(invoice_id), -1, dtype=np.int64)
         # issued order: (customer, invoice day, id)
         order = np.lexsort((invoice_id, invoice_on, customer))
         self.issued = order
@@ -96,6 +100,7 @@ class FeatureBook:
         self.s_delay = np.concatenate((s_day - due_on[s_order], pad))
         self.s_dtp = np.concatenate((s_day - invoice_on[s_order], pad))
         self.s_ion = np.concatenate((invoice_on[s_order], pad))
+        self.s_elec = np.concatenate((self.electronic[s_order], pad))
 
         def running(x: Ints) -> Ints:
             return np.concatenate(([0], np.cumsum(x))).astype(np.int64)
@@ -122,6 +127,8 @@ class FeatureBook:
         self.contacts_all = _Keyed.of(cc, cd)
         self.contacts_bad = _Keyed.of(cc[bad], cd[bad])
         self._book_months: tuple[Ints, Ints, Ints] | None = None  # the book's delays per month, on first use
+        self._shifts: dict[int, float] = {}  # the channel effect per month index (year × 12 + month − 1)
+        self._channel_facts: tuple[Ints, Ints, Ints, Ints] | None = None  # settled invoices of a known channel
         self.holidays = holidays
         if holidays is not None:
             self.hol_start = holidays.start.toordinal()
@@ -133,7 +140,8 @@ class FeatureBook:
         return cls(_i(i.invoice_id for i in inv), _i(i.customer_id for i in inv), _i(i.invoice_on.toordinal() for i in inv),
                    _i(i.due_on.toordinal() for i in inv), _i(i.amount_minor for i in inv),
                    _i(i.settled_on.toordinal() if i.settled_on is not None else NEVER for i in inv),
-                   [p for ps in h.promises.values() for p in ps], _disputes(h), _contacts(h), h.holidays)
+                   [p for ps in h.promises.values() for p in ps], _disputes(h), _contacts(h), h.holidays,
+                   _i(i.electronic for i in inv))
 
     def open_at(self, d: date) -> Ints:
         """Rows of the invoices open at ``d`` (issued before it, not settled before it), in row order."""
@@ -220,8 +228,13 @@ class FeatureBook:
         cols["hist_remaining_given_open"] = np.where(has & (n_still > 0), rem_still / ns, ABSENT)
         cols["age_minus_mean_dtp"] = hist(age - mean_dtp)
         pos_w, m_w = self._window(s_end, s_first, SURV_WINDOW)
-        cols["surv_p_late"], cols["surv_remaining"], cols["surv_late_days"] = self._survival(
-            self.s_delay[pos_w].astype(np.float64), m_w, d - due, d)
+        # the past delays moved to this invoice's billing channel (``History._own_delays``)
+        e_this = self.electronic[rows]
+        e_past = self.s_elec[pos_w]
+        adj = np.where((e_this[:, None] >= 0) & (e_past >= 0), e_this[:, None] - e_past, 0)
+        own = self.s_delay[pos_w].astype(np.float64) - self._channel_shifts(d)[:, None] * adj
+        cols["surv_p_late"], cols["surv_remaining"], cols["surv_late_days"] = self._survival(own, m_w, d - due, d)
+        cols["electronic"] = e_this
         # ── invoices issued before d ──
         i_first = np.searchsorted(self.issued_key, cust * SHIFT, side="left")
         i_end = np.searchsorted(self.issued_key, cust * SHIFT + d, side="left")
@@ -293,6 +306,32 @@ class FeatureBook:
         months, counts, sums = self._book_months
         at = np.searchsorted(months, _month_index(d), side="right") - 1
         return counts, sums, np.where(at < 0, len(months), at)  # before the first month: the empty row
+
+    def _channel_shifts(self, d: Ints) -> Floats:
+        """``History.channel_shift`` per row: the customers' (paper, electronic) counts and delay sums over the
+        invoices settled before the first day of each row's month, handed to the domain's ``channel_shift``
+        in customer order (once per distinct month)."""
+        months, back = np.unique(_month_index(d), return_inverse=True)
+        out = np.empty(len(months), dtype=np.float64)
+        if self._channel_facts is None:
+            s = self.settled
+            known = s[self.electronic[s] >= 0]
+            self._channel_facts = (_month_index(self.settled_on[known]) + 1,  # known from the next month's first day
+                                   self.customer[known], self.electronic[known],
+                                   self.settled_on[known] - self.due_on[known])
+        after, cust, elec, delay = self._channel_facts
+        for k, m in enumerate(months.tolist()):
+            got = self._shifts.get(m)
+            if got is None:
+                sel = after <= m
+                ids, at = np.unique(cust[sel], return_inverse=True)
+                agg = np.zeros((len(ids), 4), dtype=np.int64)
+                col = 2 * elec[sel]
+                np.add.at(agg, (at, col), 1)
+                np.add.at(agg, (at, col + 1), delay[sel])
+                got = self._shifts[m] = channel_shift(map(tuple, agg.tolist()))  # type: ignore[arg-type]
+            out[k] = got
+        return out[back.reshape(-1)]
 
     def _survival(self, own: Floats, valid: npt.NDArray[np.bool_], t: Ints, d: Ints) -> tuple[Floats, Floats, Floats]:
         """``domain.prediction.survival`` per row, the same operations in the same order (bit for bit)."""

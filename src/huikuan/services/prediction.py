@@ -105,8 +105,8 @@ def load_book(app: Any, as_of: date) -> Book:
         invoices: list[InvoiceRecord] = []
         currency: dict[int, str] = {}
         open_minor: dict[int, int] = {}
-        for iid, num, cid, ion, due, amt, cur, settled, paid in repo.payment_facts(as_of):
-            invoices.append(InvoiceRecord(iid, num, cid, ion, due, int(amt), settled))
+        for iid, num, cid, ion, due, amt, cur, settled, paid, electronic in repo.payment_facts(as_of):
+            invoices.append(InvoiceRecord(iid, num, cid, ion, due, int(amt), settled, electronic))
             currency[iid] = cur
             open_minor[iid] = int(amt) - paid
         promises = [PromiseRecord(*r) for r in repo.promise_facts(as_of)]
@@ -212,9 +212,13 @@ def predict(app: Any, as_of: date | None = None, due_between: tuple[date, date] 
         notices.append(("predict.no_model", {}))
     elif row.as_of > d:
         notices.append(("predict.model_newer", {"trained": row.as_of.isoformat(), "as_of": d.isoformat()}))
-    elif row.meta.get("method") == "history_rule" or row.meta.get("features") != list(FEATURES):
+    elif row.meta.get("method") == "history_rule":
         notices.append(("predict.rule_model", {"version": row.version}))
         notices += [(str(k), dict(v)) for k, v in row.meta.get("notices", []) if k != "model.fallback_rule"]
+    elif row.meta.get("features") != list(FEATURES):
+        # trained on another feature list (before an upgrade added features): its trees would read the wrong
+        # columns, so the rule answers, saying so, until the model is trained again
+        notices.append(("predict.model_features", {"version": row.version}))
     else:
         model, version = (dict(row.meta), str(row.blob)), int(row.version)
     if model is not None:

@@ -53,7 +53,7 @@ def load_columns(app: Any, as_of: date) -> tuple[FeatureBook, dict[str, Any], di
         holidays = HolidayIndex(_safe_calendar(app), start, end)
     settled = np.where(cols["settled_on"] > 0, cols["settled_on"], NEVER)
     book = FeatureBook(cols["id"], cols["customer"], cols["invoice_on"], cols["due_on"], cols["amount"], settled,
-                       promises, disputes, contacts, holidays)
+                       promises, disputes, contacts, holidays, cols["electronic"])
     return book, cols, codes
 
 

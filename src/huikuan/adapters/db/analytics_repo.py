@@ -16,6 +16,9 @@ from sqlalchemy import Connection, delete, func, insert, select
 from ...domain.kpi import InvoiceFacts, Settlement
 from . import tables as t
 
+# the invoice's billing channel as the payment model reads it (domain/prediction.py, ``InvoiceRecord.electronic``)
+_ELECTRONIC = "CASE bill_channel WHEN 'electronic' THEN 1 WHEN 'paper' THEN 0 ELSE -1 END"
+
 
 @lru_cache(maxsize=16_384)
 def _iso(v: str) -> date:
@@ -178,7 +181,8 @@ class AnalyticsRepo:
     # ── the payment model ──────────────────────────────────────────────────────────────────────
     def payment_facts(self, before: date, currency: str | None = None) -> Iterator[tuple[Any, ...]]:
         """Invoices issued before ``before``: (id, number, customer_id, invoice_on, due_on, amount, currency,
-        settled_on, paid_before) — settled_on is the last allocation's date when nothing is open now (None
+        settled_on, paid_before, electronic) — electronic the billing channel (1 electronic, 0 paper, -1
+        unknown), settled_on is the last allocation's date when nothing is open now (None
         otherwise), paid_before the money allocated before ``before``. Callers treat an invoice settled on
         or after ``before`` as open then: nothing dated on or after it is used.
 
@@ -191,7 +195,8 @@ class AnalyticsRepo:
                 + "WHERE company_id = ? GROUP BY invoice_id", self._p(before), self.cid):
             per_invoice[iid] = (last, paid)
         rows = self._raw(
-            "SELECT id, number, customer_id, invoice_on, due_on, amount_minor, currency, open_minor FROM invoice "
+            f"SELECT id, number, customer_id, invoice_on, due_on, amount_minor, currency, open_minor, {_ELECTRONIC} "
+            "FROM invoice "
             "WHERE company_id = ? AND invoice_on < ? " + ("AND currency = ? " if currency else "")
             + "ORDER BY invoice_on, id", self.cid, self._p(before), *([currency] if currency else []))
         days: dict[Any, Any] = {}  # a few hundred distinct days in 10⁶ rows: each parsed once
@@ -203,9 +208,10 @@ class AnalyticsRepo:
             return got
 
         none: tuple[Any, int] = (None, 0)
-        for iid, num, cid, ion, due, amt, cur, open_minor in rows:
+        for iid, num, cid, ion, due, amt, cur, open_minor, electronic in rows:
             last, paid = per_invoice.get(iid, none)
-            yield iid, num, cid, day(ion), day(due), amt, cur, (day(last) if open_minor == 0 and last else None), int(paid)
+            yield (iid, num, cid, day(ion), day(due), amt, cur, (day(last) if open_minor == 0 and last else None),
+                   int(paid), int(electronic))
 
     def _ordinal(self, column: str) -> str:
         """SQL for a date column as its proleptic day ordinal (``date.toordinal``): integers travel to
@@ -221,7 +227,8 @@ class AnalyticsRepo:
     def payment_columns(self, before: date) -> dict[str, Any]:
         """``payment_facts`` as NumPy int64 columns, in no particular order: ``id``, ``customer``,
         ``invoice_on``, ``due_on`` (day ordinals), ``amount``, ``settled_on`` (the last allocation's day
-        ordinal when nothing is open now, else 0) and ``paid_before`` (money allocated before ``before``).
+        ordinal when nothing is open now, else 0), ``paid_before`` (money allocated before ``before``) and
+        ``electronic`` (the billing channel: 1 electronic, 0 paper, -1 unknown).
 
         Two plain scans, grouped in NumPy: no date parsed in Python, no tuple kept per invoice, no sort in
         the database (at 10⁶ invoices SQLite's ORDER BY and GROUP BY each cost seconds)."""
@@ -232,8 +239,8 @@ class AnalyticsRepo:
             self.cid), dtype=np.int64).reshape(-1, 3)
         inv = np.array(self._all(
             f"SELECT id, customer_id, {self._ordinal('invoice_on')}, {self._ordinal('due_on')}, amount_minor, "
-            "open_minor FROM invoice WHERE company_id = ? AND invoice_on < ?", self.cid, self._p(before)),
-            dtype=np.int64).reshape(-1, 6)
+            f"open_minor, {_ELECTRONIC} FROM invoice WHERE company_id = ? AND invoice_on < ?", self.cid,
+            self._p(before)), dtype=np.int64).reshape(-1, 7)
         ids = inv[:, 0]
         last = np.zeros(len(ids), dtype=np.int64)
         paid = np.zeros(len(ids), dtype=np.int64)
@@ -250,7 +257,7 @@ class AnalyticsRepo:
             paid[found] = g_paid[at[found]]
         settled = np.where(inv[:, 5] == 0, last, 0)
         return {"id": ids, "customer": inv[:, 1], "invoice_on": inv[:, 2], "due_on": inv[:, 3], "amount": inv[:, 4],
-                "settled_on": settled, "paid_before": paid}
+                "settled_on": settled, "paid_before": paid, "electronic": inv[:, 6]}
 
     def invoice_labels(self, ids: list[int]) -> dict[int, tuple[str, str]]:
         """(number as imported, currency) of the invoices ``ids`` (primary-key lookups, 5,000 a statement)."""
