@@ -19,6 +19,9 @@ def test_no_value_and_a_real_minus_one():
     assert reason_name("hist_late_frac", ABSENT, 5.0) == "hist_late_frac:none"
     assert reason_name("hist_late_frac", 0.0, 0.0) == "hist_late_frac"
     assert reason_name("days_to_due", -1.0, 0.0) == "days_to_due"  # due yesterday: a value
+    assert reason_name("electronic", ABSENT, 5.0) == "electronic:none"  # billing channel unknown
+    assert reason_name("electronic", 0.0, 5.0) == "electronic"  # paper
+    assert reason_text(("electronic:none", ABSENT, 0.2), "zh") == "账单方式（电子 1、纸质 0）：暂无记录 ↑"
     assert reason_text(("hist_mean_delay:none", ABSENT, 0.4), "zh") == "客户平均迟付天数：暂无记录 ↑"
     assert reason_text(("hist_mean_delay", ABSENT, -0.4), "zh") == "客户平均迟付天数 = -1 ↓"
     assert reason_text(("hist_mean_delay:none", ABSENT, 0.0), "en").endswith(": no record yet")

@@ -88,7 +88,7 @@ ABSENT = -1.0  # value of a history feature when there is no history (trees spli
 ABSENT_IF_NEGATIVE = frozenset({
     "hist_late_frac", "hist_mean_dtp", "hist_std_delay", "hist_recent_late_frac", "days_since_last_settlement",
     "promises_broken_frac", "contacts_bad_frac", "hist_frac_open_this_long", "hist_late_given_open",
-    "hist_remaining_given_open", "surv_p_late", "surv_remaining", "surv_late_days"})
+    "hist_remaining_given_open", "surv_p_late", "surv_remaining", "surv_late_days", "electronic"})
 ABSENT_WITHOUT_HISTORY = frozenset({"hist_mean_delay", "hist_last_delay", "hist_last3_delay", "hist_trend",
                                     "hist_max_delay", "age_minus_mean_dtp"})
 NO_VALUE = ":none"  # suffix of a reason's feature name when the feature had no value
