@@ -11,6 +11,7 @@ books. At 10⁶ invoices the per-row path built a million Python records and fed
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -90,14 +91,7 @@ def predict_columns(app: Any, d: date, model: tuple[dict[str, Any], str], versio
     customers = cols["customer"][rows].tolist()
     opens = open_minor[rows].tolist()
     as_of = d.toordinal()
-    days: dict[int, date] = {}  # a few hundred distinct days
-
-    def day(n: int) -> date:
-        got = days.get(n)
-        if got is None:
-            got = days[n] = date.fromordinal(n)
-        return got
-
+    day = _day_of()
     append = out.predictions.append
     for iid, p_n, rem, late, due_n, cid, open_n in zip(ids, p.tolist(), remaining.tolist(), late_days.tolist(),
                                                        cols["due_on"][rows].tolist(), customers, opens, strict=True):
@@ -118,6 +112,19 @@ def reason_names(x: Any, top: Any, values: Any) -> Any:
                 | (np.isin(top, _ABSENT_WITHOUT_HISTORY) & (x[:, [HIST_N]] == 0)))
     return np.where(no_value, np.asarray([f + NO_VALUE for f in FEATURES], dtype=object)[top],
                     np.asarray(FEATURES, dtype=object)[top])
+
+
+def _day_of() -> Callable[[int], date]:
+    """``date.fromordinal``, remembered: a book's predictions fall on a few hundred distinct days."""
+    days: dict[int, date] = {}
+
+    def day(n: int) -> date:
+        got = days.get(n)
+        if got is None:
+            got = days[n] = date.fromordinal(n)
+        return got
+
+    return day
 
 
 def _labels(app: Any, ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -201,14 +208,7 @@ def predict_rule_columns(app: Any, d: date, version: int | None, notices: list[t
         return out
     ids = cols["id"][rows].tolist()
     labels = _labels(app, ids)
-    days: dict[int, date] = {}  # a few hundred distinct days
-
-    def day(n: int) -> date:
-        got = days.get(n)
-        if got is None:
-            got = days[n] = date.fromordinal(n)
-        return got
-
+    day = _day_of()
     append = out.predictions.append
     for iid, cid, p, when, due_n, open_n, n, frac, dtp in zip(
             ids, cols["customer"][rows].tolist(), rule.p_late.tolist(), rule.expected.tolist(),
