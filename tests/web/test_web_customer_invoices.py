@@ -80,3 +80,17 @@ def test_the_api_still_lists_every_invoice(bearer, ledger):
     with TestClient(create_app(ledger)) as api:
         doc = api.get("/api/v1/customers/KH3", headers=bearer("manager")).json()
     assert [i["number"] for i in doc["invoices"]] == numbers
+
+
+def test_the_billing_channel_is_marked_on_the_invoice(client_for, ledger):
+    """An invoice imported with its billing channel (账单方式) carries it as a tag; one without shows none."""
+    import_rows(ledger, "invoices", [
+        {"invoice_number": "E1", "customer_code": "KH3", "amount": "100.00", "invoice_date": "2026-10-01",
+         "bill_channel": "电子"},
+        {"invoice_number": "P1", "customer_code": "KH3", "amount": "200.00", "invoice_date": "2026-10-02",
+         "bill_channel": "Paper"}])
+    html = client_for("collector", person="张伟").get("/customers/KH3").text
+    row = {m.group(1): m.group(0) for m in re.finditer(r'<tr data-testid="invoice-row"><td>([^<]+)</td>.*?</tr>', html,
+                                                       re.S)}
+    assert "电子账单" in row["E1"] and "纸质账单" in row["P1"]
+    assert all('data-testid="bill-channel"' not in r for n, r in row.items() if n not in ("E1", "P1"))
