@@ -108,6 +108,7 @@ demo-build: venv sysdeps
 	rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm demo-mail demo-sms
 	$(HUIKUAN) demo-data --customers 300 --months 14 --seed 7
 	$(HUIKUAN) run
+	$(HUIKUAN) model train
 	$(HUIKUAN) worklist
 	HUIKUAN_MAIL_DIR=demo-mail HUIKUAN_SMS_DIR=demo-sms $(HUIKUAN) send --once --customer CN-DEMO \
 		--at "$$($(DEMO_MOMENT) night)"
