@@ -72,6 +72,7 @@ def test_train_then_predict_json(cli):
     assert cli("run", "--as-of", "2026-09-01")[0] in (0, 1)
     code, out, _ = cli("worklist", "--as-of", "2026-09-01", "--json")
     before = json.loads(out)
+    assert "金额大的在前" in cli("worklist", "--as-of", "2026-09-01")[1]
     assert before and all(t["why"] is None for t in before)  # no model: today's order, no reasons
     assert [float(t["amount"]) for t in before] == sorted((float(t["amount"]) for t in before), reverse=True)
     code, out, err = cli("model", "train", "--as-of", "2026-09-01")
@@ -109,6 +110,7 @@ def test_train_then_predict_json(cli):
     after = json.loads(out)
     assert sorted(t["id"] for t in after) == sorted(t["id"] for t in before)
     assert all(t["why"] for t in after if not t["needs_approval"])  # the model's reasons beside each task
+    assert "按模型估计的回款价值排序" in cli("worklist", "--as-of", "2026-09-01")[1]  # and the title says how
     # a model learned from facts up to 09-01 is not used for an earlier date: the rule answers, and says why
     code, out, err = cli("predict", "--as-of", "2026-06-01", "--json")
     doc = json.loads(out)

@@ -166,8 +166,10 @@ def worklist_cmd(
             for r in rows[:limit]], ensure_ascii=False, indent=2))
         return
     con = console()
+    # ordered by the model's expected value when one is trained (its reasons beside the tasks), else by amount
+    title = tr("worklist.title_ranked" if any(why.values()) else "worklist.title", count=len(rows))
     if wide:
-        con.print(tr("worklist.title", count=len(rows)), style="bold")
+        con.print(title, style="bold")
         for r in rows[:limit]:
             # Whole names and reasons, each task as a small block: any terminal width reads it.
             con.print(Text.assemble((f"{r.id:>5} ", "bold"), terminal_safe(f"{r.customer_code} {r.customer_name}")))
@@ -180,7 +182,7 @@ def worklist_cmd(
                 con.print(" " * 6 + _refusal_text(ev), style="red")
         con.print(tr("worklist.legend_wide"))
     else:
-        con.print(worklist_table(rows[:limit], tr("worklist.title", count=len(rows)), lang, why, calls, shown_on))
+        con.print(worklist_table(rows[:limit], title, lang, why, calls, shown_on))
     if len(rows) > limit:
         con.print(tr("worklist.more", count=len(rows) - limit))
 
