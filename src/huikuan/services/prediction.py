@@ -588,13 +588,39 @@ def rank_task_facts(tasks: Sequence[tuple[int, int, list[str], bool, int]], prom
     return [(aid, float(value), why) for _key, aid, value, why in keyed]
 
 
+# How a reason's value reads (the features are numbers for the learner; people read shares, days, amounts):
+_PERCENT = frozenset({"hist_late_frac", "hist_recent_late_frac", "promises_broken_frac", "contacts_bad_frac",
+                      "hist_frac_open_this_long", "hist_late_given_open", "surv_p_late", "rule_late_share"})
+_DAYS = frozenset({"age", "days_to_due", "terms_days", "hist_mean_delay", "hist_mean_dtp", "hist_std_delay",
+                   "hist_last_delay", "hist_last3_delay", "hist_trend", "hist_max_delay", "days_since_last_settlement",
+                   "due_to_month_end", "holidays_to_due", "holidays_after_due", "hist_remaining_given_open",
+                   "age_minus_mean_dtp", "surv_remaining", "surv_late_days", "rule_mean_days_to_pay"})
+_YES_NO = frozenset({"disputed_now", "electronic"})
+
+
+def _number(v: float) -> str:
+    return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 else f"{v:,.1f}" if abs(v) >= 10 else f"{v:.2f}"
+
+
 def reason_text(reason: tuple[str, float, float], lang: str) -> str:
-    """One reason as a person reads it: the feature's name, its value and which way it pushed the risk."""
+    """One reason as a person reads it: the feature's name, its value in its unit (a share as a percentage,
+    days as days, the amount as an amount, yes/no) and which way it pushed the risk (↑ raises it)."""
     feature, value, contribution = reason
     arrow = " ↑" if contribution > 0 else " ↓" if contribution < 0 else ""  # the history rule's reasons push no way
     if feature.endswith(NO_VALUE):  # no record yet (a new customer's history, no promise made …)
         return _name(feature[:-len(NO_VALUE)], lang) + _name("no_value", lang) + arrow
-    shown = f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.2f}"
+    if feature in _PERCENT:
+        shown = f"{value:.0%}"
+    elif feature in _DAYS:
+        shown = _name("unit_days", lang).format(n=_number(value))
+    elif feature == "log_amount":  # log1p(amount in yuan): the amount itself
+        shown = f"{math.expm1(value):,.0f}"
+    elif feature == "amount_rel":
+        shown = _name("unit_times", lang).format(n=_number(value))
+    elif feature in _YES_NO:
+        shown = _name(f"{feature}_{'yes' if value >= 0.5 else 'no'}", lang)
+    else:
+        shown = _number(value)
     return f"{_name(feature, lang)} = {shown}{arrow}"
 
 
