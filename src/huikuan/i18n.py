@@ -39,6 +39,11 @@ def catalog(lang: str) -> dict[str, str]:
     return out
 
 
+def has(key: str, lang: str) -> bool:
+    """Whether the catalogs word ``key`` in ``lang`` (else ``t`` falls back to English, then the key)."""
+    return key in catalog(lang)
+
+
 class _Safe(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

@@ -148,3 +148,17 @@ def test_rerunning_a_day_prints_the_same_actions(cli, tmp_path):
     assert one["actions"] == two["actions"]
     _, dry, _ = cli("run", "--as-of", "2026-11-24", "--dry-run", "--json")
     assert json.loads(dry)["dry_run"] is True and json.loads(dry)["actions"]
+
+
+def test_a_worklist_of_another_day_has_no_call_now_marker(cli):
+    """The guard answers "may I call now?" for this moment: on a list of another day (`--as-of`) it would be
+    about today, not that day, so that list shows no marker (`call_now` null); today's list shows it."""
+    cli("run", "--as-of", "2026-11-23")
+    _, out, _ = cli("worklist", "--as-of", "2026-11-23", "--json")
+    phone = [r for r in json.loads(out) if r["channel"] == "phone"]
+    assert phone and all(r["call_now"] is None for r in phone)
+    _, out, _ = cli("worklist", "--as-of", "2026-11-23")
+    assert "电话" in out and not any(m in out for m in ("现在可打", "勿打", "后 ")), out
+    _, out, _ = cli("worklist", "--json")  # today's list (the tasks still open): the guard's verdict now
+    today = [r for r in json.loads(out) if r["channel"] == "phone"]
+    assert today and all(r["call_now"] is not None for r in today)

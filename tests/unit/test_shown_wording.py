@@ -3,6 +3,9 @@
 - a guard refusal is stored in the message's language with its next allowed moment as ISO text (evidence,
   machine-readable); people read 「11月29日 08:00 后可再联系」 / "allowed again from 29 Nov 08:00", in their
   own language — also for rows stored before this wording existed;
+- the contact the sender logs for a delivered message stores ``outbox:<id> <subject>`` (an SMS's subject is
+  its provider template code) and the recorder ``huikuan``: people read the subject or the template's title
+  and 「消息 #731」, recorded by 系统 / system; a refusal's rule and a dead letter's code read as a label;
 - a task's reason that counts days ("6 天后到期（2026-12-03）") is worded again for the day it is read,
   from the due date the run stored beside it: a Saturday page showing Friday's task says 5 days.
 """
@@ -16,9 +19,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from huikuan.adapters.templates import JinjaTemplates
 from huikuan.domain.guard import Rule, Verdict
 from huikuan.services.daily_run import task_reason
-from huikuan.services.outbox import problem_text, refusal_record, verdict_text
+from huikuan.services.outbox import (
+    actor_name,
+    contact_note,
+    problem_label,
+    problem_text,
+    refusal_record,
+    sms_template_stages,
+    verdict_text,
+)
 
 TZ = "Asia/Shanghai"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -44,7 +56,7 @@ def test_the_stored_refusal_keeps_the_moment_machine_readable() -> None:
     ("该联系人已标记为不得通过短信联系；不会再允许通过该渠道联系", "guard.do_not_contact", "en",
      "this contact is marked do-not-contact for SMS; this channel will not be allowed"),
     ("没有可接收邮件的联系人（角色 finance/signatory/owner，且未标记不得联系）：未发送", "outbox.no_contact", "en",
-     "no contact entitled to e-mail (role finance/signatory/owner, not marked do-not-contact): nothing sent"),
+     "no contact entitled to e-mail (role finance / signatory / owner, not marked do-not-contact): nothing sent"),
     # a provider's error is not a text the sender words: shown as stored
     ("550 5.1.1 mailbox unavailable", "smtp.permanent", "zh", "550 5.1.1 mailbox unavailable"),
 ], ids=["night-zh", "night-en", "stored-in-en-read-in-zh", "never-en", "dead-letter-en", "provider-error"])
@@ -122,3 +134,58 @@ def test_other_and_unreadable_reasons_are_shown_as_stored() -> None:
     assert task_reason(reworded, "zh", date(2026, 11, 28)) == "还有 6 天到期：短信"
     no_params = SimpleNamespace(reason_zh="6 天后到期（2026-12-03）：短信", reason_en="x", run_on=FRIDAY, params=None)
     assert task_reason(no_params, "zh", date(2026, 11, 28)) == "6 天后到期（2026-12-03）：短信"
+
+
+STAGES = sms_template_stages(JinjaTemplates())
+
+
+def test_the_shipped_sms_template_codes_name_their_stage() -> None:
+    assert STAGES == {"SMS_PRE_DUE_BILL": "pre_due_bill"}
+
+
+@pytest.mark.parametrize(("note", "channel", "lang", "shown", "message"), [
+    ("outbox:731 SMS_PRE_DUE_BILL", "sms", "zh", "到期前账单提醒（消息 #731）", 731),
+    ("outbox:731 SMS_PRE_DUE_BILL", "sms", "en", "Bill reminder before due (message #731)", 731),
+    ("outbox:1587 再次提醒：请确认 2026-10 对账单", "email", "zh", "再次提醒：请确认 2026-10 对账单（消息 #1587）", 1587),
+    ("outbox:1587 Reminder: please confirm", "email", "en", "Reminder: please confirm (message #1587)", 1587),
+    ("outbox:9 SMS_SOMETHING_ELSE", "sms", "zh", "消息 #9", 9),  # a code it does not know is left out
+    ("outbox:10 ", "email", "en", "message #10", 10),
+    ("下游客户没给钱", "phone", "zh", "下游客户没给钱", None),  # a person's note, as written
+    (None, "phone", "zh", "", None),
+], ids=["sms-zh", "sms-en", "email-zh", "email-en", "unknown-code", "no-subject", "person", "none"])
+def test_a_delivered_messages_note_reads_without_ids_or_template_codes(
+        note: str | None, channel: str, lang: str, shown: str, message: int | None) -> None:
+    got = contact_note(note, channel, lang, STAGES)
+    assert (got.text, got.message) == (shown, message)
+    assert "outbox:" not in got.text and "SMS_" not in got.text
+
+
+def test_the_sender_reads_as_system_a_person_as_stored() -> None:
+    assert (actor_name("huikuan", "zh"), actor_name("huikuan", "en")) == ("系统", "system")
+    assert actor_name("刘明", "en") == "刘明"
+
+
+@pytest.mark.parametrize(("rule", "code", "zh", "en"), [
+    ("consumer_cn.quiet_hours", "guard.consumer_cn.quiet_hours", "夜间免打扰时段", "quiet hours"),
+    (None, "outbox.no_contact", "没有可接收的联系人", "no contact to send to"),
+    ("no_contact", None, "没有可接收的联系人", "no contact to send to"),  # call_now's rule
+    (None, "smtp.refused", "收件服务器拒收", "refused by the receiving server"),
+    (None, "sms.isv.MOBILE_NUMBER_ILLEGAL", "短信服务商拒收或不可用", "refused or unavailable at the SMS provider"),
+    (None, "who.knows", "投递失败", "delivery failed"),
+])
+def test_a_rule_or_error_code_reads_as_a_label(rule: str | None, code: str | None, zh: str, en: str) -> None:
+    assert (problem_label(rule, code, "zh"), problem_label(rule, code, "en")) == (zh, en)
+
+
+def test_every_guard_rule_has_a_label_in_both_languages() -> None:
+    for rule in Rule:
+        for lang in ("zh", "en"):
+            label = problem_label(rule.value, None, lang)
+            assert label and "." not in label and "_" not in label, (rule, lang, label)
+            assert bool(CJK.search(label)) == (lang == "zh"), (rule, lang, label)
+
+
+def test_the_no_contact_reason_names_the_roles_in_the_readers_language() -> None:
+    stored = "没有可接收短信的联系人（角色 finance/signatory/owner，且未标记不得联系）：未发送"
+    assert problem_text(stored, "outbox.no_contact", "zh", TZ) == (
+        "没有可接收短信的联系人（角色 财务、签字人、老板，且未标记不得联系）：未发送")

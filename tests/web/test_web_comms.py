@@ -63,7 +63,7 @@ def test_a_guard_refusal_is_on_customer_360s_timeline_in_both_languages(client_f
     page = c.get(f"/customers/{CONSUMER}")
     assert page.status_code == 200
     shown = page.text[page.text.index('data-testid="guard-refusal"'):]
-    assert "短信被合规检查拦截（规则 consumer_cn.quiet_hours）" in shown and "22:00–08:00" in shown
+    assert "短信被合规检查拦截（夜间免打扰时段）" in shown and "22:00–08:00" in shown
     assert "22:30" in page.text  # the moment it was refused, local time
     # the next allowed moment as people read it (the stored reason keeps it as ISO text), not raw ISO
     after = day + timedelta(days=1)
@@ -72,7 +72,7 @@ def test_a_guard_refusal_is_on_customer_360s_timeline_in_both_languages(client_f
     uid = next(u.id for u in users.list_users(ledger) if u.name == c.user_name)  # type: ignore[attr-defined]
     users.set_language(ledger, uid, "en")
     en = c.get(f"/customers/{CONSUMER}").text
-    assert "SMS held by the compliance guard (rule consumer_cn.quiet_hours)" in en and "22:00–08:00" in en
+    assert "SMS held by the compliance guard (quiet hours)" in en and "22:00–08:00" in en
     # the reason in English too (it was stored in the message's Chinese), the moment short
     month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[after.month - 1]
     assert (f"no collection contact 22:00–08:00 (allowed 08:00–22:00); allowed again from {after.day} {month} 08:00"
@@ -169,3 +169,85 @@ def test_a_reminders_reason_counts_the_days_from_the_day_the_page_is_read(client
     # the timeline keeps the task's day: there the reason reads as of the run (its date short too)
     timeline = c.get(f"/customers/{CONSUMER}").text
     assert f"{(due_on - run_on).days} 天后到期（{shown}）" in timeline[timeline.index('data-testid="timeline-entry"'):]
+
+
+def _deliver_the_demo_consumers_sms(ledger: Any) -> int:
+    """The demo consumer's SMS: held at 22:30 (quiet hours), delivered at 08:00 the next day; its id."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from huikuan.services import outbox
+    from huikuan.services.demo_comms import CONSUMER, add_demo_comms
+
+    class Gateway:
+        def send(self, sms: object) -> str:
+            return "ok"
+
+    add_demo_comms(ledger, ledger.clock.today())
+    run_daily(ledger)
+    sms = next(r for r in outbox.list_messages(ledger, customer_code=CONSUMER) if r.channel == "sms")
+    tz = ZoneInfo("Asia/Shanghai")
+    day = sms.next_attempt_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
+    assert outbox.send_due(ledger, None, None, now=datetime.combine(day, time(22, 30), tz),
+                           customer_code=CONSUMER).deferred >= 1
+    assert outbox.send_due(ledger, None, Gateway(), now=datetime.combine(day + timedelta(days=1), time(8, 0), tz),
+                           customer_code=CONSUMER).sent >= 1
+    return int(sms.id)
+
+
+def test_the_timeline_shows_people_no_internal_ids_codes_or_recorder(client_for: Any, ledger: Any) -> None:
+    """A delivered message's contact stores ``outbox:<id> SMS_PRE_DUE_BILL`` by ``huikuan`` (evidence, kept);
+    the timeline and Today read the template's title and 消息 #id, recorded by 系统; a refusal's rule and a
+    dead letter's code read as labels, the roles of the no-contact reason in the reader's language."""
+    from huikuan.services.demo_comms import CONSUMER
+
+    mid = _deliver_the_demo_consumers_sms(ledger)
+    with ledger.engine.connect() as db:  # what is stored stays as it was
+        notes = db.execute(select(t.activity.c.note, t.activity.c.actor).where(t.activity.c.outcome == "sent")).all()
+    assert (f"outbox:{mid} SMS_PRE_DUE_BILL", "huikuan") in [tuple(n) for n in notes]
+    c = client_for("collector", person="刘明")
+    zh = c.get(f"/customers/{CONSUMER}").text
+    assert f"到期前账单提醒（消息 #{mid}）" in zh and "记录人 系统" in zh
+    assert "短信被合规检查拦截（夜间免打扰时段）" in zh and "邮件无法投递（没有可接收的联系人）" in zh
+    assert "角色 财务、签字人、老板" in zh
+    today = c.get("/today?all=1").text
+    assert f"到期前账单提醒（消息 #{mid}）" in today
+    supervisor = client_for("supervisor")
+    linked = supervisor.get(f"/customers/{CONSUMER}").text  # who may open the outbox gets a link to the message
+    assert f'href="/outbox?customer={CONSUMER}#m{mid}"' in linked
+    assert f'id="m{mid}"' in supervisor.get(f"/outbox?customer={CONSUMER}").text
+    assert "/outbox?" not in zh  # a collector may not open it: no link
+    from huikuan.services import users
+
+    uid = next(u.id for u in users.list_users(ledger) if u.name == c.user_name)  # type: ignore[attr-defined]
+    users.set_language(ledger, uid, "en")
+    en = c.get(f"/customers/{CONSUMER}").text
+    assert f"Bill reminder before due (message #{mid})" in en and "by system" in en
+    assert "SMS held by the compliance guard (quiet hours)" in en and "e-mail not delivered (no contact to send to)" in en
+    assert "role finance / signatory / owner" in en
+    for page in (zh, en, today, linked):
+        for code in ("outbox:", "SMS_PRE_DUE_BILL", "huikuan<", "记录人 huikuan", "by huikuan", "consumer_cn.",
+                     "outbox.no_contact", "finance/signatory"):
+            assert code not in page, code
+
+
+def test_english_pages_head_their_tables_with_capitalised_labels(client_for: Any, ledger: Any) -> None:
+    import re
+
+    from huikuan.services import users
+
+    run_daily(ledger)
+    c = client_for("supervisor")
+    uid = next(u.id for u in users.list_users(ledger) if u.name == c.user_name)  # type: ignore[attr-defined]
+    code = reporting.worklist(ledger)[0].customer_code
+    zh_page = c.get(f"/customers/{code}").text
+    users.set_language(ledger, uid, "en")
+    for path in (f"/customers/{code}", "/customers", "/outbox", "/dashboard", "/kpi"):
+        page = c.get(path)
+        assert page.status_code == 200, path
+        heads = [h.strip() for h in re.findall(r"<th\b[^>]*>\s*([^<]*)", page.text) if h.strip()]
+        labels = [x.strip() for x in re.findall(r'data-label="([^"]*)"', page.text) if x.strip()]
+        assert heads, path
+        assert [h for h in heads + labels if h[0].islower()] == [], path
+    assert "<th>Invoice</th>" in c.get(f"/customers/{code}").text or ">Invoice<" in c.get(f"/customers/{code}").text
+    assert ">发票号<" in zh_page  # Chinese pages as they were

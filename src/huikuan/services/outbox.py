@@ -432,12 +432,22 @@ def refusal_record(v: Verdict, lang: str) -> str:
     return text + _SEPARATOR[lang] + i18n.t("guard.never", lang)
 
 
+def role_names(codes: str, lang: str) -> str:
+    """Contact roles stored as codes (``finance/signatory/owner``, as ``no_contact_text`` writes them) in
+    the reader's words: 财务、签字人、老板 / finance, signatory, owner."""
+    names = [i18n.t(f"contact_role.{c}", lang) if c in ENTITLED_ROLES else c for c in codes.split("/")]
+    return ("、" if lang == "zh" else " / ").join(names)
+
+
 def _shown(params: dict[str, str], lang: str, tz: ZoneInfo) -> dict[str, str]:
-    """A refusal's params as people read them: a channel by its name, days and moments short, local."""
+    """A refusal's params as people read them: a channel by its name, contact roles by theirs, days and
+    moments short, local."""
     out = {}
     for k, value in params.items():
         if k == "channel":
             out[k] = channel_name(_CHANNEL_CODE.get(value, value), lang)
+        elif k == "roles":
+            out[k] = role_names(value, lang)
         elif _ISO_DAY.fullmatch(value):
             out[k] = i18n.short_day(date.fromisoformat(value), lang)
         elif _ISO_MOMENT.fullmatch(value):
@@ -505,6 +515,61 @@ def problem_text(stored: str | None, code: str | None, lang: str, tz: str) -> st
     return stored
 
 
+def problem_label(rule: str | None, code: str | None, lang: str) -> str:
+    """A refusal's or dead letter's cause as a short label for people — 夜间免打扰时段 / quiet hours,
+    没有可接收的联系人 / no contact to send to — never the code it is stored under (``rule``: the guard's
+    rule; ``code``: ``outbox.no_contact``, ``smtp.refused`` …). A code the catalogs do not know (a
+    provider's own) reads as its family: 短信服务商拒收 / refused by the SMS provider, else 投递失败."""
+    keys: tuple[str, ...] = (f"guard.rule.{rule}", f"problem.outbox.{rule}") if rule else ()  # call_now: "no_contact"
+    keys += (f"problem.{code}", f"problem.{code.split('.', 1)[0]}") if code else ()
+    return i18n.t(next((k for k in keys if i18n.has(k, lang)), "problem.unknown"), lang)
+
+
+_SENT_NOTE = re.compile(r"outbox:(\d+)(?: (.*))?\Z", re.DOTALL)
+SYSTEM_ACTOR = "huikuan"  # the recorder of what the sender did (a delivered message's timeline entry)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A contact's note as people read it; ``message`` is the outbox message it stands for, if any."""
+
+    text: str
+    message: int | None = None
+
+
+def sms_template_stages(templates: TemplateEngine) -> dict[str, str]:
+    """The shipped SMS templates' provider codes (``SMS_PRE_DUE_BILL``) and the stage each is for."""
+    out = {}
+    for stage, channel, lang in templates.shipped_keys():
+        if channel == "sms" and (m := re.search(r"\{%\s*block code\s*%\}(.*?)\{%\s*endblock",
+                                                 templates.shipped(stage, channel, lang) or "", re.DOTALL)):
+            out[m.group(1).strip()] = stage
+    return out
+
+
+def contact_note(note: str | None, channel: str, lang: str, sms_stages: dict[str, str] | None = None) -> Note:
+    """A contact's stored note for people. The sender stores ``outbox:<id> <subject>`` on the contact it
+    logs for a delivered message (evidence, and the only link from the contact to its message; an SMS's
+    subject is its provider template code). Pages show it after the contact's channel and outcome
+    (短信 · 已发送), so it reads 「到期前账单提醒（消息 #731）」 / "Bill reminder before due (message #731)":
+    an e-mail by its subject, an SMS by its template's title (``template.title.<stage>``; a code it does
+    not know is left out: 「消息 #731」). Other notes as written."""
+    m = _SENT_NOTE.match(note or "")
+    if m is None:
+        return Note(note or "")
+    mid, what = int(m.group(1)), (m.group(2) or "").strip()
+    if channel == "sms":
+        stage = (sms_stages or {}).get(what)
+        what = i18n.t(f"template.title.{stage}", lang) if stage and i18n.has(f"template.title.{stage}", lang) else ""
+    key = "outbox.sent_note" if what else "outbox.sent_note_bare"
+    return Note(i18n.t(key, lang, channel=channel_name(channel, lang), what=what, id=mid), mid)
+
+
+def actor_name(actor: str | None, lang: str) -> str:
+    """Who recorded an entry: a person's name as stored; the sender itself as 系统 / system."""
+    return i18n.t("actor.system", lang) if actor == SYSTEM_ACTOR else (actor or "")
+
+
 def guard_check(app: Any, customer_code: str, channel: str, at: datetime) -> dict[str, Any]:
     """May the customer be contacted on ``channel`` at ``at``? Asked of each entitled contact; allowed when
     one of them may be reached, otherwise the refusal with the earliest next allowed moment."""
@@ -558,7 +623,8 @@ def call_now(app: Any, tasks: list[Any], at: datetime | None = None, uow: Any = 
         entitled = [k for k in contacts.get(cust.id, []) if k.role in ENTITLED_ROLES]
         if not entitled:
             out[r.id] = {"allowed": False, "rule": "no_contact", "next_allowed_at": None,
-                         "reason": no_contact_text("phone", lang)}
+                         "reason": i18n.t("outbox.no_contact", lang, channel=channel_name("phone", lang),
+                                          roles=role_names("/".join(ENTITLED_ROLES), lang))}
             continue
         try:
             verdicts = [check(profile, "phone", at, guard_contact(k, app.settings.timezone), attempts.get(cust.id, []),

@@ -16,7 +16,7 @@ from ...domain.errors import InvalidInput
 from ...domain.money import Money, format_minor
 from ...services import collect as svc
 from ...services.daily_run import reason_text, run_daily, task_reason
-from ...services.outbox import problem_text
+from ...services.outbox import contact_note, problem_label, problem_text, sms_template_stages
 from ...services.reporting import OpenInvoice, actions_of_day, open_invoice
 from ...services.reporting import open_invoices as list_open_invoices
 from ...services.reporting import runs as list_runs
@@ -149,9 +149,13 @@ def worklist_cmd(
     lang = state.lang
     from ...services.reporting import worklist_details
 
-    # Now, whatever the list's day: the compliance guard's "call now?" for phone tasks and each customer's
-    # newest refused or dead message of the last week (the Today page shows the same).
-    details = worklist_details(a, rows[:limit])
+    # Each customer's newest refused or dead message of the last week, and for a list of today the compliance
+    # guard's "call now?" for phone tasks (the Today page shows the same). The guard answers for a moment,
+    # now: for a list of another day (`--as-of`) "call now" / "after 09:00" would be about today, not that
+    # day, and that day's own moment is unknown (past: the calls were made or not; future: history will
+    # have moved), so the list of another day shows no call marker (`call_now` null in --json).
+    other_day = day is not None and day != a.clock.today()
+    details = worklist_details(a, rows[:limit], as_of=day if other_day else None)
     shown_on = day or a.clock.today()  # reasons that count days are worded for the list's day
     calls = {d.task.id: d.call for d in details if d.call is not None}
     refusals = {d.task.id: d.refusal for d in details}
@@ -426,10 +430,11 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
     for col in ("col.at", "col.channel", "col.outcome", "col.excuse", "col.note"):
         t.add_column(tr(col), overflow="fold")
     tz = ZoneInfo(state.app().settings.timezone)
+    stages = sms_template_stages(state.app().templates())  # a sent SMS's note names its template's title
     for x in v.activities:
         local = x.at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
         t.add_row(local.strftime("%Y-%m-%d %H:%M"), tr(f"channel.{x.channel}"), tr(f"outcome.{x.outcome}"),
-                  tr(f"excuse.{x.excuse}") if x.excuse else "-", x.note or "")
+                  tr(f"excuse.{x.excuse}") if x.excuse else "-", contact_note(x.note, x.channel, lang, stages).text)
     con.print(t)
     if v.refusals:  # the compliance guard's refusals and dead letters, with the rule and the reason
         t = Table(title=tr("customer.refusals"))
@@ -440,7 +445,7 @@ def show_cmd(code: str, as_of: str = typer.Option(None, "--as-of"), as_json: boo
         for x in v.refusals:
             local = x.at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
             t.add_row(local.strftime("%Y-%m-%d %H:%M"), tr(f"channel.{x.channel}"),
-                      f"{tr(f'refusal.{x.kind}')}\n{x.rule or x.error_code or '-'}",
+                      f"{tr(f'refusal.{x.kind}')}\n{problem_label(x.rule, x.error_code, state.lang)}",
                       problem_text(x.reason, x.error_code, state.lang, state.app().settings.timezone))
         con.print(t)
     if v.open_actions:

@@ -67,6 +67,15 @@ class WebContext:
     backoff: IpBackoff = field(default_factory=IpBackoff)
     nav: list[NavItem] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)  # serve's scheduler and sender loops
+    _sms_stages: dict[str, str] | None = None
+
+    def sms_stages(self) -> dict[str, str]:
+        """The shipped SMS templates' provider codes and their stages (read once: they ship with the code)."""
+        if self._sms_stages is None:
+            from ...services.outbox import sms_template_stages
+
+            self._sms_stages = sms_template_stages(self.app.templates())
+        return self._sms_stages
 
     def nav_for(self, user: Principal | None) -> list[NavItem]:
         if user is None:

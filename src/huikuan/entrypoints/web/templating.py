@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ... import i18n
 from ...domain.money import Money
 from ...services.daily_run import task_reason
-from ...services.outbox import problem_text
+from ...services.outbox import actor_name, contact_note, problem_label, problem_text
 from .auth import (
     LANG_COOKIE,
     SESSION_COOKIE,
@@ -127,8 +127,23 @@ def render(request: Request, name: str, ctx: dict[str, Any] | None = None, statu
         """A stored guard refusal or dead letter worded for this reader (their language, local short moments)."""
         return problem_text(stored, code, lang, hk.app.settings.timezone)
 
+    def cap(label: Any) -> str:
+        """A table's column header on an English page capitalised (``Invoice``, not ``invoice``); the catalogs
+        keep the lower-case word the CLI's tables and running text use."""
+        text = str(label)
+        return text[:1].upper() + text[1:] if lang == "en" else text
+
+    def head(key: str, **params: Any) -> str:
+        return cap(i18n.t(key, lang, **params))
+
+    def note(row: Any) -> Any:
+        """A contact's note for this reader: a delivered message's reads 「短信已发送：…（消息 #731）」."""
+        return contact_note(getattr(row, "note", None), str(getattr(row, "channel", "")), lang,
+                            hk.sms_stages())
+
     values = {
-        "request": request, "moment": moment, "soon": soon, "problem": problem,
+        "request": request, "moment": moment, "soon": soon, "problem": problem, "col_head": head, "cap": cap, "note": note,
+        "problem_label": lambda rule, code: problem_label(rule, code, lang), "who": lambda a: actor_name(a, lang),
         "task_reason": lambda row, on=None: task_reason(row, lang, on or hk.app.clock.today()), "colon": "：" if lang == "zh" else ": ", "terms": lambda text: terms_text(text, lang), "user": optional_user(request), "lang": lang, "t": t,
         "day": lambda d: day_text(d, lang), "local_time": local_time, "csrf": csrf_token(request),
         "today": hk.app.clock.today(), "company": hk.app.settings.company, "nav": hk.nav_for(optional_user(request)),
