@@ -216,3 +216,38 @@ def test_an_interrupt_while_the_lease_starts_still_frees_it(app, monkeypatch):
     with app.engine.connect() as c:
         assert c.execute(select(t.run.c.status)).scalars().all() == ["interrupted"]
     assert lock_row(app) is None
+
+
+def test_an_interrupt_that_surfaces_as_a_driver_error_is_still_an_interrupt(app, monkeypatch):
+    """SIGTERM inside psycopg's call can come out as "can't change 'autocommit' now: connection in transaction
+    status ACTIVE" with the KeyboardInterrupt as its context (seen in CI-like runs): the run is marked
+    interrupted, its lock freed, and the interrupt goes on up — not a crash, not a run marked failed."""
+    from huikuan.services import daily_run
+
+    seed(app)
+
+    def half_done_call(*_a, **_k):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise RuntimeError("can't change 'autocommit' now: connection in transaction status ACTIVE") from None
+
+    monkeypatch.setattr(daily_run, "decide_in_workers", half_done_call)
+    with pytest.raises(KeyboardInterrupt):
+        run_daily(app, TODAY)
+    with app.engine.connect() as c:
+        assert c.execute(select(t.run.c.status)).scalars().all() == ["interrupted"]
+    assert lock_row(app) is None
+    monkeypatch.undo()
+    assert run_daily(app, TODAY).created > 0
+
+
+def test_a_plain_error_is_not_taken_for_an_interrupt(app, monkeypatch):
+    from huikuan.services import daily_run
+
+    seed(app)
+    monkeypatch.setattr(daily_run, "decide_in_workers", lambda *_a, **_k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        run_daily(app, TODAY)
+    with app.engine.connect() as c:
+        assert c.execute(select(t.run.c.status)).scalars().all() == ["failed"]

@@ -46,7 +46,7 @@ CASES = [
       ('columns.nope', 'profile.unknown_key',
        {'allowed': 'date, year, month, day, customer_code, customer_name, number, summary, amount, debit, credit, '
                    'direction, balance, balance_direction, due_date, currency, account, settled_date, invoice_no, '
-                   'voucher',
+                   'voucher, bill_channel',
         'key': 'nope'}),
       ('columns.number', 'profile.unknown_key', {'allowed': 'header, optional', 'key': 'what'}),
       ('columns.number.optional', 'profile.bool', {'value': "'yes'"}),
@@ -56,7 +56,7 @@ CASES = [
       ('values.nope', 'profile.unknown_key',
        {'allowed': 'date, year, month, day, customer_code, customer_name, number, summary, amount, debit, credit, '
                    'direction, balance, balance_direction, due_date, currency, account, settled_date, invoice_no, '
-                   'voucher',
+                   'voucher, bill_channel',
         'key': 'nope'})]),
     ('from_title_bad', 'base', '[from_title]\nnumber = "x(.)"\ncurrency = "("\naccount = "abc"\nyear = ""\n',
      [('from_title.account', 'profile.regex_group', {'value': 'abc'}),
@@ -79,7 +79,7 @@ CASES = [
       ('filter.field', 'profile.enum',
        {'allowed': 'date, year, month, day, customer_code, customer_name, number, summary, amount, debit, credit, '
                    'direction, balance, balance_direction, due_date, currency, account, settled_date, invoice_no, '
-                   'voucher',
+                   'voucher, bill_channel',
         'value': "'x'"})]),
     ('filter_prefix_bad', 'base', '[filter]\nfield = "account"\nprefix = [""]\n',
      [('filter', 'profile.filter_empty', {}), ('filter.prefix', 'profile.strings', {'value': "['']"})]),
@@ -92,7 +92,7 @@ CASES = [
       ('ledger.settle_from', 'profile.enum',
        {'allowed': 'date, year, month, day, customer_code, customer_name, number, summary, amount, debit, credit, '
                    'direction, balance, balance_direction, due_date, currency, account, settled_date, invoice_no, '
-                   'voucher',
+                   'voucher, bill_channel',
         'value': "'zz'"})]),
     ('customers_bad', 'base', '[customers]\ncreate = 1\nterms = ""\n',
      [('customers.create', 'profile.bool', {'value': '1'}), ('customers.terms', 'profile.strings', {'value': "''"})]),

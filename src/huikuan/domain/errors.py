@@ -77,3 +77,19 @@ class ImportRejected(HuikuanError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("import.rejected", count=len(problems))
         self.problems = problems
+
+
+def caused_by_interrupt(e: BaseException) -> bool:
+    """Whether ``e`` is, or was raised while handling, a KeyboardInterrupt (Ctrl-C, or SIGTERM turned into one).
+
+    An interrupt that lands inside a database driver's call can come out as the driver's complaint about the
+    half-done call (psycopg: "can't change 'autocommit' now: connection in transaction status ACTIVE"), with
+    the interrupt as its cause or context: it is still an interrupt, not an unexpected error."""
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False

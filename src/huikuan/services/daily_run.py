@@ -30,7 +30,7 @@ from typing import Any
 
 from .. import i18n
 from ..domain.calendar import WorkCalendar
-from ..domain.errors import HuikuanError, InvalidInput
+from ..domain.errors import HuikuanError, InvalidInput, caused_by_interrupt
 from ..domain.ledger import (
     ActionKind,
     CreditStatus,
@@ -734,6 +734,11 @@ def run_daily(app: Any, as_of: date | None = None, *, dry_run: bool = False,
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM turned into one by the CLI: the day is finished by the next run
         status = "interrupted"
         raise
+    except Exception as e:
+        if not caused_by_interrupt(e):
+            raise
+        status = "interrupted"  # an interrupt that surfaced as the driver's error about its half-done call
+        raise KeyboardInterrupt from e
     finally:
         if lease is not None:
             lease.stop()  # before anything else: a dead run must not renew its lease

@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from ... import i18n
-from ...domain.errors import HuikuanError, ImportRejected, PolicyInvalid, RunLocked
+from ...domain.errors import HuikuanError, ImportRejected, PolicyInvalid, RunLocked, caused_by_interrupt
 from .common import console_err, state, write_crash_log
 
 app = typer.Typer(
@@ -131,6 +131,8 @@ def _main(argv: list[str] | None) -> int:
             sys.stderr.write(usage_error_text(e, usage_lang))
         return int(getattr(e, "exit_code", 2))
     except Exception as e:  # noqa: BLE001 — the one boundary where an unexpected error becomes a message
+        if caused_by_interrupt(e):  # Ctrl-C or SIGTERM inside a driver call: interrupted, not a crash
+            raise KeyboardInterrupt from e
         import traceback
 
         from sqlalchemy.exc import InterfaceError, OperationalError
