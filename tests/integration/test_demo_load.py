@@ -125,6 +125,18 @@ def test_cli_prints_the_summary_in_chinese_and_json(tmp_path: Path) -> None:
     app = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'other.db'}"))
     gov = "政府" in {c["segment"] for c in expected.customers}
     assert summary["kpi_targets"] == 2 * (3 + (2 if gov else 0))
+    # six Mondays' cash forecasts: the forecast page sets six past weeks beside what came in
+    from huikuan.services.prediction import forecast
+
+    assert summary["forecasts"] == 6
+    with app.engine.connect() as c:
+        made = c.execute(select(t.forecast_week.c.made_on).distinct().order_by(t.forecast_week.c.made_on)).scalars()
+        assert [str(m)[:10] for m in made] == ["2026-10-12", "2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09",
+                                               "2026-11-16"]
+    f = forecast(app, 13, AS_OF, store=False)
+    assert [s.isoformat() for _w, s, _e, _a in f.past] == [
+        "2026-10-12", "2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09", "2026-11-16"]
+    assert f.wape_pct is not None and all(e > 0 for _w, _s, e, _a in f.past)
     for month in ("2026-10", "2026-11"):
         rep = kpi_report(app, month, "segment")
         assert {c.metric: c.target for c in rep.company.targets} == {

@@ -100,6 +100,17 @@ def set_demo_targets(app: Any, as_of: date) -> int:
     return n
 
 
+def store_demo_forecasts(app: Any, as_of: date, weeks_back: int = 6) -> int:
+    """The cash forecasts a finance team would have made on each of the last ``weeks_back`` Mondays before
+    ``as_of`` (``huikuan forecast`` then, from what was known then), so the forecast page has past weeks to
+    set beside what came in, with their WAPE. Returns how many were stored."""
+    from .prediction import forecast
+
+    monday = as_of - timedelta(days=as_of.weekday())
+    made = [forecast(app, 13, monday - timedelta(weeks=k), store=True).as_of for k in range(weeks_back, 0, -1)]
+    return len(made)
+
+
 def _previous_workdays(cal: Any, before: date, n: int) -> list[date]:
     out: list[date] = []
     d = before

@@ -42,6 +42,7 @@ def demo_data_cmd(
         report = demo_load.load(state.app(), company, progress)
         dealer = add_demo_dealer(state.app(), day)
         targets = demo_load.set_demo_targets(state.app(), day)
+        forecasts = demo_load.store_demo_forecasts(state.app(), day)
         warm = demo_load.warm_up(state.app(), day, working_days=warm_up_days, seed=seed, progress=progress) \
             if warm_up_days else {}
         comms = add_demo_comms(state.app(), day)
@@ -57,6 +58,7 @@ def demo_data_cmd(
         "credit_demo": dealer,
         "comms_demo": comms,
         "kpi_targets": targets,
+        "forecasts": forecasts,
     }
     if as_json:
         console().print_json(json.dumps(summary, ensure_ascii=False))
