@@ -103,3 +103,23 @@ def test_the_columnar_rule_on_a_seeded_book_and_an_empty_one():
     for d in (date(2025, 1, 1), date(2025, 3, 1), date(2025, 7, 15), date(2025, 12, 31), date(2026, 2, 10)):
         _compare(h, d)
     _compare(History([]), date(2025, 1, 1))
+
+
+def test_an_invoice_past_due_and_past_the_usual_day_waits_as_long_as_such_invoices_did():
+    """Customer 1 paid in 4, 6 and 20 days, customer 2 in 30: the shrunk mean is (3 × 10 + 2 × 15) / 5 = 12 days.
+    An invoice of customer 1 issued 15 days before D and past due is past that too: of customer 1's invoices
+    one was still open at 15 days (5 more days), of the book's two (5 and 15: 10 on average), so it is expected
+    (5 + 2 × 10) / (1 + 2) = 8.3 → 8 days after D — not on D, where all of them landed before. One issued 10
+    days before D (usual day still ahead) keeps its usual day; one older than any paid invoice stays on D."""
+    d = BASE + timedelta(days=100)
+    paid = [InvoiceRecord(n, str(n), 1, BASE, BASE + timedelta(days=3), 1000, BASE + timedelta(days=dtp))
+            for n, dtp in ((1, 4), (2, 6), (3, 20))]
+    paid.append(InvoiceRecord(4, "4", 2, BASE, BASE + timedelta(days=3), 1000, BASE + timedelta(days=30)))
+    open_ = [InvoiceRecord(5, "5", 1, d - timedelta(days=15), d - timedelta(days=12), 1000, None),
+             InvoiceRecord(6, "6", 1, d - timedelta(days=10), d - timedelta(days=7), 1000, None),
+             InvoiceRecord(7, "7", 1, d - timedelta(days=40), d - timedelta(days=37), 1000, None)]
+    h = History(paid + open_)
+    assert h.remaining_if_open(1, d, 15) == 25 / 3
+    got = [history_rule(h, i, d, *h.global_stats(d)) for i in open_]
+    assert got == [(1.0, d + timedelta(days=8)), (1.0, d + timedelta(days=2)), (1.0, d)]
+    _compare(h, d)

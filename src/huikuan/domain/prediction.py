@@ -293,6 +293,7 @@ class History:
             v.sort()
         self.holidays = holidays
         self._by_month: dict[date, tuple[list[int], list[int]]] | None = None  # built on first use
+        self._book_dtp: dict[date, tuple[list[int], list[int]]] = {}  # per D: sorted days to pay, prefix sums
         self._book_delays: dict[date, tuple[list[int], list[int]]] = {}
         self._channel_shift: dict[date, float] = {}
 
@@ -304,6 +305,28 @@ class History:
             return 0, ABSENT, ABSENT, ABSENT
         return (k, self.settled_delay_prefix[cid][k] / k, self.settled_late_prefix[cid][k] / k,
                 self.settled_dtp_prefix[cid][k] / k)
+
+    def remaining_if_open(self, cid: int, d: date, age: int) -> float:
+        """Days still to wait for an invoice open at D at this ``age`` (days since issue), by the customer's
+        invoices settled before D that were still open at that age (days to pay ≥ ``age``): their mean of
+        (days to pay − age), shrunk towards the book's with weight ``PRIOR_WEIGHT``; 0 when no invoice in the
+        book was ever open that long. Integers summed, then the same float operations as
+        ``services/prediction_fast.history_rule_columns``."""
+        k = bisect_left(self.settled_days.get(cid, []), d)
+        own = [x[2] - age for x in self.settled.get(cid, [])[:k] if x[2] >= age]
+        n_c, sum_c = len(own), sum(own)
+        got = self._book_dtp.get(d)
+        if got is None:
+            dtp = sorted(x[2] for cid_, days in self.settled_days.items()
+                         for x in self.settled[cid_][:bisect_left(days, d)])
+            got = self._book_dtp[d] = (dtp, list(accumulate(dtp, initial=0)))
+        dtp, prefix = got
+        lo = bisect_left(dtp, age)
+        n_b = len(dtp) - lo
+        sum_b = prefix[-1] - prefix[lo] - age * n_b
+        if not n_b:  # older than any invoice the book has seen paid (the customer's are in the book too)
+            return 0.0
+        return (sum_c + PRIOR_WEIGHT * (sum_b / n_b)) / (n_c + PRIOR_WEIGHT)
 
     def book_delays(self, d: date) -> tuple[list[int], list[int]]:
         """Over the invoices settled before D's month: (how many have a delay ≥ b, the sum of their delays)
@@ -444,7 +467,8 @@ PRIOR_WEIGHT = 2.0
 
 def history_rule(history: History, inv: InvoiceRecord, d: date, global_late: float, global_dtp: float) -> tuple[float, date]:
     """(p_late, expected pay date): the customer's own late share and mean days to pay, shrunk towards the
-    book's; an invoice already past due is late for sure; the date is never before d."""
+    book's; an invoice already past due is late for sure, and once past the customer's usual day too it is
+    expected after the days such invoices still took (``History.remaining_if_open``); never before d."""
     n, _mean_delay, late_frac, mean_dtp = history.history_stats(inv.customer_id, d)
     if d > inv.due_on:
         p = 1.0
@@ -452,6 +476,11 @@ def history_rule(history: History, inv: InvoiceRecord, d: date, global_late: flo
         p = ((late_frac * n if n else 0.0) + PRIOR_WEIGHT * global_late) / (n + PRIOR_WEIGHT)
     dtp = ((mean_dtp * n if n else 0.0) + PRIOR_WEIGHT * global_dtp) / (n + PRIOR_WEIGHT)
     expected = inv.invoice_on + timedelta(days=round(dtp))
+    if d > inv.due_on and expected < d:
+        # past due and past the customer's usual day: not "today" for all of them (a forecast would put every
+        # such invoice in its first week), but as long again as the customer's invoices that were still open
+        # at this age took
+        expected = d + timedelta(days=round(history.remaining_if_open(inv.customer_id, d, (d - inv.invoice_on).days)))
     return min(max(p, 0.0), 1.0), max(expected, d)
 
 

@@ -178,8 +178,36 @@ def history_rule_columns(customer: Ints, invoice_on: Ints, due_on: Ints, settled
     p = (np.where(has, late_frac * k, 0.0) + PRIOR_WEIGHT * g_late) / (k + PRIOR_WEIGHT)
     p = np.minimum(np.maximum(np.where(x > due_on[rows], 1.0, p), 0.0), 1.0)
     dtp = (np.where(has, mean_dtp * k, 0.0) + PRIOR_WEIGHT * g_dtp) / (k + PRIOR_WEIGHT)
-    expected = np.maximum(invoice_on[rows] + np.rint(dtp).astype(np.int64), x)
-    return RuleColumns(k, late_frac, mean_dtp, p, expected, g_late, g_dtp, n_book)
+    expected = invoice_on[rows] + np.rint(dtp).astype(np.int64)
+    late = (x > due_on[rows]) & (expected < x)  # past due and past the customer's usual day
+    if late.any():
+        expected[late] = x + np.rint(_remaining_if_open(
+            where[known], (settled_on - invoice_on)[known], c[late], x - invoice_on[rows][late])).astype(np.int64)
+    return RuleColumns(k, late_frac, mean_dtp, p, np.maximum(expected, x), g_late, g_dtp, n_book)
+
+
+def _remaining_if_open(cust: Ints, dtp: Ints, c: Ints, age: Ints) -> Floats:
+    """``History.remaining_if_open`` for customers ``c`` (indexes) at ``age``, given the customer index and
+    days to pay of every invoice settled before D: counts and sums of (days to pay − age) over the customer's
+    and the book's invoices with days to pay ≥ age, by binary search in sorted keys and prefix sums (integers),
+    then the definition's float operations."""
+    span = int(dtp.max()) + 2 if len(dtp) else 2  # keys customer × span + days to pay, per customer contiguous
+    keys = np.sort(cust * span + dtp)
+    own = keys % span
+    own_prefix = np.concatenate(([0], np.cumsum(own)))
+    a = np.minimum(age, span - 1)
+    lo = np.searchsorted(keys, c * span + a)
+    hi = np.searchsorted(keys, (c + 1) * span)
+    n_c = hi - lo
+    sum_c = own_prefix[hi] - own_prefix[lo] - age * n_c
+    book = np.sort(dtp)
+    book_prefix = np.concatenate(([0], np.cumsum(book)))
+    lo_b = np.searchsorted(book, age)
+    n_b = len(book) - lo_b
+    sum_b = book_prefix[-1] - book_prefix[lo_b] - age * n_b
+    has = n_b > 0
+    nb = np.where(has, n_b, 1)
+    return np.where(has, (sum_c + PRIOR_WEIGHT * (sum_b / nb)) / (n_c + PRIOR_WEIGHT), 0.0)
 
 
 def predict_rule_columns(app: Any, d: date, version: int | None, notices: list[tuple[str, dict[str, Any]]],
