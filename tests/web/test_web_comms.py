@@ -46,19 +46,12 @@ def test_the_outbox_page_is_for_supervisors(client_for: Any, ledger: Any) -> Non
 
 
 def test_a_guard_refusal_is_on_customer_360s_timeline_in_both_languages(client_for: Any, ledger: Any) -> None:
-    from datetime import datetime, time, timedelta
-    from zoneinfo import ZoneInfo
+    from datetime import timedelta
 
-    from huikuan.services import outbox, users
-    from huikuan.services.demo_comms import CONSUMER, add_demo_comms
+    from huikuan.services import users
+    from huikuan.services.demo_comms import CONSUMER
 
-    add_demo_comms(ledger, ledger.clock.today())
-    run_daily(ledger)
-    sms = next(r for r in outbox.list_messages(ledger, customer_code=CONSUMER) if r.channel == "sms")
-    tz = ZoneInfo("Asia/Shanghai")
-    day = sms.next_attempt_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
-    assert outbox.send_due(ledger, None, None, now=datetime.combine(day, time(22, 30), tz),
-                           customer_code=CONSUMER).deferred >= 1
+    _sms, day = _hold_the_demo_consumers_sms_at_night(ledger)
     c = client_for("collector", person="刘明")  # the demo customers' collector: in their scope
     page = c.get(f"/customers/{CONSUMER}")
     assert page.status_code == 200
@@ -171,17 +164,14 @@ def test_a_reminders_reason_counts_the_days_from_the_day_the_page_is_read(client
     assert f"{(due_on - run_on).days} 天后到期（{shown}）" in timeline[timeline.index('data-testid="timeline-entry"'):]
 
 
-def _deliver_the_demo_consumers_sms(ledger: Any) -> int:
-    """The demo consumer's SMS: held at 22:30 (quiet hours), delivered at 08:00 the next day; its id."""
-    from datetime import datetime, time, timedelta
+def _hold_the_demo_consumers_sms_at_night(ledger: Any) -> tuple[Any, Any]:
+    """The demo's messages queued by a run, and the demo consumer's SMS tried at 22:30 of the day it is due:
+    the guard holds it (quiet hours). The SMS's row and that day."""
+    from datetime import datetime, time
     from zoneinfo import ZoneInfo
 
     from huikuan.services import outbox
     from huikuan.services.demo_comms import CONSUMER, add_demo_comms
-
-    class Gateway:
-        def send(self, sms: object) -> str:
-            return "ok"
 
     add_demo_comms(ledger, ledger.clock.today())
     run_daily(ledger)
@@ -190,6 +180,23 @@ def _deliver_the_demo_consumers_sms(ledger: Any) -> int:
     day = sms.next_attempt_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
     assert outbox.send_due(ledger, None, None, now=datetime.combine(day, time(22, 30), tz),
                            customer_code=CONSUMER).deferred >= 1
+    return sms, day
+
+
+def _deliver_the_demo_consumers_sms(ledger: Any) -> int:
+    """The demo consumer's SMS: held at 22:30 (quiet hours), delivered at 08:00 the next day; its id."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from huikuan.services import outbox
+    from huikuan.services.demo_comms import CONSUMER
+
+    class Gateway:
+        def send(self, sms: object) -> str:
+            return "ok"
+
+    sms, day = _hold_the_demo_consumers_sms_at_night(ledger)
+    tz = ZoneInfo("Asia/Shanghai")
     assert outbox.send_due(ledger, None, Gateway(), now=datetime.combine(day + timedelta(days=1), time(8, 0), tz),
                            customer_code=CONSUMER).sent >= 1
     return int(sms.id)
