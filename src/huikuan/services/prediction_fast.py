@@ -163,10 +163,11 @@ def history_rule_columns(customer: Ints, invoice_on: Ints, due_on: Ints, settled
     known = settled_on < x  # settled before D (an invoice settled on D is still open at D)
     customers, where = np.unique(customer, return_inverse=True)
     m = len(customers)
-    k_all = np.bincount(where[known], minlength=m).astype(np.int64)
+    known_customer, known_dtp = where[known], (settled_on - invoice_on)[known]
+    k_all = np.bincount(known_customer, minlength=m).astype(np.int64)
     late_all = np.bincount(where[known & (settled_on > due_on)], minlength=m).astype(np.int64)
     dtp_all = np.zeros(m, dtype=np.int64)
-    np.add.at(dtp_all, where[known], (settled_on - invoice_on)[known])
+    np.add.at(dtp_all, known_customer, known_dtp)
     n_book, late_book, dtp_book = int(k_all.sum()), int(late_all.sum()), int(dtp_all.sum())
     g_late, g_dtp = (late_book / n_book, dtp_book / n_book) if n_book else (0.5, 30.0)
     c = where[rows]
@@ -182,7 +183,7 @@ def history_rule_columns(customer: Ints, invoice_on: Ints, due_on: Ints, settled
     late = (x > due_on[rows]) & (expected < x)  # past due and past the customer's usual day
     if late.any():
         expected[late] = x + np.rint(_remaining_if_open(
-            where[known], (settled_on - invoice_on)[known], c[late], x - invoice_on[rows][late])).astype(np.int64)
+            known_customer, known_dtp, c[late], x - invoice_on[rows][late])).astype(np.int64)
     return RuleColumns(k, late_frac, mean_dtp, p, np.maximum(expected, x), g_late, g_dtp, n_book)
 
 
