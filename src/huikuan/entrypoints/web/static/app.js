@@ -33,3 +33,20 @@
     }
   });
 })();
+
+// ECharts on a page (kpi.js, forecast.js, dashboard.js): hkCharts() gives make(id, option), which draws into
+// the element with that id (SVG; nothing when the element is absent) and returns the chart; every chart made
+// by it follows the window's size.
+window.hkCharts = function () {
+  "use strict";
+  var charts = [];
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  return function make(id, option) {
+    var el = document.getElementById(id);
+    if (!el || !window.echarts) { return null; }
+    var chart = window.echarts.init(el, null, {renderer: "svg"});
+    chart.setOption(option);
+    charts.push(chart);
+    return chart;
+  };
+};

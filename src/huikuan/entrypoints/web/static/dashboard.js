@@ -7,8 +7,7 @@ window.addEventListener("load", function () {
   var colors = ["#12b76a", "#fdb022", "#f79009", "#f04438", "#b42318", "#7a271a", "#55160c", "#2d0a05"];
   var zh = (document.documentElement.lang || "zh").indexOf("zh") === 0;
   var compact = new Intl.NumberFormat(zh ? "zh-CN" : "en", {notation: "compact", maximumFractionDigits: 1});
-  var chart = window.echarts.init(el, null, {renderer: "svg"});
-  chart.setOption({
+  var chart = window.hkCharts()("aging-chart", {
     grid: {left: 70, right: 16, top: 16, bottom: 40},
     tooltip: {trigger: "axis", valueFormatter: function (v) { return "¥" + Number(v).toLocaleString("zh-CN", {minimumFractionDigits: 2}); }},
     xAxis: {type: "category", data: data.labels},
@@ -17,5 +16,4 @@ window.addEventListener("load", function () {
     series: [{type: "bar", stack: "aging", data: data.values.map(function (v, i) { return {value: v, itemStyle: {color: colors[i % 8]}}; })}]
   });
   chart.on("click", function () { window.location = "/customers"; });
-  window.addEventListener("resize", function () { chart.resize(); });
 });

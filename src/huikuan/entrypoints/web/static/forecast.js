@@ -8,14 +8,7 @@ window.addEventListener("load", function () {
   var zh = (document.documentElement.lang || "zh").indexOf("zh") === 0;
   var compact = new Intl.NumberFormat(zh ? "zh-CN" : "en", {notation: "compact", maximumFractionDigits: 1});
   var money = function (v) { return v == null ? "-" : "¥" + Number(v).toLocaleString("zh-CN", {minimumFractionDigits: 2}); };
-  var charts = [];
-  function make(id, option) {
-    var el = document.getElementById(id);
-    if (!el) { return; }
-    var chart = window.echarts.init(el, null, {renderer: "svg"});
-    chart.setOption(option);
-    charts.push(chart);
-  }
+  var make = window.hkCharts();
   var axis = {type: "value", axisLabel: {formatter: function (v) { return "¥" + compact.format(v); }}};
   make("chart-forecast", {
     grid: {left: 70, right: 16, top: 36, bottom: 30}, tooltip: {trigger: "axis", valueFormatter: money},
@@ -34,5 +27,4 @@ window.addEventListener("load", function () {
       {name: data.past.names[1], type: "bar", data: data.past.actual, itemStyle: {color: "#12b76a"}}
     ]
   });
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 });

@@ -5,14 +5,7 @@ window.addEventListener("load", function () {
   if (!holder || !window.echarts) { return; }
   var data = JSON.parse(holder.dataset.charts);
   var colors = ["#12b76a", "#fdb022", "#f79009", "#f04438", "#b42318", "#7a271a", "#55160c", "#2d0a05"];
-  var charts = [];
-  function make(id, option) {
-    var el = document.getElementById(id);
-    if (!el) { return; }
-    var chart = window.echarts.init(el, null, {renderer: "svg"});
-    chart.setOption(option);
-    charts.push(chart);
-  }
+  var make = window.hkCharts();
   make("chart-dso", {
     grid: {left: 50, right: 16, top: 36, bottom: 30}, tooltip: {trigger: "axis"},
     legend: {top: 0}, xAxis: {type: "category", data: data.dso.months}, yAxis: {type: "value"},
@@ -36,5 +29,4 @@ window.addEventListener("load", function () {
       return {name: l, type: "bar", stack: "aging", data: data.aging.values[i], itemStyle: {color: colors[i % 8]}};
     })
   });
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 });
