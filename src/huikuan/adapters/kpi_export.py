@@ -27,6 +27,12 @@ def group_name(by: str | None, key: str, lang: str) -> str:
     return i18n.t(f"grade.{key}", lang) if by == "grade" else key
 
 
+def group_label(by: str | None, key: str, lang: str) -> str:
+    """``group_name`` for people: the customers without a segment, collector or grade (grouped under "-") read
+    （未设置）/ (none). Files (CSV, Excel, JSON) keep the key itself."""
+    return i18n.t("kpi.group_none", lang) if key == "-" else group_name(by, key, lang)
+
+
 def report_rows(rep: KpiReport, lang: str) -> tuple[list[str], list[list[Any]]]:
     """A header and one row per group (company first): the metrics, then receivables and overdue in fen."""
     head = [i18n.t(f"kpi.by.{rep.by}", lang) if rep.by else "", *[i18n.t(f"kpi.metric.{m}", lang) for m in METRICS],

@@ -19,6 +19,7 @@ from ..domain.aging import bucket_labels
 from ..domain.kpi import METRICS
 from ..domain.money import format_minor
 from ..services.prediction import reason_text
+from .kpi_export import group_label
 
 FONT_FILES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -81,7 +82,7 @@ def aging_chart(r: Any, lang: str) -> str:
 
 def segment_chart(r: Any, lang: str) -> str:
     def draw(ax: Any) -> None:
-        names = [i18n.t("kpi.group_none", lang) if s.segment in ("-", "") else s.segment for s in r.segments]
+        names = [group_label("segment", s.segment or "-", lang) for s in r.segments]
         xs = range(len(names))
         ax.bar([x - 0.2 for x in xs], [s.last_overdue_pct or 0 for s in r.segments], width=0.4,
                label=i18n.t("report.last_month", lang), color="#e0a96d")
@@ -147,7 +148,7 @@ def render_html(r: Any, lang: str = "zh") -> str:
         return i18n.t(key, lang, **p)
 
     def seg(key: str) -> str:  # customers with no segment are grouped under "-": say so
-        return t("kpi.group_none") if key in ("-", "") else key
+        return group_label("segment", key or "-", lang)
 
     cur = r.currency
     labels = bucket_labels(r.buckets, lang)
@@ -173,9 +174,9 @@ def render_html(r: Any, lang: str = "zh") -> str:
     # 2. KPIs against targets
     parts.append(f"<h2 class=\"page\">{_e(t('report.s_kpis'))}</h2>")
     groups = [r.kpis.company, *r.kpis.groups]
-    parts.append(_table([t("kpi.metric"), *[seg(g.key) if g.key else t("kpi.company") for g in groups]],
+    parts.append(_table([t("kpi.metric"), *[group_label(r.kpis.by, g.key, lang) for g in groups]],
                         [[t(f"kpi.metric.{m}"), *[_num(g.kpis.values[m]) for g in groups]] for m in METRICS]))
-    checks = [(seg(g.key) if g.key else t("kpi.company"), c) for g in groups for c in g.targets]
+    checks = [(group_label(r.kpis.by, g.key, lang), c) for g in groups for c in g.targets]
     if checks:
         parts.append(_table([t("kpi.scope"), t("kpi.metric"), t("kpi.target"), t("kpi.actual"), t("kpi.met")],
                             [[k, t(f"kpi.metric.{c.metric}"), _num(c.target), _num(c.actual),

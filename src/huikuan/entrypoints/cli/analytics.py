@@ -33,7 +33,7 @@ def label(prefix: str, value: str) -> str:
 
 def _group_name(by: str | None, key: str) -> str:
     """A group's name on the terminal: "-" (customers with no segment, collector or grade) reads as such."""
-    return tr("kpi.group_none") if key == "-" else kpi_export.group_name(by, key, state.lang)
+    return kpi_export.group_label(by, key, state.lang)
 
 
 @app.command("kpi")

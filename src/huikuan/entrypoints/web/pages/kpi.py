@@ -62,7 +62,7 @@ def show(request: Request, month: Month = None, by: By = None, saved: Annotated[
     rep = kpi_svc.kpi_report(app, month or None, by or None)
     trend = kpi_svc.kpi_trend(app, rep.month, TREND_MONTHS)
     head, rows = kpi_export.report_rows(rep, lang)
-    checks = [(kpi_export.group_name(rep.by, g.key, lang), c) for g in [rep.company, *rep.groups] for c in g.targets]
+    checks = [(kpi_export.group_label(rep.by, g.key, lang), c) for g in [rep.company, *rep.groups] for c in g.targets]
     company_targets = {c.metric: c for c in rep.company.targets}
     return render(request, "kpi.html", {
         "rep": rep, "head": head, "rows": rows, "metrics": METRICS, "checks": checks, "targets": company_targets,
